@@ -1,0 +1,140 @@
+"""The data Hearsay produces: transcript, prompt results, one Analysis per file.
+
+Shapes only; no I/O and no engines here. All times are in seconds (float).
+The JSON shape these map to follows Gladia's pre-recorded result (see
+``app.core.export``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word with its timestamp: ``start``/``end`` in seconds, ``confidence`` in [0, 1]."""
+
+    word: str
+    start: float
+    end: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One decoded segment (an utterance in Gladia's terms).
+
+    ``start``/``end`` are seconds from the start of the recording; ``words``
+    holds word timestamps when the engine produced them (may be empty for
+    transcripts loaded from plain text).
+    """
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    language: str | None = None
+
+
+@dataclass
+class Transcript:
+    """An ordered list of segments plus what the engine detected.
+
+    ``duration`` is the audio duration in seconds (0.0 when unknown, e.g. a
+    transcript read from a ``.txt`` file).
+    """
+
+    segments: list[Segment] = field(default_factory=list)
+    language: str | None = None
+    duration: float = 0.0
+
+    @property
+    def text(self) -> str:
+        """The full transcript: segment texts joined by single spaces."""
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no segment holds any speech text."""
+        return not self.text
+
+
+class PromptStatus(str, Enum):
+    """Where one prompt stands within an analysis."""
+
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class PromptResult:
+    """One prompt's response.
+
+    Mirrors one entry of Gladia's ``audio_to_llm.results``: ``success``,
+    ``error`` (one sentence or None), ``exec_time`` (seconds, wall clock of the
+    generation including prefill), plus the prompt and response text.
+    ``completion_tokens`` counts generated tokens.
+    """
+
+    prompt: str
+    response: str = ""
+    status: PromptStatus = PromptStatus.WAITING
+    error: str | None = None
+    exec_time: float = 0.0
+    completion_tokens: int = 0
+
+    @property
+    def success(self) -> bool:
+        """True when the prompt ran to completion."""
+        return self.status is PromptStatus.DONE
+
+
+class AnalysisStatus(str, Enum):
+    """The state of one file's analysis."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Analysis:
+    """Everything Hearsay knows about one analysed file.
+
+    ``duration`` is the audio duration in seconds; ``transcription_time`` the
+    wall seconds spent transcribing (0.0 when the transcript was loaded from a
+    file). ``error`` is one sentence naming the cause when ``status`` is FAILED.
+    """
+
+    source: Path
+    prompts: list[str]
+    transcript: Transcript = field(default_factory=Transcript)
+    prompt_results: list[PromptResult] = field(default_factory=list)
+    status: AnalysisStatus = AnalysisStatus.QUEUED
+    error: str | None = None
+    duration: float = 0.0
+    transcription_time: float = 0.0
+    whisper_model: str = ""
+    llm_model: str = ""
+    device: str = ""
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def __post_init__(self) -> None:
+        if not self.prompt_results:
+            self.prompt_results = [PromptResult(prompt=p) for p in self.prompts]
+
+    @property
+    def prompts_exec_time(self) -> float:
+        """Seconds spent on all prompts together (sum of their exec_time)."""
+        return sum(r.exec_time for r in self.prompt_results)

@@ -1,0 +1,177 @@
+"""Markdown and JSON renderings of an Analysis, and atomic writing of exports.
+
+The JSON shape follows Gladia's pre-recorded result (``result.transcription``
+with ``full_transcript`` and ``utterances[].words[]``, ``result.audio_to_llm``
+with one entry per prompt in prompt order), plus a ``result.metadata`` block.
+Times are seconds (floats).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
+from app.core.errors import ExportError
+
+JSON_FORMAT_VERSION = 1
+
+
+def format_timestamp(seconds: float) -> str:
+    """``[mm:ss]`` for ``seconds`` (``[h:mm:ss]`` from one hour on)."""
+    total = int(max(seconds, 0.0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"[{hours}:{minutes:02d}:{secs:02d}]" if hours else f"[{minutes:02d}:{secs:02d}]"
+
+
+def format_duration(seconds: float) -> str:
+    """Human duration: ``1 h 02 min 05 s``, ``3 min 07 s``, ``4.2 s``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
+
+
+def transcript_lines(analysis: Analysis) -> list[str]:
+    """One ``[mm:ss] text`` line per segment."""
+    return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in analysis.transcript.segments if s.text.strip()]
+
+
+def _response_markdown(result: PromptResult) -> str:
+    if result.status is PromptStatus.DONE:
+        return result.response or "_(empty response)_"
+    note = {
+        PromptStatus.FAILED: f"Failed: {result.error}",
+        PromptStatus.CANCELLED: "Cancelled before it finished.",
+        PromptStatus.SKIPPED: f"Not run: {result.error or 'skipped'}.",
+    }.get(result.status, "Not run.")
+    partial = f"\n\n{result.response}" if result.response else ""
+    return f"> {note}{partial}"
+
+
+def render_markdown(analysis: Analysis) -> str:
+    """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript``."""
+    lines = [f"# {analysis.source.name}", ""]
+    lines += [
+        f"- **Duration:** {format_duration(analysis.duration)}",
+        f"- **Whisper model:** {analysis.whisper_model or '—'}",
+        f"- **LLM model:** {analysis.llm_model or '—'}",
+        f"- **Device:** {analysis.device or '—'}",
+        f"- **Date:** {analysis.created_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",
+    ]
+    if analysis.status is not AnalysisStatus.DONE:
+        lines.append(f"- **Status:** {analysis.status.value}" + (f" ({analysis.error})" if analysis.error else ""))
+    lines.append("")
+    for result in analysis.prompt_results:
+        heading = " ".join(result.prompt.split())
+        lines += [f"## {heading}", "", _response_markdown(result), ""]
+    lines += ["## Transcript", ""]
+    for line in transcript_lines(analysis) or ["_(no speech found)_"]:
+        lines += [line, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json_dict(analysis: Analysis) -> dict:
+    """The JSON export as a dict (shape: Gladia's pre-recorded result plus ``metadata``)."""
+    transcript = analysis.transcript
+    languages = sorted({s.language for s in transcript.segments if s.language} or ({transcript.language} - {None}))
+    prompt_entries = [
+        {
+            "success": r.success,
+            "is_empty": not r.response,
+            "exec_time": round(r.exec_time, 3),
+            "error": r.error,
+            "status": r.status.value,
+            "results": {"prompt": r.prompt, "response": r.response},
+        }
+        for r in analysis.prompt_results
+    ]
+    failed = [r for r in analysis.prompt_results if not r.success]
+    return {
+        "id": analysis.id,
+        "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
+        "error": analysis.error,
+        "version": JSON_FORMAT_VERSION,
+        "file": {"path": str(analysis.source), "filename": analysis.source.name, "duration": analysis.duration},
+        "result": {
+            "metadata": {
+                "audio_duration": analysis.duration,
+                "transcription_time": round(analysis.transcription_time, 3),
+                "whisper_model": analysis.whisper_model,
+                "llm_model": analysis.llm_model,
+                "device": analysis.device,
+                "created_at": analysis.created_at.isoformat(),
+            },
+            "transcription": {
+                "full_transcript": transcript.text,
+                "languages": languages,
+                "utterances": [
+                    {
+                        "text": s.text.strip(),
+                        "start": s.start,
+                        "end": s.end,
+                        "language": s.language or transcript.language,
+                        "words": [
+                            {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
+                            for w in s.words
+                        ],
+                    }
+                    for s in transcript.segments
+                ],
+            },
+            "audio_to_llm": {
+                "success": not failed and analysis.status is AnalysisStatus.DONE,
+                "is_empty": transcript.is_empty,
+                "exec_time": round(analysis.prompts_exec_time, 3),
+                "error": (f"{len(failed)} of {len(prompt_entries)} prompts did not finish" if failed else None),
+                "results": prompt_entries,
+            },
+        },
+    }
+
+
+def render_json(analysis: Analysis) -> str:
+    """The JSON export as text (UTF-8, indented, non-ASCII kept)."""
+    return json.dumps(to_json_dict(analysis), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(analysis: Analysis, fmt: str) -> str:
+    """Render as ``fmt`` ("md" or "json"). Raises ValueError for another format."""
+    if fmt == "md":
+        return render_markdown(analysis)
+    if fmt == "json":
+        return render_json(analysis)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def write_export(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then rename.
+
+    A reader never sees a half-written file, and a failed write leaves any
+    earlier file untouched. Raises ExportError naming the cause.
+    """
+    path = Path(path)
+    tmp_name = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            tmp_name = handle.name
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp_name:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass

@@ -1,0 +1,44 @@
+"""Where Hearsay keeps its files, per platform (platformdirs).
+
+``HEARSAY_HOME`` overrides all of them (tests point it at a temporary folder):
+then config, cache, log and data live in ``$HEARSAY_HOME/{config,cache,log,data}``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Hearsay"
+
+
+def _dir(kind: str) -> Path:
+    home = os.environ.get("HEARSAY_HOME")
+    if home:
+        path = Path(home) / kind
+    else:
+        path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """Settings folder (created on first use)."""
+    return _dir("config")
+
+
+def cache_dir() -> Path:
+    """Cache folder: checksum results and other things safe to delete."""
+    return _dir("cache")
+
+
+def log_dir() -> Path:
+    """Log folder: ``hearsay.log`` with tracebacks that the user is not shown."""
+    return _dir("log")
+
+
+def data_dir() -> Path:
+    """User data folder; ``data_dir()/models`` is searched for model files."""
+    return _dir("data")

@@ -1,0 +1,154 @@
+"""The analysis of one file: transcribe (or load a transcript), then run each prompt.
+
+``analyze`` is a generator of ``app.core.events`` events. It never raises for
+bad input or a failing model: those end the file with ``AnalysisStatus.FAILED``
+and a one-sentence ``error``; a failing prompt fails only that prompt. Setting
+the ``cancel`` event stops work between segments and between tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+from app.core import media, transcript_files
+from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
+from app.core.engines import PromptRunner, Transcriber
+from app.core.errors import HearsayError
+from app.core.events import (
+    AnalysisFinished,
+    Event,
+    ModelReady,
+    PromptFinished,
+    PromptStarted,
+    ResponseDelta,
+    SegmentDecoded,
+    Stage,
+    StageChanged,
+    TranscriptionProgress,
+)
+
+log = logging.getLogger(__name__)
+
+
+def analyze(
+    analysis: Analysis,
+    transcriber: Transcriber,
+    prompt_runner: PromptRunner,
+    cancel: threading.Event,
+    language: str | None = None,
+) -> Iterator[Event]:
+    """Run ``analysis`` (its ``source`` and ``prompts``) and yield progress events.
+
+    Fills ``analysis`` in place and ends with ``AnalysisFinished(analysis)``.
+    """
+    analysis.status = AnalysisStatus.RUNNING
+    try:
+        if transcript_files.is_transcript_file(analysis.source):
+            analysis.transcript = transcript_files.load_transcript(analysis.source)
+            analysis.duration = analysis.transcript.duration
+            for segment in analysis.transcript.segments:
+                yield SegmentDecoded(segment)
+        else:
+            yield from _transcribe(analysis, transcriber, cancel, language)
+        if cancel.is_set():
+            _cancel_rest(analysis)
+        elif analysis.transcript.is_empty:
+            for result in analysis.prompt_results:
+                result.status = PromptStatus.SKIPPED
+                result.error = "no speech was found in the recording"
+            analysis.status = AnalysisStatus.DONE
+        else:
+            yield from _run_prompts(analysis, prompt_runner, cancel)
+    except HearsayError as exc:
+        analysis.status = AnalysisStatus.FAILED
+        analysis.error = exc.message
+        _mark_unfinished(analysis, PromptStatus.SKIPPED)
+    except Exception as exc:  # an engine bug must not take the batch down
+        log.exception("analysis of %s failed", analysis.source)
+        analysis.status = AnalysisStatus.FAILED
+        analysis.error = f"unexpected error: {exc}"
+        _mark_unfinished(analysis, PromptStatus.SKIPPED)
+    yield AnalysisFinished(analysis)
+
+
+def _transcribe(
+    analysis: Analysis, transcriber: Transcriber, cancel: threading.Event, language: str | None
+) -> Iterator[Event]:
+    info = media.probe(analysis.source)
+    yield StageChanged(Stage.LOADING_WHISPER)
+    load_time = transcriber.load()
+    analysis.whisper_model = transcriber.model_name
+    analysis.device = f"whisper on {transcriber.device}"
+    yield ModelReady("whisper", transcriber.model_name, transcriber.device, load_time)
+    yield StageChanged(Stage.TRANSCRIBING)
+    started = time.perf_counter()
+    duration, segments = transcriber.transcribe(analysis.source, cancel, language)
+    analysis.duration = duration or info.duration
+    analysis.transcript = Transcript(duration=analysis.duration)
+    yield TranscriptionProgress(0.0, analysis.duration)
+    for segment in segments:
+        analysis.transcript.segments.append(segment)
+        yield SegmentDecoded(segment)
+        yield TranscriptionProgress(min(segment.end, analysis.duration), analysis.duration)
+        if cancel.is_set():
+            break
+    languages = [s.language for s in analysis.transcript.segments if s.language]
+    analysis.transcript.language = languages[0] if languages else language
+    analysis.transcription_time = time.perf_counter() - started
+    if not cancel.is_set():
+        yield TranscriptionProgress(analysis.duration, analysis.duration)
+
+
+def _run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Event) -> Iterator[Event]:
+    yield StageChanged(Stage.LOADING_LLM)
+    load_time = runner.load()
+    analysis.llm_model = runner.model_name
+    llm_device = f"LLM on {runner.device}"
+    analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
+    yield ModelReady("llm", runner.model_name, runner.device, load_time)
+    yield StageChanged(Stage.PROMPTING)
+    transcript_text = analysis.transcript.text
+    for index, result in enumerate(analysis.prompt_results):
+        if cancel.is_set():
+            break
+        result.status = PromptStatus.RUNNING
+        yield PromptStarted(index)
+        started = time.perf_counter()
+        pieces: list[str] = []
+        try:
+            for piece in runner.stream(transcript_text, result.prompt, cancel):
+                pieces.append(piece)
+                yield ResponseDelta(index, piece)
+                if cancel.is_set():
+                    break
+            result.status = PromptStatus.CANCELLED if cancel.is_set() else PromptStatus.DONE
+        except HearsayError as exc:
+            result.status = PromptStatus.FAILED
+            result.error = exc.message
+        except Exception as exc:
+            log.exception("prompt %d on %s failed", index, analysis.source)
+            result.status = PromptStatus.FAILED
+            result.error = f"the language model failed: {exc}"
+        result.response = "".join(pieces).strip()
+        result.completion_tokens = len(pieces)
+        result.exec_time = time.perf_counter() - started
+        yield PromptFinished(index, result)
+    if cancel.is_set():
+        _cancel_rest(analysis)
+    else:
+        analysis.status = AnalysisStatus.DONE
+
+
+def _cancel_rest(analysis: Analysis) -> None:
+    analysis.status = AnalysisStatus.CANCELLED
+    analysis.error = "cancelled"
+    _mark_unfinished(analysis, PromptStatus.CANCELLED)
+
+
+def _mark_unfinished(analysis: Analysis, status: PromptStatus) -> None:
+    for result in analysis.prompt_results:
+        if result.status in (PromptStatus.WAITING, PromptStatus.RUNNING):
+            result.status = status

@@ -1,0 +1,54 @@
+"""The user's prompts: defaults, prompt files, short titles for tabs."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from app.core.errors import HearsayError
+
+TRANSCRIPT_TAG = "{{ transcript }}"
+"""AssemblyAI's LLM Gateway tag: a prompt containing it gets the transcript substituted there."""
+
+
+def default_prompts() -> list[str]:
+    """The three prompts a new user starts with (``resources/default_prompts.json``)."""
+    text = resources.files("app.resources").joinpath("default_prompts.json").read_text("utf-8")
+    return list(json.loads(text))
+
+
+def read_prompts_file(path: Path) -> list[str]:
+    """Read prompts from ``path``: a JSON array of strings, or one prompt per non-blank line.
+
+    Raises HearsayError when the file cannot be read, is not UTF-8, or holds no prompt.
+    """
+    try:
+        text = Path(path).read_text("utf-8")
+    except UnicodeDecodeError:
+        raise HearsayError("prompts file is not UTF-8 text") from None
+    except OSError as exc:
+        raise HearsayError(f"cannot read prompts file: {exc.strerror or exc}") from None
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise HearsayError(f"prompts file is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        if not isinstance(data, list) or not all(isinstance(p, str) for p in data):
+            raise HearsayError("prompts file must be a JSON array of strings")
+        prompts = [p.strip() for p in data if p.strip()]
+    else:
+        prompts = [line.strip() for line in text.splitlines() if line.strip()]
+    if not prompts:
+        raise HearsayError("prompts file holds no prompt")
+    return prompts
+
+
+def short_title(prompt: str, limit: int = 28) -> str:
+    """A tab title for ``prompt``: its first words, at most ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(prompt.replace(TRANSCRIPT_TAG, "").split())
+    if len(text) <= limit:
+        return text or "Prompt"
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"

@@ -1,0 +1,83 @@
+"""Transcripts read back from files, so prompts can run again without transcribing.
+
+Two inputs: a ``.txt`` transcript (one segment per non-blank line; a leading
+``[mm:ss]`` or ``[h:mm:ss]`` stamp, as Hearsay's exports write, gives the start
+time) and a ``.json`` result written by Hearsay (``app.core.export``; Gladia's
+``result.transcription.utterances`` shape).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from app.core.analysis import Segment, Transcript, Word
+from app.core.errors import MediaError
+from app.core.media import check_readable_file
+
+TRANSCRIPT_EXTENSIONS = (".txt", ".json")
+_STAMP = re.compile(r"^\[(?:(\d+):)?(\d{1,2}):(\d{2})\]\s*")
+
+
+def is_transcript_file(path: Path) -> bool:
+    """True when ``path`` names a transcript input (by extension) rather than media."""
+    return Path(path).suffix.lower() in TRANSCRIPT_EXTENSIONS
+
+
+def load_transcript(path: Path) -> Transcript:
+    """Read a ``.txt`` or Hearsay ``.json`` transcript. Raises MediaError naming the problem."""
+    path = Path(path)
+    check_readable_file(path)
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise MediaError("the transcript is not UTF-8 text") from None
+    except OSError as exc:
+        raise MediaError(f"cannot read the file: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json":
+        return _from_json(text)
+    return _from_text(text)
+
+
+def _from_text(text: str) -> Transcript:
+    segments = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        start = 0.0
+        match = _STAMP.match(line)
+        if match:
+            hours, minutes, seconds = match.groups()
+            start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+            line = line[match.end():]
+        segments.append(Segment(start=float(start), end=float(start), text=line))
+    if not segments:
+        raise MediaError("the transcript is empty")
+    return Transcript(segments=segments)
+
+
+def _from_json(text: str) -> Transcript:
+    try:
+        data = json.loads(text)
+        transcription = data["result"]["transcription"]
+        utterances = transcription["utterances"]
+        duration = float(data.get("file", {}).get("duration") or 0.0)
+        segments = [
+            Segment(
+                start=float(u["start"]),
+                end=float(u["end"]),
+                text=str(u["text"]),
+                words=tuple(
+                    Word(str(w["word"]), float(w["start"]), float(w["end"]), float(w.get("confidence", 0.0)))
+                    for w in u.get("words", [])
+                ),
+                language=u.get("language"),
+            )
+            for u in utterances
+        ]
+    except (ValueError, KeyError, TypeError):
+        raise MediaError("not a Hearsay result file (expected result.transcription.utterances)") from None
+    languages = transcription.get("languages") or [None]
+    return Transcript(segments=segments, language=languages[0], duration=duration)

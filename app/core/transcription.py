@@ -1,0 +1,129 @@
+"""Speech to segments with faster-whisper (CTranslate2), on CUDA when present, else CPU.
+
+Thread-safety: one ``WhisperTranscriber`` is used by one thread at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core import hardware, media, models
+from app.core.analysis import Segment, Word
+from app.core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """Where CTranslate2 runs: ``device`` "cuda" or "cpu", ``compute_type``, and why (``note``)."""
+
+    device: str
+    compute_type: str
+    note: str = ""
+
+
+def choose_whisper_device(requested: str, cuda_devices: int) -> DeviceChoice:
+    """Pick faster-whisper's device for ``requested`` ("auto", "cpu", "cuda").
+
+    auto: CUDA with float16 when CTranslate2 sees a CUDA device, else CPU with int8.
+    cuda with no CUDA device: CPU with int8 and a note saying so.
+    Raises ValueError for another ``requested`` value.
+    """
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {requested!r}")
+    if requested == "cpu":
+        return DeviceChoice("cpu", "int8")
+    if cuda_devices > 0:
+        return DeviceChoice("cuda", "float16")
+    if requested == "cuda":
+        return DeviceChoice("cpu", "int8", "no CUDA device is available to CTranslate2, using the CPU")
+    return DeviceChoice("cpu", "int8")
+
+
+class WhisperTranscriber:
+    """faster-whisper ``WhisperModel`` behind the ``Transcriber`` interface.
+
+    ``model``: size name or CTranslate2 folder (None = bundled tiny.en).
+    ``device``: "auto", "cpu" or "cuda". ``cpu_threads``: CTranslate2 threads on
+    CPU (default: physical cores). Word timestamps are always on.
+    """
+
+    def __init__(self, model: str | None = None, device: str = "auto", cpu_threads: int | None = None,
+                 beam_size: int = 5) -> None:
+        self.requested_model = model
+        self.requested_device = device
+        self.cpu_threads = cpu_threads or hardware.physical_cores()
+        self.beam_size = beam_size
+        self.model_name = model or models.default_entry("whisper").name
+        self.device = "not loaded"
+        self._model = None
+
+    def load(self) -> float:
+        """Load the model once (idempotent); return seconds spent. Raises ModelError."""
+        if self._model is not None:
+            return 0.0
+        started = time.perf_counter()
+        resolved = models.resolve_whisper(self.requested_model)
+        self.model_name = resolved.name
+        if resolved.sha256:
+            models.verify_checksum(models.whisper_weights(resolved), resolved.sha256)
+        choice = choose_whisper_device(self.requested_device, hardware.cuda_device_count())
+        try:
+            self._model = self._build(resolved.path, choice)
+        except Exception as exc:
+            if choice.device != "cuda":
+                raise ModelError(f"cannot load the Whisper model {resolved.path}: {exc}") from None
+            log.warning("CUDA initialisation failed, falling back to CPU: %s", exc)
+            choice = DeviceChoice("cpu", "int8", f"CUDA failed to start ({exc}), using the CPU")
+            self._model = self._build(resolved.path, choice)
+        self._choice = choice
+        self.device = f"{choice.device} ({choice.compute_type})" + (f"; {choice.note}" if choice.note else "")
+        return time.perf_counter() - started
+
+    def _build(self, path: str, choice: DeviceChoice):
+        from faster_whisper import WhisperModel
+
+        model = WhisperModel(
+            path,
+            device=choice.device,
+            compute_type=choice.compute_type,
+            cpu_threads=self.cpu_threads if choice.device == "cpu" else 0,
+            local_files_only=True,
+        )
+        if choice.device == "cuda":
+            # Missing cuBLAS/cuDNN only shows at the first encode: try one second of silence now.
+            silence = np.zeros(media.SAMPLE_RATE, dtype=np.float32)
+            list(model.transcribe(silence, language="en", without_timestamps=True)[0])
+        return model
+
+    def transcribe(
+        self, path: Path, cancel: threading.Event, language: str | None = None
+    ) -> tuple[float, Iterator[Segment]]:
+        """Decode ``path`` and start transcribing; return (duration seconds, segment iterator).
+
+        Raises MediaError for undecodable media. The iterator stops once
+        ``cancel`` is set (checked between segments).
+        """
+        self.load()
+        audio = media.decode(Path(path))
+        duration = audio.shape[0] / media.SAMPLE_RATE
+        segments, info = self._model.transcribe(
+            audio, language=language, word_timestamps=True, beam_size=self.beam_size
+        )
+        return duration, self._convert(segments, info.language, cancel)
+
+    @staticmethod
+    def _convert(segments, language: str | None, cancel: threading.Event) -> Iterator[Segment]:
+        for seg in segments:
+            if cancel.is_set():
+                return
+            words = tuple(Word(w.word.strip(), float(w.start), float(w.end), float(w.probability)) for w in seg.words or ())
+            yield Segment(float(seg.start), float(seg.end), seg.text.strip(), words, language)

@@ -1,0 +1,4 @@
+"""Hearsay's bundled resources (default prompts, icons, stylesheet).
+
+Installed as ``app.resources``; read with ``importlib.resources.files("app.resources")``.
+"""

@@ -1,0 +1,127 @@
+"""Scripted engines for fast tests: they yield segments and tokens on cue and raise on cue.
+
+They satisfy ``app.core.engines.Transcriber`` / ``PromptRunner``. Used only to
+drive the pipeline and the GUI quickly and to inject faults; the integration
+tests run the real faster-whisper and llama.cpp.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.core.analysis import Segment, Word
+from app.core.errors import HearsayError
+
+
+def make_segments(texts: list[str], seconds_each: float = 2.0) -> list[Segment]:
+    """Segments of ``seconds_each`` seconds with one Word per token of text."""
+    segments = []
+    for i, text in enumerate(texts):
+        start, end = i * seconds_each, (i + 1) * seconds_each
+        words = text.split()
+        step = (end - start) / max(len(words), 1)
+        segments.append(
+            Segment(
+                start=start,
+                end=end,
+                text=text,
+                words=tuple(Word(w, start + k * step, start + (k + 1) * step, 0.9) for k, w in enumerate(words)),
+                language="en",
+            )
+        )
+    return segments
+
+
+class ScriptedTranscriber:
+    """Yields ``segments`` with ``delay`` seconds between them; raises ``error`` on transcribe if set.
+
+    ``gate``: when given, the transcriber waits on it before each segment, so a
+    test decides when each segment arrives.
+    """
+
+    model_name = "scripted-whisper"
+    device = "cpu"
+
+    def __init__(self, segments=None, delay=0.0, error=None, load_error=None, gate=None):
+        self.segments = segments if segments is not None else make_segments(["Hello team.", "We ship on Friday."])
+        self.delay = delay
+        self.error = error
+        self.load_error = load_error
+        self.gate = gate
+        self.loads = 0
+        self.calls: list[Path] = []
+
+    def load(self) -> float:
+        if self.load_error:
+            raise self.load_error
+        self.loads += 1
+        return 0.0
+
+    def transcribe(self, path, cancel: threading.Event, language=None):
+        self.calls.append(Path(path))
+        if self.error:
+            raise self.error
+        duration = self.segments[-1].end if self.segments else 1.0
+
+        def generate() -> Iterator[Segment]:
+            for segment in self.segments:
+                if self.gate is not None:
+                    while not self.gate.wait(0.01):
+                        if cancel.is_set():
+                            return
+                    self.gate.clear()
+                if cancel.wait(self.delay) if self.delay else cancel.is_set():
+                    return
+                yield segment
+
+        return duration, generate()
+
+
+class ScriptedPromptRunner:
+    """Streams ``tokens`` (default: a reply naming the prompt) with ``delay`` seconds between tokens.
+
+    ``fail_on``: prompt indices (in call order) that raise ``HearsayError``.
+    """
+
+    model_name = "scripted-llm"
+    device = "cpu"
+
+    def __init__(self, tokens=None, delay=0.0, fail_on=(), crash_on=()):
+        self.tokens = tokens
+        self.delay = delay
+        self.fail_on = set(fail_on)
+        self.crash_on = set(crash_on)
+        self.calls: list[tuple[str, str]] = []
+        self.loads = 0
+
+    def load(self) -> float:
+        self.loads += 1
+        return 0.0
+
+    def stream(self, transcript: str, prompt: str, cancel: threading.Event) -> Iterator[str]:
+        index = len(self.calls)
+        self.calls.append((transcript, prompt))
+        if index in self.fail_on:
+            raise HearsayError("the scripted model refused this prompt")
+        if index in self.crash_on:
+            raise RuntimeError("scripted crash")
+        tokens = self.tokens if self.tokens is not None else ["Answer ", "to ", f"prompt {index + 1}."]
+        for token in tokens:
+            if self.delay and cancel.wait(self.delay):
+                return
+            if cancel.is_set():
+                return
+            yield token
+
+
+def wait_until(predicate, timeout=5.0):
+    """Poll ``predicate`` until true or ``timeout`` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
