@@ -108,7 +108,9 @@ def _output_paths(args, parser) -> list[Path | None] | int:
         return _usage_error(parser, f"{args.output}: with several inputs, -o must be a folder")
     args.output.mkdir(parents=True, exist_ok=True)
     suffix = "." + _format(args)
-    return [args.output / (p.stem + suffix) for p in inputs]
+    stems = [p.stem for p in inputs]
+    # speech.wav and speech.mp3 would both become speech.md: keep their extensions then.
+    return [args.output / ((p.name if stems.count(p.stem) > 1 else p.stem) + suffix) for p in inputs]
 
 
 def _format(args) -> str:

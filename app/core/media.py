@@ -20,6 +20,8 @@ from app.core.errors import MediaError
 
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma", ".aiff", ".aif", ".amr", ".webm")
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpeg", ".mpg", ".wmv", ".flv", ".3gp")
+SOUNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
+"""Probed with libsndfile (fast, quiet); everything else, mp3 included, goes to FFmpeg."""
 SAMPLE_RATE = 16000
 """Whisper's input rate, samples per second."""
 
@@ -57,12 +59,13 @@ def probe(path: Path) -> MediaInfo:
     """
     path = Path(path)
     check_readable_file(path)
-    try:
-        info = soundfile.info(str(path))
-        if info.frames > 0 and info.samplerate > 0:
-            return MediaInfo(info.frames / info.samplerate, False, info.format.lower())
-    except Exception:
-        pass  # not a libsndfile format (or a damaged one): let FFmpeg judge it
+    if path.suffix.lower() in SOUNDFILE_EXTENSIONS:
+        try:
+            info = soundfile.info(str(path))
+            if info.frames > 0 and info.samplerate > 0:
+                return MediaInfo(info.frames / info.samplerate, False, info.format.lower())
+        except Exception:
+            pass  # not what its name says (or damaged): let FFmpeg judge it
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             audio = [s for s in container.streams if s.type == "audio"]

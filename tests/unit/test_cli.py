@@ -1,0 +1,130 @@
+"""CLI argument handling, outputs and exit codes (scripted engines; the real ones run in integration tests)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import cli
+from app.core.errors import ModelError
+from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
+
+SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
+
+
+@pytest.fixture
+def engines(monkeypatch):
+    made = {}
+
+    def create(settings):
+        made["settings"] = settings
+        made["transcriber"], made["runner"] = ScriptedTranscriber(), ScriptedPromptRunner()
+        return made["transcriber"], made["runner"]
+
+    monkeypatch.setattr(cli, "create_engines", create)
+    return made
+
+
+def test_markdown_to_stdout_with_default_prompts(engines, capsys):
+    assert cli.main(["analyze", str(SPEECH), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# speech.wav\n")
+    assert out.count("\n## ") == 4  # three default prompts + Transcript
+    assert len(engines["runner"].calls) == 3
+
+
+def test_prompts_from_flags_and_file(engines, tmp_path, capsys):
+    prompts_file = tmp_path / "p.txt"
+    prompts_file.write_text("From file\n", "utf-8")
+    assert cli.main(["analyze", str(SPEECH), "-q", "--prompts-file", str(prompts_file), "-p", "From flag"]) == 0
+    assert [p for _, p in engines["runner"].calls] == ["From file", "From flag"]
+
+
+def test_options_reach_the_engines(engines):
+    cli.main(["analyze", str(SPEECH), "-q", "--device", "cpu", "--max-tokens", "7", "--language", "en",
+              "--whisper-model", "tiny.en", "--llm-model", "x.gguf"])
+    settings = engines["settings"]
+    assert (settings.device, settings.max_tokens, settings.language) == ("cpu", 7, "en")
+    assert (settings.whisper_model, settings.llm_model) == ("tiny.en", "x.gguf")
+
+
+def test_json_output_file_from_suffix(engines, tmp_path):
+    out = tmp_path / "result.json"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-o", str(out)]) == 0
+    data = json.loads(out.read_text("utf-8"))
+    assert data["status"] == "done" and len(data["result"]["audio_to_llm"]["results"]) == 3
+
+
+def test_several_inputs_fill_a_folder_and_a_bad_one_gives_exit_1(engines, tmp_path, capsys):
+    missing = tmp_path / "missing.wav"
+    folder = tmp_path / "out"
+    code = cli.main(["analyze", str(SPEECH), str(missing), str(SPEECH.with_suffix(".mp3")), "-q", "-o", str(folder),
+                     "--format", "json"])
+    assert code == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["speech.mp3.json", "speech.wav.json"]
+    err = capsys.readouterr().err
+    assert err.strip() == f"hearsay: {missing}: no such file"
+
+
+def test_several_inputs_need_a_folder(engines, tmp_path, capsys):
+    existing = tmp_path / "a.md"
+    existing.write_text("x")
+    assert cli.main(["analyze", str(SPEECH), str(SPEECH), "-o", str(existing)]) == 2
+    assert "-o must be a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["analyze"], "required"),
+    (["analyze", "x.wav", "--max-tokens", "0"], "positive"),
+    (["analyze", "x.wav", "--format", "pdf"], "invalid choice"),
+    (["analyze", "x.wav", "-p", "  "], "empty"),
+    (["analyze", "x.wav", "--prompts-file", "/nonexistent/p.txt"], "cannot read prompts file"),
+    (["analyze", "x.wav", "-o", "/nonexistent/dir/out.md"], "output folder does not exist"),
+])
+def test_bad_usage_exits_2(engines, capsys, argv, message):
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_failing_prompt_exits_1_but_writes_the_file(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli, "create_engines", lambda s: (ScriptedTranscriber(), ScriptedPromptRunner(fail_on={1})))
+    out = tmp_path / "r.md"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-o", str(out)]) == 1
+    assert "Failed: the scripted model refused this prompt" in out.read_text("utf-8")
+    assert "failed: the scripted model refused this prompt" in capsys.readouterr().err
+
+
+def test_model_error_is_one_line_without_traceback(monkeypatch, capsys):
+    broken = ScriptedTranscriber(load_error=ModelError("the model file /m/model.bin is damaged"))
+    monkeypatch.setattr(cli, "create_engines", lambda s: (broken, ScriptedPromptRunner()))
+    assert cli.main(["analyze", str(SPEECH), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"hearsay: {SPEECH}: the model file /m/model.bin is damaged\n"
+
+
+def test_progress_lines_when_not_a_tty(engines, capsys):
+    cli.main(["analyze", str(SPEECH)])
+    err = capsys.readouterr().err.splitlines()
+    assert "speech.wav: transcribing 4.0 s of audio" in err
+    assert any(line.startswith("speech.wav: prompt 3/3 done") for line in err)
+
+
+def test_analyze_never_imports_qt():
+    code = (
+        "import sys; from app import cli; cli.main(['analyze', '/nonexistent.wav', '-q']);"
+        "print('PySide6' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False"
+    assert "no such file" in done.stderr
+
+
+def test_core_never_imports_qt():
+    modules = ["analysis", "engines", "errors", "events", "export", "hardware", "logs", "media", "models", "paths",
+               "pipeline", "prompting", "prompts", "transcript_files", "transcription"]
+    code = "import sys\n" + "".join(f"import app.core.{m}\n" for m in modules) + "print(sorted(m for m in sys.modules if 'PySide6' in m or m.startswith('app.ui')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

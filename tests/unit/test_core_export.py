@@ -1,0 +1,120 @@
+"""Markdown (golden file) and JSON (Gladia's pre-recorded shape) exports; atomic writes."""
+
+import errno
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from app.core import export
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Transcript
+from app.core.errors import ExportError
+from tests.fakes import make_segments
+
+GOLDEN = Path(__file__).parent.parent / "data" / "golden" / "standup.md"
+
+
+def sample_analysis() -> Analysis:
+    analysis = Analysis(
+        source=Path("/recordings/standup.wav"),
+        prompts=["Summarize.", "List the action items."],
+        transcript=Transcript(make_segments(["Hello team.", "We ship on Friday.", "Bob writes notes."], 35.0),
+                              language="en", duration=105.0),
+        status=AnalysisStatus.DONE,
+        duration=105.0,
+        transcription_time=12.5,
+        whisper_model="tiny.en",
+        llm_model="SmolLM2-135M-Instruct.Q4_1.gguf",
+        device="whisper on cpu (int8), LLM on cpu",
+        created_at=datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc),
+        id="00000000-0000-0000-0000-000000000001",
+    )
+    analysis.prompt_results = [
+        PromptResult("Summarize.", "The team ships on Friday.", PromptStatus.DONE, exec_time=1.25, completion_tokens=6),
+        PromptResult("List the action items.", "", PromptStatus.FAILED, error="the model ran out of memory",
+                     exec_time=0.5),
+    ]
+    return analysis
+
+
+def test_markdown_matches_golden_file():
+    rendered = export.render_markdown(sample_analysis())
+    if os.environ.get("HEARSAY_UPDATE_GOLDEN"):
+        GOLDEN.write_text(rendered, "utf-8")
+    assert rendered == GOLDEN.read_text("utf-8")
+
+
+def test_markdown_orders_prompts_then_transcript():
+    text = export.render_markdown(sample_analysis())
+    assert text.startswith("# standup.wav\n")
+    assert text.index("## Summarize.") < text.index("## List the action items.") < text.index("## Transcript")
+    assert "[01:10] Bob writes notes." in text
+    assert "Failed: the model ran out of memory" in text
+
+
+def test_json_follows_gladia_shape():
+    data = json.loads(export.render_json(sample_analysis()))
+    assert data["id"] == "00000000-0000-0000-0000-000000000001"
+    assert data["status"] == "done"
+    assert data["file"] == {"path": "/recordings/standup.wav", "filename": "standup.wav", "duration": 105.0}
+    result = data["result"]
+    assert set(result["metadata"]) >= {"audio_duration", "transcription_time", "whisper_model", "llm_model",
+                                       "device", "created_at"}
+    transcription = result["transcription"]
+    assert transcription["full_transcript"] == "Hello team. We ship on Friday. Bob writes notes."
+    assert transcription["languages"] == ["en"]
+    utterance = transcription["utterances"][1]
+    assert set(utterance) == {"text", "start", "end", "language", "words"}
+    assert (utterance["start"], utterance["end"]) == (35.0, 70.0)
+    assert set(utterance["words"][0]) == {"word", "start", "end", "confidence"}
+    llm = result["audio_to_llm"]
+    assert llm["success"] is False and llm["is_empty"] is False
+    assert llm["exec_time"] == 1.75
+    assert llm["error"] == "1 of 2 prompts did not finish"
+    assert [r["results"]["prompt"] for r in llm["results"]] == ["Summarize.", "List the action items."]
+    first, second = llm["results"]
+    assert first["success"] is True and first["error"] is None and first["results"]["response"]
+    assert second["success"] is False and second["is_empty"] is True and "memory" in second["error"]
+
+
+def test_empty_recording_is_flagged_empty():
+    analysis = sample_analysis()
+    analysis.transcript = Transcript([], duration=3.0)
+    data = export.to_json_dict(analysis)
+    assert data["result"]["audio_to_llm"]["is_empty"] is True
+    assert "_(no speech found)_" in export.render_markdown(analysis)
+
+
+def test_timestamps():
+    assert export.format_timestamp(0) == "[00:00]"
+    assert export.format_timestamp(65.9) == "[01:05]"
+    assert export.format_timestamp(3725) == "[1:02:05]"
+
+
+def test_write_export_replaces_atomically(tmp_path):
+    target = tmp_path / "out.md"
+    target.write_text("old", "utf-8")
+    export.write_export(target, "new")
+    assert target.read_text("utf-8") == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
+
+
+def test_failed_write_keeps_the_old_file_and_says_why(tmp_path, monkeypatch):
+    target = tmp_path / "out.md"
+    target.write_text("old", "utf-8")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export.os, "fsync", full_disk)
+    with pytest.raises(ExportError, match="No space left on device"):
+        export.write_export(target, "new")
+    assert target.read_text("utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
+
+
+def test_write_into_missing_folder_is_an_export_error(tmp_path):
+    with pytest.raises(ExportError, match="cannot write"):
+        export.write_export(tmp_path / "missing" / "out.md", "x")
