@@ -103,13 +103,14 @@ class LlamaPromptRunner:
 
     def __init__(self, model: str | None = None, device: str = "auto", max_tokens: int = 512,
                  n_threads: int | None = None, n_ctx_cap: int = DEFAULT_CONTEXT_CAP,
-                 temperature: float = 0.2, seed: int = 7) -> None:
+                 temperature: float = 0.2, repeat_penalty: float = 1.1, seed: int = 7) -> None:
         self.requested_model = model
         self.requested_device = device
         self.max_tokens = max_tokens
         self.n_threads = n_threads or hardware.physical_cores()
         self.n_ctx_cap = n_ctx_cap
         self.temperature = temperature
+        self.repeat_penalty = repeat_penalty  # 1.1, llama.cpp's classic default: small models loop without it
         self.seed = seed
         self.model_name = (models.default_entry("llm").name if not model else model.rsplit("/", 1)[-1])
         self.device = "not loaded"
@@ -204,6 +205,7 @@ class LlamaPromptRunner:
             raise ContextOverflowError(len(tokens) + MIN_ANSWER_TOKENS, self.n_ctx)
         chunks = self._llm.create_completion(
             tokens, max_tokens=min(self.max_tokens, room), temperature=self.temperature,
+            repeat_penalty=self.repeat_penalty,
             stop=stop, stream=True,
         )
         try:
