@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 from app.core.analysis import PromptStatus
@@ -19,6 +20,8 @@ from app.core.events import (
 )
 
 BAR_WIDTH = 24
+REDRAW_INTERVAL = 0.1
+"""Seconds between redraws of the token counter on a terminal."""
 
 
 class ProgressPrinter:
@@ -37,6 +40,7 @@ class ProgressPrinter:
         self._prompts = 0
         self._tokens = 0
         self._line_open = False
+        self._last_redraw = 0.0
 
     def start_file(self, name: str, prompts: int, index: int, total: int) -> None:
         self._name = f"{name} ({index}/{total})" if total > 1 else name
@@ -56,8 +60,9 @@ class ProgressPrinter:
             self._status(f"prompt {event.index + 1}/{self._prompts} running")
         elif isinstance(event, ResponseDelta):
             self._tokens += 1
-            if self.tty:
-                self._status(f"prompt {event.index + 1}/{self._prompts} running, {self._tokens} tokens")
+            if self.tty and time.monotonic() - self._last_redraw >= REDRAW_INTERVAL:
+                self._last_redraw = time.monotonic()
+                self._status(f"prompt {event.index + 1}/{self._prompts} running, {self._tokens} tokens so far")
         elif isinstance(event, PromptFinished):
             result = event.result
             detail = f"failed: {result.error}" if result.status is PromptStatus.FAILED else result.status.value
