@@ -1,0 +1,161 @@
+"""The window's chrome: layout, actions, toolbar, menus and the About box (keeps main_window.py small).
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import theme
+
+
+def section_title(title: str) -> QLabel:
+    """A small grey heading over a side-panel section."""
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, prompt_editor: QWidget,
+                 progress: QWidget, results: QWidget) -> tuple[QSplitter, QSplitter]:
+    """Files and prompts on the left, progress and results on the right; returns (main, side) splitters."""
+    files = QWidget()
+    files_layout = QVBoxLayout(files)
+    files_layout.setContentsMargins(0, 0, 0, 0)
+    files_layout.setSpacing(8)
+    files_layout.addWidget(section_title("FILES"))
+    files_layout.addWidget(drop_zone)
+    files_layout.addWidget(file_view, 1)
+    prompts = QWidget()
+    prompts_layout = QVBoxLayout(prompts)
+    prompts_layout.setContentsMargins(0, 8, 0, 0)
+    prompts_layout.setSpacing(8)
+    prompts_layout.addWidget(section_title("PROMPTS"))
+    prompts_layout.addWidget(prompt_editor, 1)
+    side = QSplitter(Qt.Orientation.Vertical)
+    side.addWidget(files)
+    side.addWidget(prompts)
+    side.setChildrenCollapsible(False)
+    side.setSizes([380, 300])
+
+    right = QWidget()
+    right_layout = QVBoxLayout(right)
+    right_layout.setContentsMargins(6, 0, 0, 0)
+    right_layout.setSpacing(10)
+    right_layout.addWidget(progress)
+    right_layout.addWidget(results, 1)
+
+    main = QSplitter(Qt.Orientation.Horizontal)
+    main.addWidget(side)
+    main.addWidget(right)
+    main.setChildrenCollapsible(False)
+    main.setStretchFactor(1, 1)
+    main.setSizes([300, 900])
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(12, 12, 12, 8)
+    layout.addWidget(main)
+    window.setCentralWidget(central)
+    return main, side
+
+
+def make_action(window: QWidget, text: str, slot, shortcuts=(), icon: str | None = None,
+                tip: str | None = None) -> QAction:
+    """A window-wide action calling ``slot()``, with its first shortcut shown in the tooltip."""
+    action = QAction(text, window)
+    if icon:
+        action.setIcon(theme.icon(icon))
+    keys = [QKeySequence(s) for s in shortcuts]
+    if keys:
+        action.setShortcuts(keys)
+    shown = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+    action.setToolTip((tip or text.replace("&", "").rstrip("…")) + (f" ({shown})" if shown else ""))
+    action.triggered.connect(lambda checked=False: slot())
+    window.addAction(action)
+    return action
+
+
+def build_toolbar(window) -> QToolBar:
+    """Open, Analyze, Cancel | Export Markdown, Export JSON ... Settings."""
+    toolbar = QToolBar("Main")
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    toolbar.addAction(window.open_action)
+    toolbar.addWidget(_primary_button(window.analyze_action, "analyze-light"))
+    toolbar.addAction(window.cancel_action)
+    toolbar.addSeparator()
+    toolbar.addAction(window.export_md_action)
+    toolbar.addAction(window.export_json_action)
+    spacer = QWidget()
+    spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    toolbar.addWidget(spacer)
+    toolbar.addAction(window.settings_action)
+    return toolbar
+
+
+def _primary_button(action: QAction, icon: str) -> QToolButton:
+    # The accent button gets a white icon; the action keeps its coloured one for the menus.
+    button = QToolButton()
+    button.setObjectName("analyzeButton")
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setIcon(theme.icon(icon))
+    button.setText(action.text().replace("&", ""))
+    button.setToolTip(action.toolTip())
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.clicked.connect(action.trigger)
+    action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+    button.setEnabled(action.isEnabled())
+    return button
+
+
+def _fill(menu: QMenu, actions) -> None:
+    for action in actions:
+        if action is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(action)
+
+
+def build_menus(window) -> None:
+    """File, Analysis, Prompts and Help menus."""
+    menus = window.menuBar()
+    _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action, window.export_json_action,
+                                   None, window.settings_action, None, window.quit_action))
+    _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None, window.remove_action,
+                                       None, window.next_tab_action, window.prev_tab_action))
+    editor = window.prompt_editor
+    _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
+                                      editor.up_action, editor.down_action, None, editor.reset_action))
+    help_menu = menus.addMenu("&Help")
+    help_menu.addAction(make_action(window, "&About Hearsay", window.show_about))
+
+
+def file_context_menu(window, at: QPoint) -> None:
+    """The file list's right-click menu."""
+    menu = QMenu(window)
+    _fill(menu, (window.analyze_action, window.export_md_action, window.export_json_action, None,
+                 window.remove_action))
+    menu.exec(at)
+
+
+def show_about(parent: QWidget, settings_file: str) -> None:
+    """Help → About."""
+    QMessageBox.about(parent, "About Hearsay",
+                      "<b>Hearsay</b> 0.1.0<br>Transcribe recordings and run your prompts over them, "
+                      "privately, on this computer (faster-whisper and llama.cpp).<br><br>"
+                      f"Settings: {settings_file}")

@@ -1,0 +1,123 @@
+"""The drop zone: accepts audio, video and transcript files dragged from the file manager.
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+
+from app.core.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+from app.core.transcript_files import TRANSCRIPT_EXTENSIONS
+from app.ui import theme
+
+MEDIA_EXTENSIONS = tuple(sorted(set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)))
+ACCEPTED_EXTENSIONS = MEDIA_EXTENSIONS + TRANSCRIPT_EXTENSIONS
+PLACEHOLDER = "Drop audio or video files here — or press Ctrl+O"
+
+
+def is_supported(path: Path) -> bool:
+    """True for a file Hearsay can analyse, judged by its extension."""
+    return Path(path).suffix.lower() in ACCEPTED_EXTENSIONS
+
+
+def dropped_paths(mime: QMimeData) -> tuple[list[Path], list[Path]]:
+    """Split the local files of a drop into (accepted, rejected).
+
+    Only ``file:`` URLs count; a dropped folder contributes the supported files
+    directly inside it (sorted by name). Text, web links and other drops give
+    two empty lists.
+    """
+    accepted: list[Path] = []
+    rejected: list[Path] = []
+    if not mime.hasUrls():
+        return accepted, rejected
+    for url in mime.urls():
+        if not url.isLocalFile():
+            continue
+        path = Path(url.toLocalFile())
+        if path.is_dir():
+            accepted += sorted((p for p in path.iterdir() if p.is_file() and is_supported(p)), key=lambda p: p.name)
+        elif is_supported(path):
+            accepted.append(path)
+        else:
+            rejected.append(path)
+    return accepted, rejected
+
+
+class DropZone(QFrame):
+    """A dashed area that takes file drops and opens the file dialog when clicked.
+
+    Signals: ``files_dropped(list[Path])`` with the accepted files of a drop,
+    ``files_rejected(list[Path])`` with the files of a drop Hearsay cannot
+    read, ``clicked()`` on a click. Non-file drops (text, web links) are refused
+    during the drag, so the cursor shows they cannot land.
+
+    Thread-safety: GUI thread only.
+    """
+
+    files_dropped = Signal(list)
+    files_rejected = Signal(list)
+    clicked = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setProperty("dragActive", False)
+        self.setToolTip("Audio: " + " ".join(AUDIO_EXTENSIONS) + "\nVideo: " + " ".join(VIDEO_EXTENSIONS)
+                        + "\nTranscripts: .txt, Hearsay .json")
+        self.setAccessibleName("Drop zone")
+        icon = QLabel()
+        icon.setPixmap(theme.icon("drop").pixmap(26, 26))
+        self.hint = QLabel(PLACEHOLDER)
+        self.hint.setObjectName("dropHint")
+        self.hint.setWordWrap(True)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.hint, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.addLayout(row)
+
+    def _set_active(self, active: bool) -> None:
+        self.setProperty("dragActive", active)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accepted, rejected = dropped_paths(event.mimeData())
+        if accepted or rejected:
+            event.acceptProposedAction()
+            self._set_active(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_active(False)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._set_active(False)
+        accepted, rejected = dropped_paths(event.mimeData())
+        if not accepted and not rejected:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if rejected:
+            self.files_rejected.emit(rejected)
+        if accepted:
+            self.files_dropped.emit(accepted)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)

@@ -1,0 +1,393 @@
+"""Hearsay's main window: wires the drop zone, file list, prompt list, progress and results to the worker.
+
+The widgets live in their own modules and the chrome (layout, toolbar,
+menus) in ``chrome.py``; this one holds what the actions do and the
+reactions to the worker's signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QWidget
+
+from app.core import models
+from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
+from app.core.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
+from app.core.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+from app.core.prompts import short_title
+from app.ui import chrome, theme
+from app.ui.drop_zone import MEDIA_EXTENSIONS, DropZone, dropped_paths
+from app.ui.exporting import export_analyses
+from app.ui.file_list import FileEntry, FileListModel, FileListView
+from app.ui.progress_panel import ProgressPanel
+from app.ui.prompt_editor import PromptEditor
+from app.ui.results_view import ResultsView
+from app.ui.settings import Settings
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.workers import EngineFactory, WorkerHost
+
+
+def _patterns(extensions: Iterable[str]) -> str:
+    return " ".join(f"*{e}" for e in extensions)
+
+
+OPEN_FILTERS = ";;".join([
+    f"Audio and video ({_patterns(MEDIA_EXTENSIONS)} *.txt *.json)",
+    f"Audio ({_patterns(AUDIO_EXTENSIONS)})",
+    f"Video ({_patterns(VIDEO_EXTENSIONS)})",
+    "Transcripts (*.txt *.json)",
+    "All files (*)",
+])
+
+
+def _default_model(role: str) -> str:
+    try:
+        return models.default_entry(role).name
+    except Exception:  # a broken catalog must not keep the window from opening
+        return f"default {role} model"
+
+
+class MainWindow(QMainWindow):
+    """The Hearsay window.
+
+    ``settings``: remembered settings (default: ``Settings()``, an INI file in
+    the config folder). ``engine_factory``: builds (transcriber, runner) from
+    ``EngineSettings`` in the worker thread (default ``create_engines``; tests
+    pass scripted fakes).
+
+    Signals: ``file_finished(FileEntry)`` after a file's analysis ended (done,
+    failed or cancelled); ``idle()`` when no batch is left.
+
+    Thread-safety: a GUI-thread object. All engine work runs in ``self.host``'s
+    one worker thread; ``cancel()`` only sets a flag, and ``closeEvent`` waits
+    for the thread to stop.
+    """
+
+    file_finished = Signal(object)
+    idle = Signal()
+
+    def __init__(self, settings: Settings | None = None, engine_factory: EngineFactory | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.setWindowTitle("Hearsay")
+        self.setWindowIcon(theme.app_icon())
+        self.setAcceptDrops(True)
+        self.host = WorkerHost(engine_factory)
+        self.host.worker.analysis_started.connect(self._on_analysis_started)
+        self.host.worker.event.connect(self._on_event)
+        self.host.worker.batch_finished.connect(self._on_batch_finished)
+
+        self.files = FileListModel(self)
+        self.file_view = FileListView(self.files)
+        self.drop_zone = DropZone()
+        self.prompt_editor = PromptEditor(self.settings.prompts())
+        self.progress = ProgressPanel()
+        self.results = ResultsView()
+        self._build_layout()
+        self._build_actions()
+        self._connect()
+        self._restore_window()
+        self._update_actions()
+
+    # ---- construction ------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.main_splitter, self.side_splitter = chrome.build_layout(
+            self, self.drop_zone, self.file_view, self.prompt_editor, self.progress, self.results)
+        self.models_label = QLabel()
+        self.statusBar().addPermanentWidget(self.models_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+    def _action(self, text: str, slot, shortcuts=(), icon: str | None = None, tip: str | None = None) -> QAction:
+        return chrome.make_action(self, text, slot, shortcuts, icon, tip)
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("&Open…", self.open_files, ["Ctrl+O"], "open", "Open audio or video files")
+        self.analyze_action = self._action("&Analyze", self.analyze, ["Ctrl+Return", "Ctrl+Enter"], "analyze",
+                                           "Analyze the queued files, or the selected file again")
+        self.cancel_action = self._action("&Cancel", self.cancel, ["Esc"], "cancel",
+                                          "Stop the current file and the queued ones")
+        self.export_md_action = self._action("Export &Markdown…", lambda: self.export("md"), ["Ctrl+E"], "export")
+        self.export_json_action = self._action("Export &JSON…", lambda: self.export("json"), ["Ctrl+Shift+E"],
+                                               "export-json")
+        self.settings_action = self._action("&Settings…", self.open_settings, ["Ctrl+,"], "settings",
+                                            "Models, device, language and answer length")
+        self.remove_action = self._action("&Remove from list", self.remove_selected, ["Delete"], "remove")
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.file_view.addAction(self.remove_action)
+        self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"])
+        self.next_tab_action = self._action("Next tab", lambda: self._step_tab(1), ["Ctrl+PgDown"])
+        self.prev_tab_action = self._action("Previous tab", lambda: self._step_tab(-1), ["Ctrl+PgUp"])
+        self.progress.cancel_button.setDefaultAction(self.cancel_action)
+
+        self.addToolBar(chrome.build_toolbar(self))
+        chrome.build_menus(self)
+
+    def _connect(self) -> None:
+        self.drop_zone.files_dropped.connect(self.add_files)
+        self.drop_zone.files_rejected.connect(self._report_rejected)
+        self.drop_zone.clicked.connect(self.open_files)
+        self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
+        self.file_view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
+        self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.file_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.file_view.customContextMenuRequested.connect(self._file_menu)
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.get_bytes(Settings.Key.WINDOW_GEOMETRY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1240, 780)
+        for key, splitter in ((Settings.Key.MAIN_SPLITTER, self.main_splitter),
+                              (Settings.Key.SIDE_SPLITTER, self.side_splitter)):
+            state = self.settings.get_bytes(key)
+            if state is not None:
+                splitter.restoreState(state)
+        self._update_models_label()
+
+    # ---- files ------------------------------------------------------------------
+
+    def entries(self) -> list[FileEntry]:
+        """All files in the list, in order."""
+        return self.files.entries()
+
+    def add_files(self, paths: Iterable[str | Path], start: bool | None = None) -> list[FileEntry]:
+        """Queue ``paths`` with the current prompts; start them at once when ``start`` (default: the
+        auto-start setting). A file already queued or running is not added twice; a finished one is queued again."""
+        prompts = self.prompt_editor.prompts()
+        added: list[FileEntry] = []
+        for path in paths:
+            path = Path(path).expanduser().absolute()
+            entry = self.files.find_path(path)
+            if entry is not None and entry.active:
+                continue
+            if entry is None:
+                entry = FileEntry.create(path, prompts)
+                self.files.add(entry)
+            else:
+                entry.renew(prompts)
+                self.files.refresh(entry)
+            added.append(entry)
+        if added and self.file_view.current_entry() is None:
+            self.file_view.select_entry(added[0])
+        elif self.results.entry in added:
+            self.results.refresh()
+        if added and (self.settings.auto_start() if start is None else start):
+            self._submit(added)
+        self._update_actions()
+        return added
+
+    def open_files(self) -> None:
+        """File → Open: choose recordings (or transcripts) to add."""
+        start = self.settings.get_str(Settings.Key.LAST_OPEN_DIR) or str(Path.home())
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open recordings", start, OPEN_FILTERS)
+        if paths:
+            self.settings.set_value(Settings.Key.LAST_OPEN_DIR, str(Path(paths[0]).parent))
+            self.add_files(paths)
+
+    def remove_selected(self) -> None:
+        """Remove the selected files that are not queued or running."""
+        for entry in self.file_view.selected_entries():
+            if not entry.active:
+                self.files.remove(self.files.row_of(entry))
+        self._show_current()
+        self._update_actions()
+
+    def _report_rejected(self, paths: list[Path]) -> None:
+        names = ", ".join(p.name for p in paths[:3]) + (", …" if len(paths) > 3 else "")
+        noun = "it is" if len(paths) == 1 else "they are"
+        self.statusBar().showMessage(f"Skipped {names}: {noun} not audio, video or transcript files.", 8000)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accepted, rejected = dropped_paths(event.mimeData())
+        event.acceptProposedAction() if accepted or rejected else event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        accepted, rejected = dropped_paths(event.mimeData())
+        event.acceptProposedAction()
+        if rejected:
+            self._report_rejected(rejected)
+        if accepted:
+            self.add_files(accepted)
+
+    # ---- running ------------------------------------------------------------------
+
+    def is_busy(self) -> bool:
+        """True while files are queued in the worker or running."""
+        return self.host.is_busy()
+
+    def analyze(self) -> None:
+        """Analyze the queued files; when none waits, analyse the selected files again with the current prompts."""
+        waiting = [e for e in self.entries() if e.status is AnalysisStatus.QUEUED and not e.submitted]
+        if waiting:
+            self._submit(waiting)
+            return
+        again = [e for e in self.file_view.selected_entries() if not e.active]
+        if not again:
+            hint = "Select a file to analyse it again." if self.entries() else "Add a file first: drop it here or press Ctrl+O."
+            self.statusBar().showMessage(hint, 5000)
+            return
+        prompts = self.prompt_editor.prompts()
+        for entry in again:
+            entry.renew(prompts)
+            self.files.refresh(entry)
+        if self.results.entry in again:
+            self.results.refresh()
+        self._submit(again)
+
+    def _submit(self, entries: list[FileEntry]) -> None:
+        for entry in entries:
+            entry.submitted = True
+        self.host.submit([e.analysis for e in entries], self.settings.engine_settings())
+        self._update_actions()
+
+    def cancel(self) -> None:
+        """Stop the current file within about a second; queued files are marked cancelled. Finished files stay."""
+        if self.is_busy():
+            self.host.cancel()
+            self.statusBar().showMessage("Cancelling…")
+
+    def _queued_behind(self) -> int:
+        return sum(1 for e in self.entries() if e.status is AnalysisStatus.QUEUED and e.submitted)
+
+    @Slot(object)
+    def _on_analysis_started(self, analysis: Analysis) -> None:
+        entry = self.files.find(analysis.id)
+        if entry is None:
+            return
+        entry.mark_started()
+        self.files.refresh(entry)
+        self.progress.show_entry(entry, self._queued_behind())
+        if entry is self.results.entry:
+            self.results.refresh()
+
+    @Slot(str, object)
+    def _on_event(self, analysis_id: str, event) -> None:
+        entry = self.files.find(analysis_id)
+        if entry is None:
+            return
+        entry.apply(event)
+        self.results.on_event(entry, event)
+        if isinstance(event, ResponseDelta):
+            return  # the results view buffers these; nothing else changes per token
+        self.files.refresh(entry)
+        if isinstance(event, AnalysisFinished):
+            self._on_file_finished(entry)
+            return
+        self.progress.show_entry(entry, self._queued_behind())
+        if isinstance(event, ModelReady) and event.load_time > 0:
+            self.statusBar().showMessage(f"Loaded {event.name} on {event.device} in {event.load_time:.1f} s.", 5000)
+        elif isinstance(event, PromptFinished) and event.result.status is PromptStatus.FAILED:
+            self.statusBar().showMessage(f"Prompt “{short_title(event.result.prompt)}” failed on "
+                                         f"{entry.path.name}: {event.result.error}.")
+
+    def _on_file_finished(self, entry: FileEntry) -> None:
+        name = entry.path.name
+        if entry.status is AnalysisStatus.FAILED:
+            self.statusBar().showMessage(f"Could not analyse {name}: {entry.error}.")
+        elif entry.status is AnalysisStatus.CANCELLED:
+            self.statusBar().showMessage(f"Cancelled {name}; finished files were kept.", 8000)
+        elif entry.failed_prompts():
+            failed = len(entry.failed_prompts())
+            self.statusBar().showMessage(f"Finished {name}, but {failed} of {len(entry.prompts)} prompts failed "
+                                         "(see their tabs).")
+        else:
+            self.statusBar().showMessage(f"Finished {name}.", 8000)
+        self.file_finished.emit(entry)
+        self._update_actions()
+
+    @Slot(object)
+    def _on_batch_finished(self, batch) -> None:
+        entries = [e for e in (self.files.find(a.id) for a in batch.analyses) if e is not None]
+        failed = [e for e in entries if e.status is AnalysisStatus.FAILED]
+        if len(failed) == 1 and len(entries) > 1:
+            self.statusBar().showMessage(f"Could not analyse {failed[0].path.name}: {failed[0].error}; "
+                                         f"the other {len(entries) - 1} finished.")
+        elif len(failed) > 1:
+            self.statusBar().showMessage(f"{len(failed)} of {len(entries)} files could not be analysed; "
+                                         "point at them in the list to see why.")
+        if not self.is_busy():
+            self.progress.finish()
+            self._update_actions()
+            self.idle.emit()
+
+    # ---- results, export, settings ---------------------------------------------------
+
+    def _show_current(self) -> None:
+        self.results.show_entry(self.file_view.current_entry())
+        self._update_actions()
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self.results.tabs
+        if tabs.count():
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
+
+    def export(self, fmt: str) -> list[Path]:
+        """Export the selected finished files (or, with none selected, all finished files) as "md" or "json"."""
+        selected = [e for e in self.file_view.selected_entries() if e.exportable]
+        targets = selected or [e for e in self.entries() if e.exportable]
+        if not targets:
+            self.statusBar().showMessage("Nothing to export yet: analyse a file first.", 5000)
+            return []
+        written = export_analyses(self, [e.analysis for e in targets], fmt, self.settings)
+        if len(written) == 1:
+            self.statusBar().showMessage(f"Exported {written[0]}.", 8000)
+        elif written:
+            self.statusBar().showMessage(f"Exported {len(written)} files to {written[0].parent}.", 8000)
+        return written
+
+    def open_settings(self) -> None:
+        """Open the Settings dialog; the choice applies to the next file analysed."""
+        if SettingsDialog(self.settings, self).exec():
+            self._update_models_label()
+            self.statusBar().showMessage("Settings saved; they apply to the next file analysed.", 5000)
+
+    def _update_models_label(self) -> None:
+        chosen = self.settings.engine_settings()
+        whisper = chosen.whisper_model or _default_model("whisper")
+        llm = Path(chosen.llm_model).name if chosen.llm_model else _default_model("llm")
+        self.models_label.setText(f"{whisper}  ·  {llm}  ·  device {chosen.device}  ")
+        self.models_label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
+
+    def _update_actions(self) -> None:
+        entries = self.entries()
+        busy = self.is_busy()
+        self.cancel_action.setEnabled(busy)
+        self.analyze_action.setEnabled(bool(entries))
+        exportable = any(e.exportable for e in entries)
+        self.export_md_action.setEnabled(exportable)
+        self.export_json_action.setEnabled(exportable)
+        self.remove_action.setEnabled(any(not e.active for e in self.file_view.selected_entries()))
+
+    def _file_menu(self, point: QPoint) -> None:
+        chrome.file_context_menu(self, self.file_view.viewport().mapToGlobal(point))
+
+    def show_about(self) -> None:
+        """Help → About."""
+        chrome.show_about(self, self.settings.file_name())
+
+    # ---- closing ----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel any work, stop the worker thread and wait for it (idempotent)."""
+        if self.host.thread.isRunning():
+            self.statusBar().showMessage("Stopping…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.host.shutdown()
+            finally:
+                QApplication.restoreOverrideCursor()
+        else:
+            self.host.shutdown()
+        self.results.flush()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set_value(Settings.Key.WINDOW_GEOMETRY, self.saveGeometry())
+        self.settings.set_value(Settings.Key.MAIN_SPLITTER, self.main_splitter.saveState())
+        self.settings.set_value(Settings.Key.SIDE_SPLITTER, self.side_splitter.saveState())
+        self.shutdown()
+        event.accept()

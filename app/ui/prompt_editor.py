@@ -1,0 +1,256 @@
+"""The prompt list: add, edit, remove and reorder the prompts every file runs.
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QInputDialog,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.prompts import default_prompts, short_title
+from app.ui import theme
+
+PROMPT_HINT = (
+    "Prompt (runs over the transcript; write {{ transcript }} to place the transcript\n"
+    "yourself, which makes prompts run slower):"
+)
+
+
+class PromptItemDelegate(QStyledItemDelegate):
+    """Paints each prompt as a card with its whole text wrapped (no eliding), sized to fit."""
+
+    PAD_X, PAD_Y, GAP = 10, 8, 4
+
+    def _text_width(self, option: QStyleOptionViewItem) -> int:
+        view = self.parent()
+        width = view.viewport().width() if view is not None else option.rect.width()
+        return max(width - 2 * self.PAD_X - 4, 40)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        bounds = QFontMetrics(option.font).boundingRect(
+            QRect(0, 0, self._text_width(option), 100000), Qt.TextFlag.TextWordWrap, text)
+        return QSize(self._text_width(option) + 2 * self.PAD_X, bounds.height() + 2 * self.PAD_Y + self.GAP)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        card = QRectF(option.rect.adjusted(1, self.GAP // 2, -2, -self.GAP // 2)).adjusted(0.5, 0.5, -0.5, -0.5)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        fill, border = ("#e0e7ff", "#c7d2fe") if selected else (("#f5f7ff", "#e0e7ff") if hovered else ("#fbfcfe", "#e8ebf1"))
+        painter.setPen(QPen(QColor(border), 1))
+        painter.setBrush(QColor(fill))
+        painter.drawRoundedRect(card, 8, 8)
+        painter.setPen(QColor("#1e1b4b" if selected else "#1e293b"))
+        painter.setFont(option.font)
+        text_rect = card.toRect().adjusted(self.PAD_X, self.PAD_Y - 1, -self.PAD_X, -self.PAD_Y + 1)
+        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         index.data(Qt.ItemDataRole.DisplayRole) or "")
+        painter.restore()
+
+
+def ask_prompt_text(parent: QWidget, title: str, text: str = "") -> str | None:
+    """Ask for a prompt in a multi-line dialog; the stripped text, or None when cancelled or blank."""
+    value, ok = QInputDialog.getMultiLineText(parent, title, PROMPT_HINT, text)
+    value = value.strip() if ok else ""
+    return value or None
+
+
+class PromptEditor(QWidget):
+    """The list of prompts with buttons (and shortcuts) to add, edit, remove and move them.
+
+    Rows can also be dragged to a new place. Every change emits
+    ``prompts_changed(list[str])`` with the prompts in their new order.
+    The dialogs go through ``ask_prompt_text`` (tests replace it).
+
+    Thread-safety: GUI thread only.
+    """
+
+    prompts_changed = Signal(list)
+
+    def __init__(self, prompts: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self._last: list[str] = []
+        self.list = QListWidget()
+        self.list.setObjectName("promptList")
+        self.list.setAccessibleName("Prompts")
+        self.list.setWordWrap(True)
+        self.list.setItemDelegate(PromptItemDelegate(self.list))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)  # re-wrap the prompts when the panel resizes
+        self.list.setUniformItemSizes(False)
+        self.list.setMouseTracking(True)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.itemDoubleClicked.connect(lambda item: self.edit_selected())
+        self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
+        model = self.list.model()
+        model.rowsMoved.connect(lambda *_: self._sync())
+        model.rowsInserted.connect(lambda *_: self._sync())
+        model.rowsRemoved.connect(lambda *_: self._sync())
+
+        local = Qt.ShortcutContext.WidgetWithChildrenShortcut  # only while the prompt list has the focus
+        self.add_action = self._action("add", "Add prompt…", "Ctrl+Shift+N", self.add_with_dialog)
+        self.edit_action = self._action("edit", "Edit prompt…", "F2", self.edit_selected, local)
+        self.remove_action = self._action("remove", "Remove prompt", "Delete", self.remove_selected, local)
+        self.up_action = self._action("up", "Move prompt up", "Alt+Up", lambda: self.move_selected(-1), local)
+        self.down_action = self._action("down", "Move prompt down", "Alt+Down", lambda: self.move_selected(1), local)
+        self.reset_action = self._action("reset", "Reset to the default prompts…", None, self.reset_with_confirm)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for action in (self.add_action, self.edit_action, self.remove_action, self.up_action, self.down_action):
+            buttons.addWidget(self._button(action))
+        buttons.addStretch(1)
+        buttons.addWidget(self._button(self.reset_action))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.set_prompts(prompts)
+
+    def _action(self, icon: str, text: str, shortcut: str | None, slot,
+                context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QAction:
+        action = QAction(theme.icon(icon), text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(context)
+            action.setToolTip(f"{text} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _button(self, action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName("smallButton")
+        button.setDefaultAction(action)
+        button.setAutoRaise(True)
+        return button
+
+    # ---- the prompts ------------------------------------------------------------
+
+    def prompts(self) -> list[str]:
+        """The prompts, in list order."""
+        return [self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count())]
+
+    def set_prompts(self, prompts: list[str]) -> None:
+        """Replace all prompts (emits ``prompts_changed`` when they differ)."""
+        blocker = self.list.model().blockSignals(True)
+        try:
+            self.list.clear()
+            for prompt in prompts:
+                self.list.addItem(self._item(prompt))
+        finally:
+            self.list.model().blockSignals(blocker)
+        self.list.reset()
+        self._sync()
+
+    def _item(self, prompt: str) -> QListWidgetItem:
+        item = QListWidgetItem(prompt)
+        item.setData(Qt.ItemDataRole.UserRole, prompt)
+        item.setToolTip(prompt)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+        return item
+
+    def add_prompt(self, prompt: str) -> int:
+        """Append ``prompt`` and select it; return its row."""
+        self.list.addItem(self._item(prompt))
+        row = self.list.count() - 1
+        self.list.setCurrentRow(row)
+        return row
+
+    def edit_prompt(self, row: int, prompt: str) -> None:
+        """Replace the prompt at ``row``."""
+        item = self.list.item(row)
+        item.setText(prompt)
+        item.setData(Qt.ItemDataRole.UserRole, prompt)
+        item.setToolTip(prompt)
+        self._sync()
+
+    def remove_prompt(self, row: int) -> None:
+        """Remove the prompt at ``row``."""
+        self.list.takeItem(row)
+        self._sync()
+
+    def move_prompt(self, row: int, delta: int) -> int:
+        """Move the prompt at ``row`` by ``delta`` places (clamped); return its new row."""
+        target = max(0, min(self.list.count() - 1, row + delta))
+        if target == row:
+            return row
+        item = self.list.takeItem(row)
+        self.list.insertItem(target, item)
+        self.list.setCurrentRow(target)
+        self._sync()
+        return target
+
+    def _sync(self) -> None:
+        prompts = self.prompts()
+        self._update_buttons()
+        if prompts != self._last:
+            self._last = prompts
+            self.prompts_changed.emit(prompts)
+
+    def _update_buttons(self) -> None:
+        row, count = self.list.currentRow(), self.list.count()
+        has = 0 <= row < count
+        self.edit_action.setEnabled(has)
+        self.remove_action.setEnabled(has)
+        self.up_action.setEnabled(has and row > 0)
+        self.down_action.setEnabled(has and row < count - 1)
+
+    # ---- user actions ---------------------------------------------------------
+
+    def add_with_dialog(self) -> None:
+        """Ask for a new prompt and append it."""
+        text = ask_prompt_text(self, "Add prompt")
+        if text:
+            self.add_prompt(text)
+
+    def edit_selected(self) -> None:
+        """Ask for a new text for the selected prompt."""
+        row = self.list.currentRow()
+        if row < 0:
+            return
+        text = ask_prompt_text(self, f"Edit prompt “{short_title(self.prompts()[row])}”", self.prompts()[row])
+        if text:
+            self.edit_prompt(row, text)
+
+    def remove_selected(self) -> None:
+        """Remove the selected prompt."""
+        row = self.list.currentRow()
+        if row >= 0:
+            self.remove_prompt(row)
+
+    def move_selected(self, delta: int) -> None:
+        """Move the selected prompt up (-1) or down (+1)."""
+        row = self.list.currentRow()
+        if row >= 0:
+            self.move_prompt(row, delta)
+
+    def reset_with_confirm(self) -> None:
+        """Put back the three default prompts after asking."""
+        answer = QMessageBox.question(self, "Reset prompts", "Replace your prompts with the three default prompts?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.set_prompts(default_prompts())

@@ -1,0 +1,201 @@
+"""Fixtures for every test: isolated settings and home, no network, no thread left running.
+
+Only PySide6.QtCore is imported here (no QApplication is created unless a test
+asks for ``qtbot``/``qapp``), so core-only tests run as before; the check that
+``app.core`` never imports Qt runs in a subprocess.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import traceback
+import weakref
+
+import pytest
+
+pytest_plugins = ("pytester",)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """HEARSAY_HOME (config, cache, log, data) and QSettings' default locations point into a temp folder."""
+    from PySide6.QtCore import QSettings
+
+    home = tmp_path_factory.mktemp("hearsay-home")
+    monkeypatch.setenv("HEARSAY_HOME", str(home))
+    qsettings_dir = home / "qsettings"
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, str(qsettings_dir))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    yield home
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any attempt to reach the network fails the attempt (proof that Hearsay works offline).
+
+    Local (AF_UNIX) sockets still work.
+    """
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(sock):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError("network access is disabled in tests")
+
+    def connect(self, address):
+        guard(self)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        guard(self)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+def _calling_place() -> str:
+    """``file:line`` of the innermost caller outside this conftest and installed packages."""
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if frame.filename != __file__ and "site-packages" not in frame.filename:
+            return f"{frame.filename}:{frame.lineno}"
+    return "unknown place"
+
+
+@pytest.fixture(autouse=True)
+def _dangling_qthreads(monkeypatch):
+    """Fail a test that leaves a QThread running or a non-daemon Python thread alive (as napari does).
+
+    Autouse fixtures are set up before the fixtures a test asks for, so this
+    check runs after pytest-qt has closed the test's widgets (whose
+    ``closeEvent`` must stop their threads).
+    """
+    from PySide6.QtCore import QThread
+
+    started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    real_start = QThread.start
+
+    def start(self, *args, **kwargs):
+        started[self] = _calling_place()
+        return real_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", start)
+    before = set(threading.enumerate())
+    yield
+    dangling = []
+    for thread, place in list(started.items()):
+        try:
+            if thread.isRunning():
+                dangling.append(place)
+                thread.quit()
+                thread.wait(2000)
+        except RuntimeError:  # the C++ object is gone, so the thread is too
+            pass
+    deadline = time.monotonic() + 2.0
+    leftovers = []
+    for thread in set(threading.enumerate()) - before:
+        if thread.daemon or isinstance(thread, threading._DummyThread):
+            continue
+        thread.join(max(deadline - time.monotonic(), 0.01))
+        if thread.is_alive():
+            leftovers.append(thread.name)
+    if dangling:
+        pytest.fail(f"QThread(s) left running, started at: {', '.join(dangling)}")
+    if leftovers:
+        pytest.fail(f"Python thread(s) left running: {', '.join(leftovers)}")
+
+
+# ---- GUI helpers (Qt is imported lazily, inside the fixtures) ------------------------------------
+
+DATA_DIR = __import__("pathlib").Path(__file__).parent / "data"
+
+
+class EngineRecorder:
+    """An engine factory for ``MainWindow(engine_factory=...)`` that hands out the given fakes.
+
+    ``calls`` lists the ``EngineSettings`` of every call; ``threads`` the threads it ran in.
+    """
+
+    def __init__(self, transcriber=None, runner=None):
+        from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
+
+        self.transcriber = transcriber or ScriptedTranscriber()
+        self.runner = runner or ScriptedPromptRunner()
+        self.calls = []
+        self.threads = set()
+
+    def __call__(self, settings):
+        self.calls.append(settings)
+        self.threads.add(threading.get_ident())
+        return self.transcriber, self.runner
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """``make_window(transcriber=None, runner=None, auto_start=True)``: a shown MainWindow on scripted engines.
+
+    The window's engine factory is an ``EngineRecorder`` (``window.engines``).
+    """
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import Settings
+
+    def make(transcriber=None, runner=None, auto_start=True, settings=None):
+        settings = settings or Settings()
+        settings.set_auto_start(auto_start)
+        recorder = EngineRecorder(transcriber, runner)
+        window = MainWindow(settings=settings, engine_factory=recorder)
+        window.engines = recorder
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    return make
+
+
+@pytest.fixture
+def drop_files():
+    """``drop_files(widget, paths)``: drag ``paths`` onto ``widget`` as the file manager does.
+
+    Sends a real QDragEnterEvent, then (when it was accepted) a QDropEvent with
+    file URLs; returns (enter_accepted, drop_accepted).
+    """
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    def drop(widget, paths=(), mime=None):
+        if mime is None:
+            mime = QMimeData()
+            mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        center = widget.rect().center()
+        enter = QDragEnterEvent(QPointF(center), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, enter)
+        if not enter.isAccepted():
+            return False, False
+        event = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, event)
+        return True, event.isAccepted()
+
+    return drop
+
+
+@pytest.fixture
+def speech_copies(tmp_path):
+    """``speech_copies("a.wav", "b.wav")``: copies of the speech fixture under those names."""
+    import shutil
+
+    def copies(*names):
+        paths = []
+        for name in names:
+            target = tmp_path / name
+            shutil.copy(DATA_DIR / ("speech" + target.suffix), target)
+            paths.append(target)
+        return paths
+
+    return copies

@@ -1,0 +1,159 @@
+"""The prompt list (add, edit, remove, reorder, remembered) and the Settings dialog (remembered)."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QMessageBox
+
+from app.core.engines import EngineSettings
+from app.core.prompts import default_prompts, short_title
+from app.ui import prompt_editor
+from app.ui.main_window import MainWindow
+from app.ui.settings import Settings
+from app.ui.settings_dialog import SettingsDialog
+
+SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
+
+
+def new_window(qtbot) -> MainWindow:
+    window = MainWindow(settings=Settings())
+    qtbot.addWidget(window)
+    return window
+
+
+def test_prompt_changes_are_remembered_by_a_new_window(qtbot):
+    window = new_window(qtbot)
+    editor = window.prompt_editor
+    assert editor.prompts() == default_prompts()
+    editor.add_prompt("Who speaks, and about what?")
+    editor.edit_prompt(0, "Three bullet points, please.")
+    editor.remove_prompt(1)
+    assert editor.move_prompt(2, -1) == 1
+    expected = ["Three bullet points, please.", "Who speaks, and about what?", default_prompts()[2]]
+    assert editor.prompts() == expected
+    window.close()
+    again = new_window(qtbot)
+    assert again.prompt_editor.prompts() == expected
+    assert Settings().prompts() == expected
+
+
+def test_buttons_and_dialogs_edit_the_list(qtbot, monkeypatch):
+    window = new_window(qtbot)
+    editor = window.prompt_editor
+    answers = iter(["Added prompt", "Edited prompt", None])
+    monkeypatch.setattr(prompt_editor, "ask_prompt_text", lambda parent, title, text="": next(answers))
+    editor.add_action.trigger()
+    assert editor.prompts()[-1] == "Added prompt" and editor.list.currentRow() == 3
+    editor.up_action.trigger()
+    assert editor.prompts()[2] == "Added prompt"
+    editor.edit_action.trigger()
+    assert editor.prompts()[2] == "Edited prompt"
+    editor.edit_action.trigger()  # dialog cancelled: nothing changes
+    assert editor.prompts()[2] == "Edited prompt"
+    editor.down_action.trigger()
+    assert editor.prompts()[3] == "Edited prompt" and not editor.down_action.isEnabled()
+    editor.remove_action.trigger()
+    assert editor.prompts() == default_prompts()
+    assert Settings().prompts() == default_prompts()
+
+
+def test_drag_reorder_is_remembered(qtbot):
+    window = new_window(qtbot)
+    editor = window.prompt_editor
+    changes = []
+    editor.prompts_changed.connect(changes.append)
+    # What QListWidget does on an internal drag-and-drop move.
+    assert editor.list.model().moveRows(QModelIndex(), 2, 1, QModelIndex(), 0)
+    expected = [default_prompts()[2], *default_prompts()[:2]]
+    assert changes == [expected] and Settings().prompts() == expected
+
+
+def test_reset_to_defaults_asks_first(qtbot, monkeypatch):
+    window = new_window(qtbot)
+    editor = window.prompt_editor
+    editor.set_prompts(["Only one"])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    editor.reset_action.trigger()
+    assert editor.prompts() == ["Only one"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    editor.reset_action.trigger()
+    assert editor.prompts() == default_prompts() == Settings().prompts()
+
+
+def test_an_emptied_prompt_list_stays_empty(qtbot):
+    window = new_window(qtbot)
+    window.prompt_editor.set_prompts([])
+    assert Settings().prompts() == []
+    assert new_window(qtbot).prompt_editor.prompts() == []
+
+
+def test_new_files_use_the_edited_prompts_and_tabs_follow_their_order(make_window, qtbot):
+    window = make_window()
+    window.prompt_editor.set_prompts(["Zeta question", "Alpha question that is rather long for a tab"])
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([SPEECH])
+    assert window.results.tab_titles() == ["Transcript", "Zeta question", short_title("Alpha question that is rather long for a tab")]
+    assert window.results.tab_titles()[2].endswith("…")
+
+
+def test_settings_dialog_remembers_the_model_choice(qtbot, tmp_path):
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF....")
+    settings = Settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert dialog.engine_settings() == EngineSettings()
+    dialog.whisper.setCurrentText("base")
+    dialog.llm.setText(str(gguf))
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.language.setCurrentIndex(dialog.language.findData("de"))
+    dialog.max_tokens.setValue(256)
+    dialog.auto_start.setChecked(False)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    expected = EngineSettings(whisper_model="base", llm_model=str(gguf), device="cpu", language="de", max_tokens=256)
+    assert Settings().engine_settings() == expected
+    assert Settings().auto_start() is False
+    reopened = SettingsDialog(Settings())
+    qtbot.addWidget(reopened)
+    assert reopened.engine_settings() == expected
+
+
+def test_settings_dialog_refuses_a_missing_model_file_and_a_bad_language(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.llm.setText(str(tmp_path / "nope.gguf"))
+    dialog.accept()
+    assert dialog.error.text() == f"The language model file {tmp_path / 'nope.gguf'} does not exist."
+    assert Settings().engine_settings() == EngineSettings()
+    dialog.llm.setText("")
+    dialog.language.setEditText("english please")
+    dialog.accept()
+    assert "is not a language code" in dialog.error.text()
+    dialog.language.setEditText("FR")
+    dialog.accept()
+    assert Settings().engine_settings().language == "fr"
+
+
+def test_settings_survive_odd_stored_values(qtbot):
+    settings = Settings()
+    settings.set_value(Settings.Key.MAX_TOKENS, "lots")
+    settings.set_value(Settings.Key.DEVICE, "tpu")
+    settings.set_value(Settings.Key.PROMPTS, "not json")
+    assert settings.engine_settings() == EngineSettings()
+    assert settings.prompts() == default_prompts()
+
+
+def test_settings_file_lives_in_hearsay_home(_isolated_home):
+    assert Path(Settings().file_name()) == _isolated_home / "config" / "hearsay.ini"
+
+
+def test_tab_titles_are_short_titles_made_distinct():
+    from app.ui.results_view import tab_titles
+
+    prompts = ["Who speaks?", "List every decision made in this meeting, with who made it",
+               "List every decision made in this meeting, in order"]
+    assert tab_titles(prompts[:2]) == [short_title(p) for p in prompts[:2]]
+    titles = tab_titles(prompts)
+    assert titles[0] == "Who speaks?" and len(set(titles)) == 3
+    assert tab_titles(["Same", "Same", "Other"]) == ["Same", "Same (2)", "Other"]
