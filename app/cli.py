@@ -107,10 +107,7 @@ def _output_paths(args, parser) -> list[Path | None] | int:
     if args.output.exists() and not args.output.is_dir():
         return _usage_error(parser, f"{args.output}: with several inputs, -o must be a folder")
     args.output.mkdir(parents=True, exist_ok=True)
-    suffix = "." + _format(args)
-    stems = [p.stem for p in inputs]
-    # speech.wav and speech.mp3 would both become speech.md: keep their extensions then.
-    return [args.output / ((p.name if stems.count(p.stem) > 1 else p.stem) + suffix) for p in inputs]
+    return [args.output / name for name in export.output_names(inputs, _format(args))]
 
 
 def _format(args) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment
 from app.core.errors import ExportError
 
 JSON_FORMAT_VERSION = 1
@@ -37,9 +38,16 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
 
 
-def transcript_lines(analysis: Analysis) -> list[str]:
-    """One ``[mm:ss] text`` line per segment."""
-    return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in analysis.transcript.segments if s.text.strip()]
+def segment_lines(segments: Iterable[Segment]) -> list[str]:
+    """One ``[mm:ss] text`` line per segment with text."""
+    return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in segments if s.text.strip()]
+
+
+def output_names(sources: list[Path], fmt: str) -> list[str]:
+    """Export file names for ``sources``: ``<stem>.<fmt>``; sources sharing a stem keep their
+    extension (``speech.wav.md``, ``speech.mp3.md``) so one never overwrites another."""
+    stems = [Path(s).stem for s in sources]
+    return [(Path(s).name if stems.count(Path(s).stem) > 1 else Path(s).stem) + f".{fmt}" for s in sources]
 
 
 def _response_markdown(result: PromptResult) -> str:
@@ -71,7 +79,7 @@ def render_markdown(analysis: Analysis) -> str:
         heading = " ".join(result.prompt.split())
         lines += [f"## {heading}", "", _response_markdown(result), ""]
     lines += ["## Transcript", ""]
-    for line in transcript_lines(analysis) or ["_(no speech found)_"]:
+    for line in segment_lines(analysis.transcript.segments) or ["_(no speech found)_"]:
         lines += [line, ""]
     return "\n".join(lines).rstrip() + "\n"
 

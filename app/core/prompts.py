@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -45,10 +46,34 @@ def read_prompts_file(path: Path) -> list[str]:
     return prompts
 
 
-def short_title(prompt: str, limit: int = 28) -> str:
+TITLE_LIMIT = 28
+"""Characters in a short prompt title (a tab's width)."""
+
+
+def short_title(prompt: str, limit: int = TITLE_LIMIT) -> str:
     """A tab title for ``prompt``: its first words, at most ``limit`` characters, with an ellipsis when cut."""
     text = " ".join(prompt.replace(TRANSCRIPT_TAG, "").split())
     if len(text) <= limit:
         return text or "Prompt"
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:")
     return cut + "…"
+
+
+def tab_titles(prompts: list[str]) -> list[str]:
+    """Tab titles for ``prompts``: ``short_title(prompt)``, made longer where two would read the same.
+
+    (The first two default prompts both start "Summarize this recording".)
+    Titles that stay equal even at 60 characters get " (2)", " (3)", ...
+    """
+    titles = [short_title(p) for p in prompts]
+    limit = TITLE_LIMIT
+    while len(set(titles)) < len(titles) and limit < 60:
+        limit += 8
+        counts = Counter(titles)
+        titles = [short_title(p, limit) if counts[t] > 1 else t for p, t in zip(prompts, titles)]
+    seen: Counter = Counter()
+    numbered = []
+    for title in titles:
+        seen[title] += 1
+        numbered.append(title if seen[title] == 1 else f"{title} ({seen[title]})")
+    return numbered

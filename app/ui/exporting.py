@@ -14,16 +14,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
-from app.core.export import render, write_export
+from app.core.export import output_names, render, write_export
 from app.ui.settings import Settings
 
 FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)")}
-
-
-def output_names(analyses: list[Analysis], fmt: str) -> list[str]:
-    """``<stem>.<fmt>`` per analysis; files sharing a stem keep their extension (``a.wav.md``, ``a.mp3.md``)."""
-    stems = [a.source.stem for a in analyses]
-    return [(a.source.name if stems.count(a.source.stem) > 1 else a.source.stem) + f".{fmt}" for a in analyses]
 
 
 def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings) -> list[Path] | None:
@@ -31,7 +25,7 @@ def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings
     label, file_filter = FORMATS[fmt]
     start = settings.get_str(Settings.Key.LAST_EXPORT_DIR) or str(analyses[0].source.parent)
     if len(analyses) == 1:
-        suggested = str(Path(start) / output_names(analyses, fmt)[0])
+        suggested = str(Path(start) / output_names([a.source for a in analyses], fmt)[0])
         path, _ = QFileDialog.getSaveFileName(parent, f"Export {label}", suggested, file_filter)
         if not path:
             return None
@@ -42,7 +36,7 @@ def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings
     folder = QFileDialog.getExistingDirectory(parent, f"Export {len(analyses)} files as {label} into a folder", start)
     if not folder:
         return None
-    return [Path(folder) / name for name in output_names(analyses, fmt)]
+    return [Path(folder) / name for name in output_names([a.source for a in analyses], fmt)]
 
 
 def export_analyses(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings) -> list[Path]:

@@ -30,7 +30,7 @@ from app.core.events import (
     StageChanged,
     TranscriptionProgress,
 )
-from app.core.export import format_timestamp
+from app.core.export import segment_lines
 from app.ui import theme
 
 
@@ -116,7 +116,7 @@ class FileEntry:
 
     def transcript_lines(self) -> list[str]:
         """``[mm:ss] text`` per segment so far."""
-        return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in self.segments if s.text.strip()]
+        return segment_lines(self.segments)
 
     def failed_prompts(self) -> list[int]:
         """Indices of prompts that failed."""

@@ -10,7 +10,6 @@ running ``Analysis``.
 from __future__ import annotations
 
 import html
-from collections import Counter
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QTextCursor
@@ -39,7 +38,7 @@ from app.core.events import (
     TranscriptionProgress,
 )
 from app.core.export import format_duration, format_timestamp
-from app.core.prompts import short_title
+from app.core.prompts import tab_titles
 from app.ui import theme
 from app.ui.file_list import FileEntry
 
@@ -53,26 +52,6 @@ PROMPT_ICONS = {
 }
 TIMESTAMP_COLOR = "#8b95a7"
 TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."
-
-
-def tab_titles(prompts: list[str]) -> list[str]:
-    """Tab titles for ``prompts``: ``short_title(prompt)``, made longer where two would read the same.
-
-    (The first two default prompts both start "Summarize this recording".)
-    Titles that stay equal even at 60 characters get " (2)", " (3)", ...
-    """
-    titles = [short_title(p) for p in prompts]
-    limit = 28
-    while len(set(titles)) < len(titles) and limit < 60:
-        limit += 8
-        counts = Counter(titles)
-        titles = [short_title(p, limit) if counts[t] > 1 else t for p, t in zip(prompts, titles)]
-    seen: Counter = Counter()
-    numbered = []
-    for title in titles:
-        seen[title] += 1
-        numbered.append(title if seen[title] == 1 else f"{title} ({seen[title]})")
-    return numbered
 
 
 class PromptPage(QWidget):

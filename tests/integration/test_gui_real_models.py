@@ -10,7 +10,7 @@ from app.core.engines import EngineSettings, create_engines
 from app.core.events import ModelReady
 from app.core.prompts import default_prompts
 from app.ui.main_window import MainWindow
-from app.ui.results_view import tab_titles
+from app.core.prompts import tab_titles
 from app.ui.settings import Settings
 
 pytestmark = pytest.mark.integration

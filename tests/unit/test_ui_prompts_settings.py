@@ -149,7 +149,7 @@ def test_settings_file_lives_in_hearsay_home(_isolated_home):
 
 
 def test_tab_titles_are_short_titles_made_distinct():
-    from app.ui.results_view import tab_titles
+    from app.core.prompts import tab_titles
 
     prompts = ["Who speaks?", "List every decision made in this meeting, with who made it",
                "List every decision made in this meeting, in order"]
