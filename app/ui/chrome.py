@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import theme
+from app.ui.settings import Settings
 
 
 def section_title(title: str) -> QLabel:
@@ -73,6 +74,30 @@ def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, pr
     return main, side
 
 
+def empty_results_page() -> QWidget:
+    """What the results area shows when no file is selected."""
+    page = QWidget()
+    icon = QLabel()
+    icon.setPixmap(theme.app_icon().pixmap(72, 72))
+    icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    title = QLabel("No file selected")
+    title.setObjectName("emptyTitle")
+    title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    text = QLabel("Drop audio or video files on the left, or press Ctrl+O.\n"
+                  "The transcript and each prompt's answer appear here in their own tabs.")
+    text.setObjectName("emptyText")
+    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    text.setWordWrap(True)
+    layout = QVBoxLayout(page)
+    layout.addStretch(1)
+    layout.addWidget(icon)
+    layout.addSpacing(6)
+    layout.addWidget(title)
+    layout.addWidget(text)
+    layout.addStretch(2)
+    return page
+
+
 def make_action(window: QWidget, text: str, slot, shortcuts=(), icon: str | None = None,
                 tip: str | None = None) -> QAction:
     """A window-wide action calling ``slot()``, with its first shortcut shown in the tooltip."""
@@ -87,6 +112,45 @@ def make_action(window: QWidget, text: str, slot, shortcuts=(), icon: str | None
     action.triggered.connect(lambda checked=False: slot())
     window.addAction(action)
     return action
+
+
+def build_actions(window) -> None:
+    """The window's actions and their shortcuts, as attributes of ``window`` (``window.open_action``, ...)."""
+    w, act = window, make_action
+    w.open_action = act(w, "&Open…", w.open_files, ["Ctrl+O"], "open", "Open audio or video files")
+    w.analyze_action = act(w, "&Analyze", w.analyze, ["Ctrl+Return", "Ctrl+Enter"], "analyze",
+                           "Analyze the queued files, or the selected file again")
+    w.cancel_action = act(w, "&Cancel", w.cancel, ["Esc"], "cancel", "Stop the current file and the queued ones")
+    w.export_md_action = act(w, "Export &Markdown…", lambda: w.export("md"), ["Ctrl+E"], "export")
+    w.export_json_action = act(w, "Export &JSON…", lambda: w.export("json"), ["Ctrl+Shift+E"], "export-json")
+    w.settings_action = act(w, "&Settings…", w.open_settings, ["Ctrl+,"], "settings",
+                            "Models, device, language and answer length")
+    w.remove_action = act(w, "&Remove from list", w.remove_selected, ["Delete"], "remove")
+    w.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    w.file_view.addAction(w.remove_action)
+    w.quit_action = act(w, "&Quit", w.close, ["Ctrl+Q"])
+    w.next_tab_action = act(w, "Next tab", lambda: w.step_tab(1), ["Ctrl+PgDown"])
+    w.prev_tab_action = act(w, "Previous tab", lambda: w.step_tab(-1), ["Ctrl+PgUp"])
+    window.progress.cancel_button.setDefaultAction(window.cancel_action)
+
+
+def restore_window_state(window, settings: Settings) -> None:
+    """Geometry and splitter positions as the user left them (a default size the first time)."""
+    geometry = settings.get_bytes(Settings.Key.WINDOW_GEOMETRY)
+    if geometry is None or not window.restoreGeometry(geometry):
+        window.resize(1240, 780)
+    for key, splitter in ((Settings.Key.MAIN_SPLITTER, window.main_splitter),
+                          (Settings.Key.SIDE_SPLITTER, window.side_splitter)):
+        state = settings.get_bytes(key)
+        if state is not None:
+            splitter.restoreState(state)
+
+
+def save_window_state(window, settings: Settings) -> None:
+    """Remember geometry and splitter positions (on close)."""
+    settings.set_value(Settings.Key.WINDOW_GEOMETRY, window.saveGeometry())
+    settings.set_value(Settings.Key.MAIN_SPLITTER, window.main_splitter.saveState())
+    settings.set_value(Settings.Key.SIDE_SPLITTER, window.side_splitter.saveState())
 
 
 def build_toolbar(window) -> QToolBar:

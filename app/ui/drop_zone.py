@@ -5,6 +5,7 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
@@ -18,6 +19,19 @@ from app.ui import theme
 MEDIA_EXTENSIONS = tuple(sorted(set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)))
 ACCEPTED_EXTENSIONS = MEDIA_EXTENSIONS + TRANSCRIPT_EXTENSIONS
 PLACEHOLDER = "Drop audio or video files here — or press Ctrl+O"
+
+
+def _patterns(extensions: Iterable[str]) -> str:
+    return " ".join(f"*{e}" for e in extensions)
+
+
+OPEN_FILTERS = ";;".join([
+    f"Audio and video ({_patterns(MEDIA_EXTENSIONS + TRANSCRIPT_EXTENSIONS)})",
+    f"Audio ({_patterns(AUDIO_EXTENSIONS)})",
+    f"Video ({_patterns(VIDEO_EXTENSIONS)})",
+    f"Transcripts ({_patterns(TRANSCRIPT_EXTENSIONS)})",
+    "All files (*)",
+])
 
 
 def is_supported(path: Path) -> bool:

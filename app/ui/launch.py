@@ -1,24 +1,22 @@
 """Start the GUI: ``run_gui(files)`` is what ``hearsay [FILE...]`` calls.
 
 On Windows, faster-whisper (CTranslate2) and llama-cpp-python must load their
-DLLs before Qt does, so they are imported here first, before PySide6.
+DLLs before Qt does, so there they are imported here first, before PySide6.
 """
 
 from __future__ import annotations
-
-try:  # DLL load order on Windows: the engines before Qt.
-    import faster_whisper  # noqa: F401
-except ImportError:  # pragma: no cover - the window still opens; analysing reports the missing engine
-    pass
-try:
-    import llama_cpp  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
 
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+
+if sys.platform == "win32":  # DLL load order: the engines before Qt (elsewhere this only delays the window)
+    try:
+        import faster_whisper  # noqa: F401
+        import llama_cpp  # noqa: F401
+    except ImportError:  # pragma: no cover - the window still opens; analysing reports the missing engine
+        pass
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication

@@ -11,44 +11,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QWidget
 
-from app.core import models
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
-from app.core.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
-from app.core.prompts import short_title
-from app.ui import chrome, theme
-from app.ui.drop_zone import MEDIA_EXTENSIONS, DropZone, dropped_paths
+from app.ui import chrome, status_messages, theme
+from app.ui.drop_zone import OPEN_FILTERS, DropZone, dropped_paths
 from app.ui.exporting import export_analyses
-from app.ui.file_list import FileEntry, FileListModel, FileListView
+from app.ui.file_entry import FileEntry
+from app.ui.file_list import FileListModel, FileListView
 from app.ui.progress_panel import ProgressPanel
 from app.ui.prompt_editor import PromptEditor
 from app.ui.results_view import ResultsView
 from app.ui.settings import Settings
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.workers import EngineFactory, WorkerHost
-
-
-def _patterns(extensions: Iterable[str]) -> str:
-    return " ".join(f"*{e}" for e in extensions)
-
-
-OPEN_FILTERS = ";;".join([
-    f"Audio and video ({_patterns(MEDIA_EXTENSIONS)} *.txt *.json)",
-    f"Audio ({_patterns(AUDIO_EXTENSIONS)})",
-    f"Video ({_patterns(VIDEO_EXTENSIONS)})",
-    "Transcripts (*.txt *.json)",
-    "All files (*)",
-])
-
-
-def _default_model(role: str) -> str:
-    try:
-        return models.default_entry(role).name
-    except Exception:  # a broken catalog must not keep the window from opening
-        return f"default {role} model"
 
 
 class MainWindow(QMainWindow):
@@ -89,9 +67,12 @@ class MainWindow(QMainWindow):
         self.progress = ProgressPanel()
         self.results = ResultsView()
         self._build_layout()
-        self._build_actions()
+        chrome.build_actions(self)
+        self.addToolBar(chrome.build_toolbar(self))
+        chrome.build_menus(self)
         self._connect()
-        self._restore_window()
+        chrome.restore_window_state(self, self.settings)
+        self._update_models_label()
         self._update_actions()
 
     # ---- construction ------------------------------------------------------------
@@ -103,31 +84,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.models_label)
         self.statusBar().setSizeGripEnabled(True)
 
-    def _action(self, text: str, slot, shortcuts=(), icon: str | None = None, tip: str | None = None) -> QAction:
-        return chrome.make_action(self, text, slot, shortcuts, icon, tip)
-
-    def _build_actions(self) -> None:
-        self.open_action = self._action("&Open…", self.open_files, ["Ctrl+O"], "open", "Open audio or video files")
-        self.analyze_action = self._action("&Analyze", self.analyze, ["Ctrl+Return", "Ctrl+Enter"], "analyze",
-                                           "Analyze the queued files, or the selected file again")
-        self.cancel_action = self._action("&Cancel", self.cancel, ["Esc"], "cancel",
-                                          "Stop the current file and the queued ones")
-        self.export_md_action = self._action("Export &Markdown…", lambda: self.export("md"), ["Ctrl+E"], "export")
-        self.export_json_action = self._action("Export &JSON…", lambda: self.export("json"), ["Ctrl+Shift+E"],
-                                               "export-json")
-        self.settings_action = self._action("&Settings…", self.open_settings, ["Ctrl+,"], "settings",
-                                            "Models, device, language and answer length")
-        self.remove_action = self._action("&Remove from list", self.remove_selected, ["Delete"], "remove")
-        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.file_view.addAction(self.remove_action)
-        self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"])
-        self.next_tab_action = self._action("Next tab", lambda: self._step_tab(1), ["Ctrl+PgDown"])
-        self.prev_tab_action = self._action("Previous tab", lambda: self._step_tab(-1), ["Ctrl+PgUp"])
-        self.progress.cancel_button.setDefaultAction(self.cancel_action)
-
-        self.addToolBar(chrome.build_toolbar(self))
-        chrome.build_menus(self)
-
     def _connect(self) -> None:
         self.drop_zone.files_dropped.connect(self.add_files)
         self.drop_zone.files_rejected.connect(self._report_rejected)
@@ -137,17 +93,6 @@ class MainWindow(QMainWindow):
         self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.file_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.file_view.customContextMenuRequested.connect(self._file_menu)
-
-    def _restore_window(self) -> None:
-        geometry = self.settings.get_bytes(Settings.Key.WINDOW_GEOMETRY)
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1240, 780)
-        for key, splitter in ((Settings.Key.MAIN_SPLITTER, self.main_splitter),
-                              (Settings.Key.SIDE_SPLITTER, self.side_splitter)):
-            state = self.settings.get_bytes(key)
-            if state is not None:
-                splitter.restoreState(state)
-        self._update_models_label()
 
     # ---- files ------------------------------------------------------------------
 
@@ -198,9 +143,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _report_rejected(self, paths: list[Path]) -> None:
-        names = ", ".join(p.name for p in paths[:3]) + (", …" if len(paths) > 3 else "")
-        noun = "it is" if len(paths) == 1 else "they are"
-        self.statusBar().showMessage(f"Skipped {names}: {noun} not audio, video or transcript files.", 8000)
+        self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         accepted, rejected = dropped_paths(event.mimeData())
@@ -280,36 +223,21 @@ class MainWindow(QMainWindow):
             return
         self.progress.show_entry(entry, self._queued_behind())
         if isinstance(event, ModelReady) and event.load_time > 0:
-            self.statusBar().showMessage(f"Loaded {event.name} on {event.device} in {event.load_time:.1f} s.", 5000)
+            self.statusBar().showMessage(status_messages.model_loaded(event), status_messages.SHORT_MS)
         elif isinstance(event, PromptFinished) and event.result.status is PromptStatus.FAILED:
-            self.statusBar().showMessage(f"Prompt “{short_title(event.result.prompt)}” failed on "
-                                         f"{entry.path.name}: {event.result.error}.")
+            self.statusBar().showMessage(status_messages.prompt_failed(entry, event.result))
 
     def _on_file_finished(self, entry: FileEntry) -> None:
-        name = entry.path.name
-        if entry.status is AnalysisStatus.FAILED:
-            self.statusBar().showMessage(f"Could not analyse {name}: {entry.error}.")
-        elif entry.status is AnalysisStatus.CANCELLED:
-            self.statusBar().showMessage(f"Cancelled {name}; finished files were kept.", 8000)
-        elif entry.failed_prompts():
-            failed = len(entry.failed_prompts())
-            self.statusBar().showMessage(f"Finished {name}, but {failed} of {len(entry.prompts)} prompts failed "
-                                         "(see their tabs).")
-        else:
-            self.statusBar().showMessage(f"Finished {name}.", 8000)
+        self.statusBar().showMessage(*status_messages.file_finished(entry))
         self.file_finished.emit(entry)
         self._update_actions()
 
     @Slot(object)
     def _on_batch_finished(self, batch) -> None:
         entries = [e for e in (self.files.find(a.id) for a in batch.analyses) if e is not None]
-        failed = [e for e in entries if e.status is AnalysisStatus.FAILED]
-        if len(failed) == 1 and len(entries) > 1:
-            self.statusBar().showMessage(f"Could not analyse {failed[0].path.name}: {failed[0].error}; "
-                                         f"the other {len(entries) - 1} finished.")
-        elif len(failed) > 1:
-            self.statusBar().showMessage(f"{len(failed)} of {len(entries)} files could not be analysed; "
-                                         "point at them in the list to see why.")
+        summary = status_messages.batch_finished(entries)
+        if summary:
+            self.statusBar().showMessage(summary)
         if not self.is_busy():
             self.progress.finish()
             self._update_actions()
@@ -321,7 +249,8 @@ class MainWindow(QMainWindow):
         self.results.show_entry(self.file_view.current_entry())
         self._update_actions()
 
-    def _step_tab(self, step: int) -> None:
+    def step_tab(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) results tab, wrapping around."""
         tabs = self.results.tabs
         if tabs.count():
             tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
@@ -334,10 +263,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Nothing to export yet: analyse a file first.", 5000)
             return []
         written = export_analyses(self, [e.analysis for e in targets], fmt, self.settings)
-        if len(written) == 1:
-            self.statusBar().showMessage(f"Exported {written[0]}.", 8000)
-        elif written:
-            self.statusBar().showMessage(f"Exported {len(written)} files to {written[0].parent}.", 8000)
+        if written:
+            self.statusBar().showMessage(status_messages.exported(written), status_messages.LONG_MS)
         return written
 
     def open_settings(self) -> None:
@@ -347,10 +274,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Settings saved; they apply to the next file analysed.", 5000)
 
     def _update_models_label(self) -> None:
-        chosen = self.settings.engine_settings()
-        whisper = chosen.whisper_model or _default_model("whisper")
-        llm = Path(chosen.llm_model).name if chosen.llm_model else _default_model("llm")
-        self.models_label.setText(f"{whisper}  ·  {llm}  ·  device {chosen.device}  ")
+        self.models_label.setText(status_messages.models_summary(self.settings.engine_settings()))
         self.models_label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
 
     def _update_actions(self) -> None:
@@ -386,8 +310,6 @@ class MainWindow(QMainWindow):
         self.results.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.set_value(Settings.Key.WINDOW_GEOMETRY, self.saveGeometry())
-        self.settings.set_value(Settings.Key.MAIN_SPLITTER, self.main_splitter.saveState())
-        self.settings.set_value(Settings.Key.SIDE_SPLITTER, self.side_splitter.saveState())
+        chrome.save_window_state(self, self.settings)
         self.shutdown()
         event.accept()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolBu
 
 from app.core.events import Stage
 from app.core.export import format_timestamp
-from app.ui.file_list import FileEntry
+from app.ui.file_entry import FileEntry
 
 STEPS = 1000
 

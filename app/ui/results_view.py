@@ -12,20 +12,19 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QTextCursor
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QStackedWidget,
     QTabWidget,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.analysis import AnalysisStatus, PromptStatus
+from app.core.analysis import AnalysisStatus
 from app.core.events import (
     AnalysisFinished,
     ModelReady,
@@ -39,71 +38,12 @@ from app.core.events import (
 )
 from app.core.export import format_duration, format_timestamp
 from app.core.prompts import tab_titles
-from app.ui import theme
-from app.ui.file_list import FileEntry
+from app.ui import chrome, theme
+from app.ui.file_entry import FileEntry
+from app.ui.prompt_page import PROMPT_ICONS, PromptPage
 
-PROMPT_ICONS = {
-    PromptStatus.WAITING: "state-waiting",
-    PromptStatus.RUNNING: "state-running",
-    PromptStatus.DONE: "state-done",
-    PromptStatus.FAILED: "state-failed",
-    PromptStatus.CANCELLED: "state-cancelled",
-    PromptStatus.SKIPPED: "state-cancelled",
-}
 TIMESTAMP_COLOR = "#8b95a7"
 TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."
-
-
-class PromptPage(QWidget):
-    """One prompt's tab: a banner for failures and notes, and the response text.
-
-    Thread-safety: GUI thread only.
-    """
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.hide()
-        self.text = QTextBrowser()
-        self.text.setOpenExternalLinks(False)
-        self.text.setOpenLinks(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.text, 1)
-
-    def set_banner(self, text: str | None, severity: str = "info") -> None:
-        """Show ``text`` above the response (``severity`` "error" or "info"); None hides it."""
-        if not text:
-            self.banner.hide()
-            return
-        self.banner.setText(text)
-        self.banner.setProperty("severity", severity)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner.show()
-
-    def banner_text(self) -> str:
-        """The banner's text, or "" when hidden."""
-        return self.banner.text() if not self.banner.isHidden() else ""
-
-    def plain_text(self) -> str:
-        """Everything the tab shows, as plain text (banner first)."""
-        return "\n".join(t for t in (self.banner_text(), self.text.toPlainText()) if t)
-
-    def append(self, text: str) -> None:
-        """Append streamed ``text``, keeping the view at the bottom if it was there."""
-        bar = self.text.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        cursor = self.text.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        if at_bottom:
-            bar.setValue(bar.maximum())
 
 
 class ResultsView(QWidget):
@@ -140,7 +80,6 @@ class ResultsView(QWidget):
         self.meta.setObjectName("resultMeta")
         self.meta.setWordWrap(True)
         self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(False)
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.copy_button = QToolButton()
@@ -173,33 +112,11 @@ class ResultsView(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self.stack = QStackedWidget()
-        self.stack.addWidget(self._empty_page())
+        self.stack.addWidget(chrome.empty_results_page())
         self.stack.addWidget(results)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
-
-    def _empty_page(self) -> QWidget:
-        page = QWidget()
-        icon = QLabel()
-        icon.setPixmap(theme.app_icon().pixmap(72, 72))
-        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("No file selected")
-        title.setObjectName("emptyTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel("Drop audio or video files on the left, or press Ctrl+O.\n"
-                      "The transcript and each prompt's answer appear here in their own tabs.")
-        text.setObjectName("emptyText")
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setWordWrap(True)
-        layout = QVBoxLayout(page)
-        layout.addStretch(1)
-        layout.addWidget(icon)
-        layout.addSpacing(6)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addStretch(2)
-        return page
 
     # ---- what is shown ----------------------------------------------------------
 
@@ -281,50 +198,27 @@ class ResultsView(QWidget):
         entry = self._entry
         if entry is None:
             return
-        if entry.status is AnalysisStatus.FAILED and not entry.segments:
-            self.transcript.setPlaceholderText(f"No transcript: {entry.error or 'the analysis failed'}.")
-        elif entry.status is AnalysisStatus.CANCELLED and not entry.segments:
-            self.transcript.setPlaceholderText("No transcript: the analysis was cancelled.")
-        elif entry.finished and not entry.segments:
-            self.transcript.setPlaceholderText("No speech was found in the recording.")
-        else:
-            self.transcript.setPlaceholderText(TRANSCRIPT_PLACEHOLDER)
-        if entry.status is AnalysisStatus.QUEUED:
-            name = "state-waiting"
-        elif entry.status is AnalysisStatus.RUNNING:
-            transcribing = entry.stage in (None, Stage.LOADING_WHISPER, Stage.TRANSCRIBING)
-            name = "state-running" if transcribing and entry.prompt_index < 0 else "state-done"
-        elif entry.status is AnalysisStatus.FAILED and not entry.segments:
-            name = "state-failed"
-        elif entry.status is AnalysisStatus.CANCELLED and not entry.segments:
-            name = "state-cancelled"
-        else:
-            name = "state-done"
-        self.tabs.setTabIcon(self.TRANSCRIPT_TAB, theme.icon(name))
+        empty = entry.finished and not entry.segments
+        placeholder, icon = TRANSCRIPT_PLACEHOLDER, "state-done"
+        if empty and entry.status is AnalysisStatus.FAILED:
+            placeholder, icon = f"No transcript: {entry.error or 'the analysis failed'}.", "state-failed"
+        elif empty and entry.status is AnalysisStatus.CANCELLED:
+            placeholder, icon = "No transcript: the analysis was cancelled.", "state-cancelled"
+        elif empty:
+            placeholder = "No speech was found in the recording."
+        elif entry.status is AnalysisStatus.QUEUED:
+            icon = "state-waiting"
+        elif entry.status is AnalysisStatus.RUNNING and entry.prompt_index < 0 and entry.stage in (
+                None, Stage.LOADING_WHISPER, Stage.TRANSCRIBING):
+            icon = "state-running"
+        self.transcript.setPlaceholderText(placeholder)
+        self.tabs.setTabIcon(self.TRANSCRIPT_TAB, theme.icon(icon))
 
     def _render_prompt(self, index: int) -> None:
-        entry, page = self._entry, self.prompt_page(index)
+        entry = self._entry
         status = entry.prompt_statuses[index]
-        error = entry.prompt_errors[index]
-        response = entry.responses[index]
         self.tabs.setTabIcon(index + 1, theme.icon(PROMPT_ICONS[status]))
-        if status is PromptStatus.DONE:
-            page.set_banner(None)
-            page.text.setMarkdown(response or "_(The model gave an empty response.)_")
-            return
-        page.text.setPlainText(response)
-        if status is PromptStatus.FAILED:
-            page.set_banner(f"This prompt failed: {error or 'unknown error'}.", "error")
-        elif status is PromptStatus.CANCELLED:
-            page.set_banner("Cancelled before it finished.", "info")
-        elif status is PromptStatus.SKIPPED:
-            page.set_banner(f"Not run: {error or 'the analysis stopped before this prompt'}.", "info")
-        else:
-            page.set_banner(None)
-        if status is PromptStatus.RUNNING:
-            page.text.setPlaceholderText("Thinking…")
-        else:
-            page.text.setPlaceholderText("This prompt runs once the transcript is ready.")
+        self.prompt_page(index).show_result(status, entry.prompt_errors[index], entry.responses[index])
 
     def _update_header(self) -> None:
         entry = self._entry

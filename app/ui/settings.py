@@ -43,7 +43,6 @@ class Settings:
         LAST_OPEN_DIR = "paths/last_open_dir"
         LAST_EXPORT_DIR = "paths/last_export_dir"
         WINDOW_GEOMETRY = "window/geometry"
-        WINDOW_STATE = "window/state"
         MAIN_SPLITTER = "window/main_splitter"
         SIDE_SPLITTER = "window/side_splitter"
 

@@ -20,7 +20,7 @@ from app.core.events import (
 )
 from app.core.prompts import default_prompts, short_title
 from app.ui.drop_zone import PLACEHOLDER
-from app.ui.results_view import PromptPage
+from app.ui.prompt_page import PromptPage
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

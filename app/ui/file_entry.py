@@ -1,0 +1,199 @@
+"""``FileEntry``: the GUI's own picture of one file, built only from pipeline events.
+
+It holds segments, streamed response text and per-prompt status, so the GUI
+never reads an ``Analysis`` while the worker thread is still filling it. Once
+the ``AnalysisFinished`` event arrives the ``Analysis`` is final and the entry
+takes its results from it.
+
+Thread-safety: GUI thread only (it has no Qt objects, but the worker never touches it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Segment
+from app.core.events import (
+    AnalysisFinished,
+    ModelReady,
+    PromptFinished,
+    PromptStarted,
+    ResponseDelta,
+    SegmentDecoded,
+    Stage,
+    StageChanged,
+    TranscriptionProgress,
+)
+from app.core.export import segment_lines
+
+
+@dataclass
+class FileEntry:
+    """One file in the list: its current ``Analysis`` and the live view of it.
+
+    ``analysis`` is handed to the worker when the file is submitted; until its
+    ``AnalysisFinished`` the entry's other fields are the only thing the GUI
+    reads. ``responses[i]`` is prompt i's text so far (the final response once
+    the prompt finished).
+    """
+
+    analysis: Analysis
+    status: AnalysisStatus = AnalysisStatus.QUEUED
+    submitted: bool = False
+    stage: Stage | None = None
+    seconds_done: float = 0.0
+    seconds_total: float = 0.0
+    prompt_index: int = -1
+    error: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+    responses: list[str] = field(default_factory=list)
+    prompt_statuses: list[PromptStatus] = field(default_factory=list)
+    prompt_errors: list[str | None] = field(default_factory=list)
+    models: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, path: Path, prompts: list[str]) -> FileEntry:
+        """A queued entry for ``path`` with ``prompts``."""
+        entry = cls(analysis=Analysis(source=Path(path), prompts=list(prompts)))
+        entry.reset()
+        return entry
+
+    def renew(self, prompts: list[str]) -> None:
+        """Start over with a fresh queued ``Analysis`` of the same file and ``prompts``."""
+        self.analysis = Analysis(source=self.analysis.source, prompts=list(prompts))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all progress: back to queued, not submitted."""
+        count = len(self.analysis.prompts)
+        self.status, self.submitted, self.stage, self.error = AnalysisStatus.QUEUED, False, None, None
+        self.seconds_done = self.seconds_total = 0.0
+        self.prompt_index = -1
+        self.segments = []
+        self.responses = [""] * count
+        self.prompt_statuses = [PromptStatus.WAITING] * count
+        self.prompt_errors = [None] * count
+        self.models = {}
+
+    # ---- derived ------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The current analysis id (what worker events are keyed by)."""
+        return self.analysis.id
+
+    @property
+    def path(self) -> Path:
+        """The file."""
+        return self.analysis.source
+
+    @property
+    def prompts(self) -> list[str]:
+        """The prompts this analysis runs."""
+        return self.analysis.prompts
+
+    @property
+    def active(self) -> bool:
+        """True while the file waits in a submitted batch or runs."""
+        return self.status is AnalysisStatus.RUNNING or (self.status is AnalysisStatus.QUEUED and self.submitted)
+
+    @property
+    def finished(self) -> bool:
+        """True once the analysis ended (done, failed or cancelled)."""
+        return self.status in (AnalysisStatus.DONE, AnalysisStatus.FAILED, AnalysisStatus.CANCELLED)
+
+    @property
+    def exportable(self) -> bool:
+        """True when there is something to export: done, or ended with some transcript."""
+        return self.status is AnalysisStatus.DONE or (self.finished and bool(self.segments))
+
+    def transcript_lines(self) -> list[str]:
+        """``[mm:ss] text`` per segment so far."""
+        return segment_lines(self.segments)
+
+    def failed_prompts(self) -> list[int]:
+        """Indices of prompts that failed."""
+        return [i for i, s in enumerate(self.prompt_statuses) if s is PromptStatus.FAILED]
+
+    def state_text(self) -> str:
+        """A short line for the file list: "Queued", "Transcribing 40%", "Prompt 2 of 3", "Done", ..."""
+        if self.status is AnalysisStatus.QUEUED:
+            return "Queued"
+        if self.status is AnalysisStatus.RUNNING:
+            if self.stage is Stage.TRANSCRIBING:
+                if self.seconds_total > 0:
+                    return f"Transcribing {min(100, int(100 * self.seconds_done / self.seconds_total))}%"
+                return "Transcribing…"
+            if self.stage is Stage.PROMPTING:
+                if self.prompt_index >= 0:
+                    return f"Prompting {self.prompt_index + 1} of {len(self.prompts)}"
+                return "Prompting…"
+            if self.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM):
+                return "Loading model…"
+            return "Starting…"
+        if self.status is AnalysisStatus.DONE:
+            failed = len(self.failed_prompts())
+            if failed:
+                return f"Done, {failed} prompt{'s' if failed > 1 else ''} failed"
+            if not self.segments:
+                return "Done, no speech found"
+            return "Done"
+        if self.status is AnalysisStatus.FAILED:
+            return f"Failed: {self.error}" if self.error else "Failed"
+        return "Cancelled"
+
+    def state_icon_name(self) -> str:
+        """The ``resources/state-*.svg`` icon for the current state."""
+        if self.status is AnalysisStatus.DONE:
+            return "state-warning" if self.failed_prompts() else "state-done"
+        return {
+            AnalysisStatus.QUEUED: "state-queued",
+            AnalysisStatus.RUNNING: "state-running",
+            AnalysisStatus.FAILED: "state-failed",
+            AnalysisStatus.CANCELLED: "state-cancelled",
+        }[self.status]
+
+    # ---- events -----------------------------------------------------------
+
+    def apply(self, event) -> None:
+        """Update the live view from one pipeline event (GUI thread)."""
+        if isinstance(event, StageChanged):
+            self.status = AnalysisStatus.RUNNING
+            self.stage = event.stage
+        elif isinstance(event, ModelReady):
+            self.models[event.role] = f"{event.name} on {event.device}"
+        elif isinstance(event, SegmentDecoded):
+            self.status = AnalysisStatus.RUNNING
+            self.segments.append(event.segment)
+        elif isinstance(event, TranscriptionProgress):
+            self.seconds_done, self.seconds_total = event.seconds_done, event.seconds_total
+        elif isinstance(event, PromptStarted):
+            self.prompt_index = event.index
+            self.prompt_statuses[event.index] = PromptStatus.RUNNING
+            self.responses[event.index] = ""
+        elif isinstance(event, ResponseDelta):
+            self.responses[event.index] += event.text
+        elif isinstance(event, PromptFinished):
+            result = event.result
+            self.prompt_statuses[event.index] = result.status
+            self.prompt_errors[event.index] = result.error
+            self.responses[event.index] = result.response
+        elif isinstance(event, AnalysisFinished):
+            self._finish(event.analysis)
+
+    def mark_started(self) -> None:
+        """The worker began this file."""
+        self.status = AnalysisStatus.RUNNING
+        self.stage = None
+
+    def _finish(self, analysis: Analysis) -> None:
+        # The analysis is final now: take everything from it.
+        self.status, self.error, self.stage = analysis.status, analysis.error, None
+        self.segments = list(analysis.transcript.segments)
+        if analysis.duration:
+            self.seconds_total = analysis.duration
+        for i, result in enumerate(analysis.prompt_results):
+            self.prompt_statuses[i] = result.status
+            self.prompt_errors[i] = result.error
+            self.responses[i] = result.response

@@ -1,0 +1,93 @@
+"""One prompt's tab: a banner for failures and notes above the response text.
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from app.core.analysis import PromptStatus
+
+PROMPT_ICONS = {
+    PromptStatus.WAITING: "state-waiting",
+    PromptStatus.RUNNING: "state-running",
+    PromptStatus.DONE: "state-done",
+    PromptStatus.FAILED: "state-failed",
+    PromptStatus.CANCELLED: "state-cancelled",
+    PromptStatus.SKIPPED: "state-cancelled",
+}
+
+
+class PromptPage(QWidget):
+    """One prompt's tab: a banner for failures and notes, and the response text.
+
+    Thread-safety: GUI thread only.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(False)
+        self.text.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.text, 1)
+
+    def set_banner(self, text: str | None, severity: str = "info") -> None:
+        """Show ``text`` above the response (``severity`` "error" or "info"); None hides it."""
+        if not text:
+            self.banner.hide()
+            return
+        self.banner.setText(text)
+        self.banner.setProperty("severity", severity)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.banner.show()
+
+    def banner_text(self) -> str:
+        """The banner's text, or "" when hidden."""
+        return self.banner.text() if not self.banner.isHidden() else ""
+
+    def plain_text(self) -> str:
+        """Everything the tab shows, as plain text (banner first)."""
+        return "\n".join(t for t in (self.banner_text(), self.text.toPlainText()) if t)
+
+    def append(self, text: str) -> None:
+        """Append streamed ``text``, keeping the view at the bottom if it was there."""
+        bar = self.text.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        cursor = self.text.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if at_bottom:
+            bar.setValue(bar.maximum())
+
+    def show_result(self, status: PromptStatus, error: str | None, response: str) -> None:
+        """Show the prompt's state: the response (Markdown once done) and a banner for failures and notes."""
+        if status is PromptStatus.DONE:
+            self.set_banner(None)
+            self.text.setMarkdown(response or "_(The model gave an empty response.)_")
+            return
+        self.text.setPlainText(response)
+        if status is PromptStatus.FAILED:
+            self.set_banner(f"This prompt failed: {error or 'unknown error'}.", "error")
+        elif status is PromptStatus.CANCELLED:
+            self.set_banner("Cancelled before it finished.", "info")
+        elif status is PromptStatus.SKIPPED:
+            self.set_banner(f"Not run: {error or 'the analysis stopped before this prompt'}.", "info")
+        else:
+            self.set_banner(None)
+        if status is PromptStatus.RUNNING:
+            self.text.setPlaceholderText("Thinking…")
+        else:
+            self.text.setPlaceholderText("This prompt runs once the transcript is ready.")
