@@ -190,9 +190,8 @@ def run_models(argv: list[str]) -> int:
         where = str(path) if path else "not installed"
         line = f"{entry.role:8} {entry.name:40} {mark:12} {where}"
         if args.verify and path is not None and entry.sha256:
-            target = path / "model.bin" if path.is_dir() else path
             try:
-                models.verify_checksum(target, entry.sha256)
+                models.verify_checksum(models.checksum_target(path), entry.sha256)
                 line += "  sha256 ok"
             except HearsayError as exc:
                 line += f"  {exc.message}"

@@ -207,6 +207,7 @@ def verify_checksum(path: Path, expected: str) -> bool:
     return True
 
 
-def whisper_weights(resolved: ResolvedModel) -> Path:
-    """The file a Whisper model's checksum covers (``model.bin``)."""
-    return Path(resolved.path) / "model.bin"
+def checksum_target(path: Path | str) -> Path:
+    """The file a model's sha256 covers: ``model.bin`` of a Whisper folder, else the file itself."""
+    path = Path(path)
+    return path / "model.bin" if path.is_dir() else path

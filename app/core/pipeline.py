@@ -54,7 +54,7 @@ def analyze(
         else:
             yield from _transcribe(analysis, transcriber, cancel, language)
         if cancel.is_set():
-            _cancel_rest(analysis)
+            mark_cancelled(analysis)
         elif analysis.transcript.is_empty:
             for result in analysis.prompt_results:
                 result.status = PromptStatus.SKIPPED
@@ -63,14 +63,10 @@ def analyze(
         else:
             yield from _run_prompts(analysis, prompt_runner, cancel)
     except HearsayError as exc:
-        analysis.status = AnalysisStatus.FAILED
-        analysis.error = exc.message
-        _mark_unfinished(analysis, PromptStatus.SKIPPED)
+        mark_failed(analysis, exc.message)
     except Exception as exc:  # an engine bug must not take the batch down
         log.exception("analysis of %s failed", analysis.source)
-        analysis.status = AnalysisStatus.FAILED
-        analysis.error = f"unexpected error: {exc}"
-        _mark_unfinished(analysis, PromptStatus.SKIPPED)
+        mark_failed(analysis, f"unexpected error: {exc}")
     yield AnalysisFinished(analysis)
 
 
@@ -137,15 +133,23 @@ def _run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Eve
         result.exec_time = time.perf_counter() - started
         yield PromptFinished(index, result)
     if cancel.is_set():
-        _cancel_rest(analysis)
+        mark_cancelled(analysis)
     else:
         analysis.status = AnalysisStatus.DONE
 
 
-def _cancel_rest(analysis: Analysis) -> None:
+def mark_cancelled(analysis: Analysis) -> None:
+    """End ``analysis`` as cancelled; prompts that had not finished become CANCELLED."""
     analysis.status = AnalysisStatus.CANCELLED
     analysis.error = "cancelled"
     _mark_unfinished(analysis, PromptStatus.CANCELLED)
+
+
+def mark_failed(analysis: Analysis, message: str) -> None:
+    """End ``analysis`` as failed with ``message`` (one sentence); unfinished prompts become SKIPPED."""
+    analysis.status = AnalysisStatus.FAILED
+    analysis.error = message
+    _mark_unfinished(analysis, PromptStatus.SKIPPED)
 
 
 def _mark_unfinished(analysis: Analysis, status: PromptStatus) -> None:

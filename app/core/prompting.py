@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from app.core import hardware, models
 from app.core.errors import ContextOverflowError, ModelError
@@ -112,7 +113,7 @@ class LlamaPromptRunner:
         self.temperature = temperature
         self.repeat_penalty = repeat_penalty  # 1.1, llama.cpp's classic default: small models loop without it
         self.seed = seed
-        self.model_name = (models.default_entry("llm").name if not model else model.rsplit("/", 1)[-1])
+        self.model_name = Path(model).name if model else models.default_entry("llm").name
         self.device = "not loaded"
         self.n_ctx_train = 0
         self._llm = None

@@ -74,7 +74,7 @@ class WhisperTranscriber:
         resolved = models.resolve_whisper(self.requested_model)
         self.model_name = resolved.name
         if resolved.sha256:
-            models.verify_checksum(models.whisper_weights(resolved), resolved.sha256)
+            models.verify_checksum(models.checksum_target(resolved.path), resolved.sha256)
         choice = choose_whisper_device(self.requested_device, hardware.cuda_device_count())
         try:
             self._model = self._build(resolved.path, choice)
@@ -84,7 +84,6 @@ class WhisperTranscriber:
             log.warning("CUDA initialisation failed, falling back to CPU: %s", exc)
             choice = DeviceChoice("cpu", "int8", f"CUDA failed to start ({exc}), using the CPU")
             self._model = self._build(resolved.path, choice)
-        self._choice = choice
         self.device = f"{choice.device} ({choice.compute_type})" + (f"; {choice.note}" if choice.note else "")
         return time.perf_counter() - started
 

@@ -77,8 +77,7 @@ class ProgressPanel(QFrame):
             self.bar.setRange(0, max(count, 1))
             self.bar.setValue(current)
         else:
-            what = stage.value if stage is not None else "starting"
-            self.label.setText(f"{what.capitalize()} for {name}…" if stage else f"Starting {name}…")
+            self.label.setText(f"{stage.value.capitalize()} for {name}…" if stage else f"Starting {name}…")
             self.detail.setText(more.strip(" ·"))
             self.bar.setRange(0, 0)  # busy indicator
         self.show()

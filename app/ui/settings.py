@@ -131,11 +131,11 @@ class Settings:
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
         """Remember the model choices of ``settings``."""
-        self.set_value(self.Key.WHISPER_MODEL, settings.whisper_model or "")
-        self.set_value(self.Key.LLM_MODEL, settings.llm_model or "")
-        self.set_value(self.Key.DEVICE, settings.device)
-        self.set_value(self.Key.LANGUAGE, settings.language or "")
-        self.set_value(self.Key.MAX_TOKENS, int(settings.max_tokens))
+        for key, value in ((self.Key.WHISPER_MODEL, settings.whisper_model or ""),
+                           (self.Key.LLM_MODEL, settings.llm_model or ""), (self.Key.DEVICE, settings.device),
+                           (self.Key.LANGUAGE, settings.language or ""), (self.Key.MAX_TOKENS, int(settings.max_tokens))):
+            self._q.setValue(key.value, value)
+        self._q.sync()  # one write for the five keys
 
     # ---- behaviour and places -------------------------------------------------
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
+from app.core.analysis import Analysis
 from app.core.engines import EngineSettings, PromptRunner, Transcriber, create_engines
 from app.core.errors import HearsayError
 from app.core.events import AnalysisFinished
-from app.core.pipeline import analyze
+from app.core.pipeline import analyze, mark_cancelled, mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +122,7 @@ class AnalysisWorker(QObject):
 
     def _run_one(self, analysis: Analysis, batch: Batch) -> None:
         if batch.cancel.is_set():
-            analysis.status = AnalysisStatus.CANCELLED
-            analysis.error = "cancelled"
-            _mark_prompts(analysis, PromptStatus.CANCELLED)
+            mark_cancelled(analysis)
             self.event.emit(analysis.id, AnalysisFinished(analysis))
             return
         self.analysis_started.emit(analysis)
@@ -141,9 +139,7 @@ class AnalysisWorker(QObject):
             self.event.emit(analysis.id, event)
 
     def _fail(self, analysis: Analysis, message: str) -> None:
-        analysis.status = AnalysisStatus.FAILED
-        analysis.error = message
-        _mark_prompts(analysis, PromptStatus.SKIPPED)
+        mark_failed(analysis, message)
         self.event.emit(analysis.id, AnalysisFinished(analysis))
 
     def _engines_for(self, settings: EngineSettings) -> tuple[Transcriber, PromptRunner]:
@@ -169,12 +165,6 @@ class AnalysisWorker(QObject):
         # Queued after every batch, so it runs once they are done (cancelled).
         self._release()
         QThread.currentThread().quit()
-
-
-def _mark_prompts(analysis: Analysis, status: PromptStatus) -> None:
-    for result in analysis.prompt_results:
-        if result.status in (PromptStatus.WAITING, PromptStatus.RUNNING):
-            result.status = status
 
 
 class WorkerHost:
