@@ -157,6 +157,17 @@ def render(analysis: Analysis, fmt: str) -> str:
     raise ValueError(f"unknown export format {fmt!r}")
 
 
+def _new_file_mode(path: Path) -> int:
+    # A temp file is created 0600; the export should get what a plain open() would give:
+    # the old file's mode when replacing one, else 0666 less the umask.
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_export(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then rename.
 
@@ -173,6 +184,7 @@ def write_export(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _new_file_mode(path))
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:

@@ -101,6 +101,21 @@ def test_write_export_replaces_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 
 
+def test_export_gets_normal_permissions_not_the_temp_files(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.md"
+        export.write_export(fresh, "x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        shared = tmp_path / "shared.md"
+        shared.write_text("old", "utf-8")
+        shared.chmod(0o664)
+        export.write_export(shared, "new")
+        assert shared.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(umask)
+
+
 def test_failed_write_keeps_the_old_file_and_says_why(tmp_path, monkeypatch):
     target = tmp_path / "out.md"
     target.write_text("old", "utf-8")
