@@ -6,10 +6,12 @@ import sys
 import time
 from typing import TextIO
 
-from app.core.analysis import PromptStatus
+from app.core.analysis import Analysis, PromptStatus
 from app.core.events import (
     AnalysisFinished,
+    ContextMeasured,
     Event,
+    MapProgress,
     ModelReady,
     PromptFinished,
     PromptStarted,
@@ -24,73 +26,87 @@ REDRAW_INTERVAL = 0.1
 """Seconds between redraws of the token counter on a terminal."""
 
 
+def context_line(event: ContextMeasured) -> str:
+    """``transcript 12,400 tokens / context 8,192: map-reduce over 2 parts`` (or ``: fits``)."""
+    head = f"transcript {event.transcript_tokens:,} tokens / context {event.context_window:,}"
+    return f"{head}: map-reduce over {event.parts} parts" if event.strategy == "map-reduce" else f"{head}: fits"
+
+
 class ProgressPrinter:
-    """Turns pipeline events for one file into stderr lines.
+    """Turns pipeline events into stderr lines, each prefixed by its file's name.
 
     On a TTY one status line is redrawn in place (``\\r``) with a bar for
     transcription and a token count for prompts; otherwise one line per stage
-    change, so logs stay readable.
+    change, so logs stay readable. With overlap, events of two files interleave.
     """
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty()
-        self._name = ""
-        self._prompts = 0
+        self._names: dict[str, str] = {}
         self._tokens = 0
         self._line_open = False
         self._last_redraw = 0.0
 
-    def start_file(self, name: str, prompts: int, index: int, total: int) -> None:
-        self._name = f"{name} ({index}/{total})" if total > 1 else name
-        self._prompts = prompts
+    def add_file(self, analysis: Analysis, index: int, total: int) -> None:
+        """Name ``analysis`` in lines: its file name, with ``(index/total)`` when there are several."""
+        name = analysis.source.name
+        self._names[analysis.id] = f"{name} ({index}/{total})" if total > 1 else name
 
-    def handle(self, event: Event) -> None:
+    def handle(self, analysis: Analysis, event: Event) -> None:
+        """Print what ``event`` (of ``analysis``) says, if anything."""
         if self.quiet:
             return
+        name = self._names.get(analysis.id, analysis.source.name)
+        count = len(analysis.prompt_results)
         if isinstance(event, StageChanged) and event.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM):
-            self._status(event.stage.value + "…")
+            self._status(name, event.stage.value + "…")
         elif isinstance(event, ModelReady) and event.load_time > 0:
-            self._line(f"{event.role} model {event.name} ready on {event.device} in {event.load_time:.1f} s")
+            self._line(name, f"{event.role} model {event.name} ready on {event.device} in {event.load_time:.1f} s")
         elif isinstance(event, TranscriptionProgress):
-            self._transcription(event.seconds_done, event.seconds_total)
+            self._transcription(name, event.seconds_done, event.seconds_total)
+        elif isinstance(event, ContextMeasured):
+            self._line(name, context_line(event))
+        elif isinstance(event, MapProgress):
+            self._status(name, f"prompt {event.index + 1}/{count} reading part {event.part}/{event.parts}")
         elif isinstance(event, PromptStarted):
             self._tokens = 0
-            self._status(f"prompt {event.index + 1}/{self._prompts} running")
+            self._status(name, f"prompt {event.index + 1}/{count} running")
         elif isinstance(event, ResponseDelta):
             self._tokens += 1
             if self.tty and time.monotonic() - self._last_redraw >= REDRAW_INTERVAL:
                 self._last_redraw = time.monotonic()
-                self._status(f"prompt {event.index + 1}/{self._prompts} running, {self._tokens} tokens so far")
+                self._status(name, f"prompt {event.index + 1}/{count} running, {self._tokens} tokens so far")
         elif isinstance(event, PromptFinished):
             result = event.result
             detail = f"failed: {result.error}" if result.status is PromptStatus.FAILED else result.status.value
-            self._line(f"prompt {event.index + 1}/{self._prompts} {detail} ({result.exec_time:.1f} s)")
+            first = f", first token after {result.ttft:.2f} s" if result.ttft is not None else ""
+            self._line(name, f"prompt {event.index + 1}/{count} {detail} ({result.exec_time:.1f} s{first})")
         elif isinstance(event, AnalysisFinished):
             self._close_line()
 
-    def _transcription(self, done: float, total: float) -> None:
+    def _transcription(self, name: str, done: float, total: float) -> None:
         if self.tty:
             filled = int(BAR_WIDTH * done / total) if total > 0 else 0
             bar = "#" * filled + "." * (BAR_WIDTH - filled)
-            self._status(f"transcribing [{bar}] {done:.0f}/{total:.0f} s")
+            self._status(name, f"transcribing [{bar}] {done:.0f}/{total:.0f} s")
         elif total > 0 and done >= total:
-            self._line(f"transcribed {total:.1f} s of audio")
+            self._line(name, f"transcribed {total:.1f} s of audio")
         elif done == 0:
-            self._line(f"transcribing {total:.1f} s of audio")
+            self._line(name, f"transcribing {total:.1f} s of audio")
 
-    def _status(self, text: str) -> None:
+    def _status(self, name: str, text: str) -> None:
         if self.tty:
-            self.stream.write(f"\r\033[K{self._name}: {text}")
+            self.stream.write(f"\r\033[K{name}: {text}")
             self._line_open = True
             self.stream.flush()
         else:
-            self._line(text)
+            self._line(name, text)
 
-    def _line(self, text: str) -> None:
+    def _line(self, name: str, text: str) -> None:
         self._close_line()
-        self.stream.write(f"{self._name}: {text}\n")
+        self.stream.write(f"{name}: {text}\n")
         self.stream.flush()
 
     def _close_line(self) -> None:

@@ -172,7 +172,7 @@ def drop_files():
             mime = QMimeData()
             mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
         center = widget.rect().center()
-        enter = QDragEnterEvent(QPointF(center), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(widget, enter)
         if not enter.isAccepted():

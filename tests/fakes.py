@@ -84,26 +84,49 @@ class ScriptedPromptRunner:
     """Streams ``tokens`` (default: a reply naming the prompt) with ``delay`` seconds between tokens.
 
     ``fail_on``: prompt indices (in call order) that raise ``HearsayError``.
+    Tokens are counted as words; ``context`` is its context limit in those
+    words (small values drive the map-reduce path). ``system_texts`` records
+    the instructions of every call.
     """
 
     model_name = "scripted-llm"
     device = "cpu"
 
-    def __init__(self, tokens=None, delay=0.0, fail_on=(), crash_on=()):
+    def __init__(self, tokens=None, delay=0.0, fail_on=(), crash_on=(), context=100_000, max_tokens=8,
+                 load_delay=0.0):
         self.tokens = tokens
         self.delay = delay
         self.fail_on = set(fail_on)
         self.crash_on = set(crash_on)
+        self.context = context
+        self.max_tokens = max_tokens
+        self.load_delay = load_delay
+        self.last_stats = None
         self.calls: list[tuple[str, str]] = []
+        self.system_texts: list[str] = []
         self.loads = 0
+        self.load_threads: list[str] = []
 
     def load(self) -> float:
+        if not self.loads:
+            self.load_threads.append(threading.current_thread().name)
+            time.sleep(self.load_delay)
         self.loads += 1
         return 0.0
 
-    def stream(self, transcript: str, prompt: str, cancel: threading.Event) -> Iterator[str]:
+    def context_limit(self) -> int:
+        return self.context
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def fixed_tokens(self, prompt: str, system_text: str = "") -> int:
+        return 10 + len(prompt.split())
+
+    def stream(self, transcript: str, prompt: str, cancel: threading.Event, system_text: str = "") -> Iterator[str]:
         index = len(self.calls)
         self.calls.append((transcript, prompt))
+        self.system_texts.append(system_text)
         if index in self.fail_on:
             raise HearsayError("the scripted model refused this prompt")
         if index in self.crash_on:

@@ -81,7 +81,13 @@ class PromptResult:
     Mirrors one entry of Gladia's ``audio_to_llm.results``: ``success``,
     ``error`` (one sentence or None), ``exec_time`` (seconds, wall clock of the
     generation including prefill), plus the prompt and response text.
-    ``completion_tokens`` counts generated tokens.
+    ``completion_tokens`` counts generated tokens; ``ttft`` is the time to the
+    first token in seconds (None before one arrived); ``prompt_tokens`` and
+    ``reused_tokens`` say how many prompt tokens there were and how many came
+    from the KV cache instead of a prefill. ``strategy`` is "whole" (the
+    transcript in one pass) or "map-reduce" (``parts`` chunks, then a reduce
+    step); ``coverage`` is the fraction of the transcript's tokens the
+    response is based on (1.0 unless a part failed or was cancelled).
     """
 
     prompt: str
@@ -90,6 +96,12 @@ class PromptResult:
     error: str | None = None
     exec_time: float = 0.0
     completion_tokens: int = 0
+    ttft: float | None = None
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    strategy: str = "whole"
+    parts: int = 1
+    coverage: float = 0.0
 
     @property
     def success(self) -> bool:

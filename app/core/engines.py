@@ -1,22 +1,25 @@
-"""The two engine interfaces the pipeline drives.
+"""The two engine interfaces the pipeline drives, and the settings that build the real ones.
 
-The real ones are ``app.core.transcription.WhisperTranscriber`` (faster-whisper)
-and ``app.core.prompting.LlamaPromptRunner`` (llama-cpp-python). Tests inject
-scripted engines with the same methods to cue segments, tokens and faults.
+The real engines are ``app.core.transcription.WhisperTranscriber``
+(faster-whisper) and ``app.core.prompting.LlamaPromptRunner``
+(llama-cpp-python). Tests inject scripted engines with the same methods to cue
+segments, tokens and faults.
 
-Thread-safety contract: an engine is used by one thread at a time. The GUI
-gives both to a single long-lived worker thread; llama-cpp-python crashes on
-concurrent use of one ``Llama``.
+Thread-safety contract: an engine is used by one thread at a time. The
+transcriber and the prompt runner may run at the same time in two threads
+(``app.core.batch`` overlaps them); llama-cpp-python crashes on concurrent use
+of one ``Llama``, so the prompt runner never gets two callers at once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from app.core import hardware
 from app.core.analysis import Segment
 
 
@@ -27,10 +30,7 @@ class Transcriber(Protocol):
     device: str
 
     def load(self) -> float:
-        """Load the model if not loaded yet; return seconds spent (0.0 when warm).
-
-        Raises ModelError.
-        """
+        """Load the model if not loaded yet; return seconds spent (0.0 when warm). Raises ModelError."""
 
     def transcribe(
         self, path: Path, cancel: threading.Event, language: str | None = None
@@ -43,19 +43,36 @@ class Transcriber(Protocol):
 
 
 class PromptRunner(Protocol):
-    """Transcript + prompt to a streamed response."""
+    """Transcript + prompt to a streamed response.
+
+    ``max_tokens``: the answer cap in tokens. ``last_stats``: a
+    ``prompting.PrefillStats`` for the last ``stream`` call, or None.
+    """
 
     model_name: str
     device: str
+    max_tokens: int
+    last_stats: object | None
 
     def load(self) -> float:
         """Load the model if not loaded yet; return seconds spent. Raises ModelError."""
 
-    def stream(self, transcript: str, prompt: str, cancel: threading.Event) -> Iterator[str]:
+    def context_limit(self) -> int:
+        """The most tokens a prompt plus its answer may take. Loads the model."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` alone. Loads the model."""
+
+    def fixed_tokens(self, prompt: str, system_text: str = ...) -> int:
+        """Tokens ``prompt`` takes around an empty transcript (chat template, system text, prompt)."""
+
+    def stream(self, transcript: str, prompt: str, cancel: threading.Event,
+               system_text: str = ...) -> Iterator[str]:
         """Yield the response to ``prompt`` over ``transcript`` piece by piece.
 
-        Stops early once ``cancel`` is set. Raises PromptError (for instance
-        ContextOverflowError) when the prompt cannot run.
+        ``system_text`` replaces the default instructions (the reduce step of
+        map-reduce uses its own). Stops early once ``cancel`` is set. Raises
+        PromptError (for instance ContextOverflowError) when the prompt cannot run.
         """
 
 
@@ -67,6 +84,11 @@ class EngineSettings:
     CTranslate2 model directory. ``llm_model``: a path to a ``.gguf`` file.
     ``device``: "auto", "cpu" or "cuda". ``max_tokens``: response length cap in tokens.
     ``language``: ISO 639-1 code, or None to auto-detect.
+    ``beam_size``, ``vad_filter``, ``batch_size``: faster-whisper decoding
+    (see ``WhisperTranscriber``). ``context_window``: the most tokens the LLM
+    context may hold (None: the model's trained context). ``overlap``: transcribe
+    the next file while the prompts of the previous one run (None: decide from
+    the hardware, see ``overlap_default``).
     """
 
     whisper_model: str | None = None
@@ -74,16 +96,63 @@ class EngineSettings:
     device: str = "auto"
     language: str | None = None
     max_tokens: int = 512
+    beam_size: int = 1
+    vad_filter: bool = False
+    batch_size: int = 0
+    context_window: int | None = None
+    overlap: bool | None = None
 
 
-def create_engines(settings: EngineSettings) -> tuple[Transcriber, PromptRunner]:
-    """Build the real engines for ``settings``; nothing loads until their ``load()``.
+def overlap_default(cores: int, gpu: bool) -> bool:
+    """Whether to overlap transcription and prompts by default.
 
-    Raises ModelError when a named model cannot be found on this machine.
+    On a GPU the two stages use different devices, so overlap is on. On a CPU
+    the cores are split between them; ``make bench`` measured on 2 cores that
+    the split pays (CTranslate2 gains little from a second thread), so overlap
+    is on from 2 physical cores and off on a single core.
     """
+    return gpu or cores >= 2
+
+
+def thread_split(cores: int, overlap: bool) -> tuple[int, int]:
+    """(faster-whisper ``cpu_threads``, llama.cpp ``n_threads``) that together use ``cores``.
+
+    Without overlap each stage runs alone and takes every core; with overlap
+    they share the cores, never oversubscribing them (Whisper gets the smaller half).
+    """
+    if not overlap or cores < 2:
+        return cores, cores
+    whisper = cores // 2
+    return whisper, cores - whisper
+
+
+def create_engines(settings: EngineSettings):
+    """Build the real engines for ``settings``: (Transcriber, PromptRunner). Nothing loads until their ``load()``.
+
+    Prefix KV states are kept under the user cache folder (``kv-states``).
+    """
+    from app.core import paths
+    from app.core.kv_states import PrefixStateCache
     from app.core.prompting import LlamaPromptRunner
     from app.core.transcription import WhisperTranscriber
 
-    transcriber = WhisperTranscriber(settings.whisper_model, device=settings.device)
-    runner = LlamaPromptRunner(settings.llm_model, device=settings.device, max_tokens=settings.max_tokens)
+    cores = hardware.physical_cores()
+    overlap = resolve_overlap(settings)
+    whisper_threads, llama_threads = thread_split(cores, overlap)
+    transcriber = WhisperTranscriber(
+        settings.whisper_model, device=settings.device, cpu_threads=whisper_threads,
+        beam_size=settings.beam_size, vad_filter=settings.vad_filter, batch_size=settings.batch_size,
+    )
+    runner = LlamaPromptRunner(
+        settings.llm_model, device=settings.device, max_tokens=settings.max_tokens,
+        n_threads=llama_threads, context_window=settings.context_window,
+        state_cache=PrefixStateCache(paths.cache_dir() / "kv-states"),
+    )
     return transcriber, runner
+
+
+def resolve_overlap(settings: EngineSettings) -> bool:
+    """``settings.overlap``, or the hardware default when it is None."""
+    if settings.overlap is not None:
+        return settings.overlap
+    return overlap_default(hardware.physical_cores(), hardware.cuda_device_count() > 0)

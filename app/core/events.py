@@ -6,11 +6,15 @@ seconds. Order for an audio file::
 
     StageChanged(LOADING_WHISPER) -> ModelReady(whisper) -> StageChanged(TRANSCRIBING)
     -> (SegmentDecoded, TranscriptionProgress)* -> StageChanged(LOADING_LLM)
-    -> ModelReady(llm) -> StageChanged(PROMPTING)
-    -> (PromptStarted, ResponseDelta*, PromptFinished)* -> AnalysisFinished
+    -> ModelReady(llm) -> StageChanged(PROMPTING) -> ContextMeasured
+    -> [MapProgress* (map-reduce only)] -> (PromptStarted, ResponseDelta*, PromptFinished)*
+    -> AnalysisFinished
 
 A transcript input (.txt / .json) skips the Whisper stages; a failure or a
-cancel jumps to AnalysisFinished.
+cancel jumps to AnalysisFinished. In a batch (``app.core.batch``) the LLM loads
+in the background, so its ``ModelReady`` may come while the first file is
+still transcribing. A follow-up (``prompt_stage.ask``) on a finished analysis
+yields ``PromptAdded`` then the prompt events and a new ``AnalysisFinished``.
 """
 
 from __future__ import annotations
@@ -63,6 +67,38 @@ class TranscriptionProgress:
 
 
 @dataclass(frozen=True)
+class ContextMeasured:
+    """The transcript against the context window, before the prompts run.
+
+    ``transcript_tokens`` and ``context_window`` in tokens; ``strategy`` is
+    "whole" when the transcript fits with room for the prompts and answers,
+    else "map-reduce" over ``parts`` chunks.
+    """
+
+    transcript_tokens: int
+    context_window: int
+    strategy: str
+    parts: int = 1
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """Map-reduce: prompt ``index`` is reading chunk ``part`` (1-based) of ``parts``."""
+
+    index: int
+    part: int
+    parts: int
+
+
+@dataclass(frozen=True)
+class PromptAdded:
+    """A follow-up prompt was appended to a finished analysis at ``index``."""
+
+    index: int
+    prompt: str
+
+
+@dataclass(frozen=True)
 class PromptStarted:
     """Prompt number ``index`` (0-based, prompt order) began."""
 
@@ -92,4 +128,7 @@ class AnalysisFinished:
     analysis: Analysis
 
 
-Event = StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | PromptStarted | ResponseDelta | PromptFinished | AnalysisFinished
+Event = (
+    StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | ContextMeasured | MapProgress
+    | PromptAdded | PromptStarted | ResponseDelta | PromptFinished | AnalysisFinished
+)

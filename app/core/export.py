@@ -62,6 +62,13 @@ def _response_markdown(result: PromptResult) -> str:
     return f"> {note}{partial}"
 
 
+def coverage_note(result: PromptResult) -> str:
+    """One italic line on what the response read: ``_Coverage: 100% of the transcript, in one pass._``
+    or ``..., map-reduce over 3 parts._``."""
+    how = "in one pass" if result.strategy == "whole" else f"map-reduce over {result.parts} parts"
+    return f"_Coverage: {result.coverage:.0%} of the transcript, {how}._"
+
+
 def render_markdown(analysis: Analysis) -> str:
     """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript``."""
     lines = [f"# {analysis.source.name}", ""]
@@ -78,6 +85,8 @@ def render_markdown(analysis: Analysis) -> str:
     for result in analysis.prompt_results:
         heading = " ".join(result.prompt.split())
         lines += [f"## {heading}", "", _response_markdown(result), ""]
+        if result.coverage > 0:
+            lines += [coverage_note(result), ""]
     lines += ["## Transcript", ""]
     for line in segment_lines(analysis.transcript.segments) or ["_(no speech found)_"]:
         lines += [line, ""]
@@ -95,6 +104,12 @@ def to_json_dict(analysis: Analysis) -> dict:
             "exec_time": round(r.exec_time, 3),
             "error": r.error,
             "status": r.status.value,
+            "ttft": None if r.ttft is None else round(r.ttft, 3),
+            "prompt_tokens": r.prompt_tokens,
+            "reused_tokens": r.reused_tokens,
+            "strategy": r.strategy,
+            "parts": r.parts,
+            "coverage": round(r.coverage, 4),
             "results": {"prompt": r.prompt, "response": r.response},
         }
         for r in analysis.prompt_results

@@ -1,9 +1,11 @@
 """The analysis of one file: transcribe (or load a transcript), then run each prompt.
 
-``analyze`` is a generator of ``app.core.events`` events. It never raises for
-bad input or a failing model: those end the file with ``AnalysisStatus.FAILED``
-and a one-sentence ``error``; a failing prompt fails only that prompt. Setting
-the ``cancel`` event stops work between segments and between tokens.
+``analyze`` is a generator of ``app.core.events`` events, built from two
+stages that ``app.core.batch`` also runs in two threads: ``transcribe_stage``
+and ``prompt_stage``. Neither raises for bad input or a failing model: those
+end the file with ``AnalysisStatus.FAILED`` and a one-sentence ``error``; a
+failing prompt fails only that prompt. Setting the ``cancel`` event stops work
+between segments, prefill slices and tokens.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Iterator
 
 from app.core import media, transcript_files
+from app.core.prompt_stage import run_prompts
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
 from app.core.engines import PromptRunner, Transcriber
 from app.core.errors import HearsayError
@@ -21,9 +24,6 @@ from app.core.events import (
     AnalysisFinished,
     Event,
     ModelReady,
-    PromptFinished,
-    PromptStarted,
-    ResponseDelta,
     SegmentDecoded,
     Stage,
     StageChanged,
@@ -44,6 +44,20 @@ def analyze(
 
     Fills ``analysis`` in place and ends with ``AnalysisFinished(analysis)``.
     """
+    yield from transcribe_stage(analysis, transcriber, cancel, language)
+    if analysis.status is AnalysisStatus.RUNNING:
+        yield from prompt_stage(analysis, prompt_runner, cancel)
+    yield AnalysisFinished(analysis)
+
+
+def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threading.Event,
+                     language: str | None = None) -> Iterator[Event]:
+    """Fill ``analysis.transcript`` (transcribed, or read from a ``.txt``/``.json`` transcript).
+
+    Leaves ``analysis.status`` RUNNING when the prompts should run next;
+    otherwise it is final (FAILED, CANCELLED, or DONE with no speech found).
+    Does not yield ``AnalysisFinished``.
+    """
     analysis.status = AnalysisStatus.RUNNING
     try:
         if transcript_files.is_transcript_file(analysis.source):
@@ -60,14 +74,36 @@ def analyze(
                 result.status = PromptStatus.SKIPPED
                 result.error = "no speech was found in the recording"
             analysis.status = AnalysisStatus.DONE
-        else:
-            yield from _run_prompts(analysis, prompt_runner, cancel)
     except HearsayError as exc:
         mark_failed(analysis, exc.message)
     except Exception as exc:  # an engine bug must not take the batch down
-        log.exception("analysis of %s failed", analysis.source)
+        log.exception("transcribing %s failed", analysis.source)
         mark_failed(analysis, f"unexpected error: {exc}")
-    yield AnalysisFinished(analysis)
+
+
+def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Event) -> Iterator[Event]:
+    """Load the LLM if needed and run ``analysis``'s prompts; ends ``analysis.status``.
+
+    Does not yield ``AnalysisFinished``.
+    """
+    try:
+        yield StageChanged(Stage.LOADING_LLM)
+        load_time = runner.load()
+        analysis.llm_model = runner.model_name
+        llm_device = f"LLM on {runner.device}"
+        analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
+        yield ModelReady("llm", runner.model_name, runner.device, load_time)
+        yield StageChanged(Stage.PROMPTING)
+        yield from run_prompts(analysis, runner, cancel)
+        if cancel.is_set():
+            mark_cancelled(analysis)
+        else:
+            analysis.status = AnalysisStatus.DONE
+    except HearsayError as exc:
+        mark_failed(analysis, exc.message)
+    except Exception as exc:
+        log.exception("the prompts on %s failed", analysis.source)
+        mark_failed(analysis, f"unexpected error: {exc}")
 
 
 def _transcribe(
@@ -96,46 +132,6 @@ def _transcribe(
     analysis.transcription_time = time.perf_counter() - started
     if not cancel.is_set():
         yield TranscriptionProgress(analysis.duration, analysis.duration)
-
-
-def _run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Event) -> Iterator[Event]:
-    yield StageChanged(Stage.LOADING_LLM)
-    load_time = runner.load()
-    analysis.llm_model = runner.model_name
-    llm_device = f"LLM on {runner.device}"
-    analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
-    yield ModelReady("llm", runner.model_name, runner.device, load_time)
-    yield StageChanged(Stage.PROMPTING)
-    transcript_text = analysis.transcript.text
-    for index, result in enumerate(analysis.prompt_results):
-        if cancel.is_set():
-            break
-        result.status = PromptStatus.RUNNING
-        yield PromptStarted(index)
-        started = time.perf_counter()
-        pieces: list[str] = []
-        try:
-            for piece in runner.stream(transcript_text, result.prompt, cancel):
-                pieces.append(piece)
-                yield ResponseDelta(index, piece)
-                if cancel.is_set():
-                    break
-            result.status = PromptStatus.CANCELLED if cancel.is_set() else PromptStatus.DONE
-        except HearsayError as exc:
-            result.status = PromptStatus.FAILED
-            result.error = exc.message
-        except Exception as exc:
-            log.exception("prompt %d on %s failed", index, analysis.source)
-            result.status = PromptStatus.FAILED
-            result.error = f"the language model failed: {exc}"
-        result.response = "".join(pieces).strip()
-        result.completion_tokens = len(pieces)
-        result.exec_time = time.perf_counter() - started
-        yield PromptFinished(index, result)
-    if cancel.is_set():
-        mark_cancelled(analysis)
-    else:
-        analysis.status = AnalysisStatus.DONE
 
 
 def mark_cancelled(analysis: Analysis) -> None:

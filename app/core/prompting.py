@@ -1,11 +1,11 @@
 """Prompts over a transcript with a local GGUF model through llama-cpp-python.
 
-Prompt assembly puts the transcript first (in the system message) and the
-prompt after it, so every prompt of a file shares one byte-identical prefix and
-llama.cpp reuses its KV cache instead of prefilling the transcript again (see
-DESIGN.md: 13 s vs 64 s for six prompts over 3,000 tokens). A prompt holding
-AssemblyAI's ``{{ transcript }}`` tag gets the transcript there instead and
-forgoes that reuse.
+The prompts of a file share one prefix (system text + transcript, see
+``app.core.prompt_assembly``). ``LlamaPromptRunner`` evaluates that prefix once,
+in slices so a cancel lands within about a second, keeps it in the KV cache
+for the next prompt, and stores it on disk (``app.core.kv_states``) so a
+follow-up after other files, or after a restart, restores it instead of
+prefilling again. Only each prompt's own tokens are evaluated after that.
 
 Thread-safety: one ``LlamaPromptRunner`` (and its ``Llama``) is used by one
 thread at a time; llama-cpp-python crashes on concurrent calls.
@@ -14,70 +14,49 @@ thread at a time; llama-cpp-python crashes on concurrent calls.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from app.core import hardware, models
 from app.core.errors import ContextOverflowError, ModelError
+from app.core.kv_states import PrefixStateCache
+from app.core.llama_logs import route_llama_logs
+from app.core.prompt_assembly import SYSTEM_TEXT, build_messages, plain_prompt, uses_transcript_tag
 
 log = logging.getLogger(__name__)
 
-SYSTEM_TEXT = (
-    "You are Hearsay, a careful assistant. Answer the user's request about the recording "
-    "using only the transcript below. If the transcript does not say, answer that it does not say."
-)
-TRANSCRIPT_TAG = re.compile(r"\{\{\s*transcript\s*\}\}")
 DEFAULT_CONTEXT_CAP = 16384
-"""Largest context window (tokens) allocated up front; grown up to the model's trained context when a transcript needs it."""
+"""Context window (tokens) allocated up front at most; grown up to the limit when a transcript needs it."""
 MIN_ANSWER_TOKENS = 16
-_llama_log = logging.getLogger("hearsay.llama_cpp")
-_log_callback = None
+PREFILL_SLICE = 256
+"""Tokens evaluated between cancel checks during a prefill (about 1 s at 250 tokens/s on 2 cores)."""
+_SENTINEL = "\u2063HEARSAY-PROMPT\u2063"
 
 
-def _route_llama_logs() -> None:
-    """Send llama.cpp's own messages to Hearsay's log file instead of the user's terminal."""
-    global _log_callback
-    if _log_callback is not None:
-        return
-    import ctypes
+@dataclass(frozen=True)
+class AssembledPrompt:
+    """A prompt ready for llama.cpp: ``tokens`` (ids), of which the first ``prefix_len`` are the
+    shared prefix (system text + transcript; 0 when the prompt uses ``{{ transcript }}``), and the
+    chat template's ``stop`` strings."""
 
-    import llama_cpp
-    import llama_cpp._logger  # noqa: F401  (installs its callback first; ours replaces it)
-
-    @llama_cpp.llama_log_callback
-    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        _llama_log.debug("%s", text.decode("utf-8", "replace").rstrip())
-
-    _log_callback = callback
-    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+    tokens: list[int]
+    prefix_len: int
+    stop: list[str]
 
 
-def build_messages(transcript: str, prompt: str) -> list[dict[str, str]]:
-    """Chat messages for ``prompt`` over ``transcript``: [system, user].
+@dataclass(frozen=True)
+class PrefillStats:
+    """How the last prompt's tokens were obtained: ``prompt_tokens`` in all, ``reused_tokens`` taken
+    from the KV cache or a stored state without evaluation, and ``source`` of the prefix: "warm"
+    (still in the KV cache), "disk" (restored state), "cold" (evaluated now) or "none" (no shared prefix)."""
 
-    Without the tag: the system message is ``SYSTEM_TEXT`` + the transcript (a
-    prefix shared by all prompts of a file), the user message is the prompt.
-    With ``{{ transcript }}`` in the prompt: the transcript replaces the tag in
-    the user message and the system message is ``SYSTEM_TEXT`` alone.
-    """
-    if TRANSCRIPT_TAG.search(prompt):
-        return [
-            {"role": "system", "content": SYSTEM_TEXT},
-            {"role": "user", "content": TRANSCRIPT_TAG.sub(lambda _: transcript, prompt)},
-        ]
-    return [
-        {"role": "system", "content": f"{SYSTEM_TEXT}\n\nTranscript:\n{transcript}"},
-        {"role": "user", "content": prompt},
-    ]
-
-
-def plain_prompt(messages: list[dict[str, str]]) -> str:
-    """A template-free rendering for models without a chat template (base models)."""
-    system, user = messages[0]["content"], messages[1]["content"]
-    return f"{system}\n\nRequest: {user}\n\nAnswer:"
+    prompt_tokens: int
+    reused_tokens: int
+    source: str
 
 
 def choose_gpu_layers(requested: str, offload_supported: bool) -> tuple[int, str]:
@@ -98,32 +77,49 @@ class LlamaPromptRunner:
     """One ``llama_cpp.Llama`` kept alive across prompts and files (the ``PromptRunner`` interface).
 
     ``model``: path or file name of a ``.gguf`` (None = bundled default).
-    ``max_tokens``: response cap in tokens. ``n_ctx_cap``: context window
-    allocated at load (tokens), at most the model's trained context.
+    ``max_tokens``: response cap in tokens. ``context_window``: the most tokens
+    the context may hold (None = the model's trained context).
+    ``state_cache``: where prefix states are kept between files and runs (None:
+    only the live KV cache is reused).
     """
 
     def __init__(self, model: str | None = None, device: str = "auto", max_tokens: int = 512,
-                 n_threads: int | None = None, n_ctx_cap: int = DEFAULT_CONTEXT_CAP,
+                 n_threads: int | None = None, context_window: int | None = None,
+                 state_cache: PrefixStateCache | None = None,
                  temperature: float = 0.2, repeat_penalty: float = 1.1, seed: int = 7) -> None:
         self.requested_model = model
         self.requested_device = device
         self.max_tokens = max_tokens
         self.n_threads = n_threads or hardware.physical_cores()
-        self.n_ctx_cap = n_ctx_cap
+        self.context_window = context_window
+        self.state_cache = state_cache
         self.temperature = temperature
         self.repeat_penalty = repeat_penalty  # 1.1, llama.cpp's classic default: small models loop without it
         self.seed = seed
         self.model_name = Path(model).name if model else models.default_entry("llm").name
         self.device = "not loaded"
         self.n_ctx_train = 0
+        self.last_stats: PrefillStats | None = None
         self._llm = None
         self._path = ""
+        self._identity = ""
         self._formatter = None
+        self._session_start = datetime.now()
 
     @property
     def n_ctx(self) -> int:
         """The allocated context window in tokens (0 before load)."""
         return self._llm.n_ctx() if self._llm is not None else 0
+
+    def context_limit(self) -> int:
+        """The most tokens one prompt plus its answer may take: the trained context, or less when
+        ``context_window`` says so. Loads the model."""
+        self.load()
+        return self._limit()
+
+    def _limit(self) -> int:
+        limit = self.n_ctx_train or DEFAULT_CONTEXT_CAP
+        return min(limit, self.context_window) if self.context_window else limit
 
     def load(self) -> float:
         """Load the model once (idempotent); return seconds spent. Raises ModelError."""
@@ -135,13 +131,13 @@ class LlamaPromptRunner:
         if resolved.sha256:
             models.verify_checksum(resolved.path, resolved.sha256)
         self.n_ctx_train = self._read_trained_context()
-        self._open(min(self.n_ctx_train or self.n_ctx_cap, self.n_ctx_cap))
+        self._open(min(self._limit(), DEFAULT_CONTEXT_CAP))
         return time.perf_counter() - started
 
     def _read_trained_context(self) -> int:
         from llama_cpp import Llama
 
-        _route_llama_logs()
+        route_llama_logs()
         try:
             vocab = Llama(self._path, vocab_only=True, verbose=False)
         except Exception:
@@ -166,6 +162,8 @@ class LlamaPromptRunner:
             )
         except Exception:
             raise ModelError(f"cannot load {self._path}: it is not a valid GGUF model or it is truncated") from None
+        stat = Path(self._path).stat()
+        self._identity = f"{Path(self._path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{gpu_layers}"
         template = self._llm.metadata.get("tokenizer.chat_template")
         self._formatter = None
         if template:
@@ -175,39 +173,57 @@ class LlamaPromptRunner:
                 template=template, eos_token=detok(eos) if eos != -1 else "",
                 bos_token=detok(bos) if bos != -1 else "",
             )
+            # Templates that print today's date would otherwise break the shared prefix at midnight.
+            self._formatter.strftime_now = self._session_start.strftime
 
-    def prompt_tokens(self, transcript: str, prompt: str) -> tuple[list[int], list[str]]:
-        """Tokens of the assembled chat prompt, and its stop strings. Loads the model if needed."""
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` alone (no special tokens). Loads the model."""
         self.load()
-        messages = build_messages(transcript, prompt)
-        if self._formatter is not None:
-            formatted = self._formatter(messages=messages)
-            text, stop, add_bos = formatted.prompt, list(formatted.stop), not formatted.added_special
-        else:
-            text, stop, add_bos = plain_prompt(messages), [], True
-        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
-        return tokens, [s for s in stop if s]
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def stream(self, transcript: str, prompt: str, cancel: threading.Event) -> Iterator[str]:
+    def assemble(self, transcript: str, prompt: str, system_text: str = SYSTEM_TEXT) -> AssembledPrompt:
+        """Render and tokenize ``prompt`` over ``transcript`` with the model's chat template. Loads the model."""
+        self.load()
+        text, stop, add_bos = self._render(build_messages(transcript, prompt, system_text))
+        tokens = self._tokenize(text, add_bos)
+        prefix_len = 0
+        if not uses_transcript_tag(prompt):
+            probe, _, _ = self._render(build_messages(transcript, _SENTINEL, system_text))
+            prefix = self._tokenize(probe[: probe.index(_SENTINEL)], add_bos)
+            while prefix_len < min(len(prefix), len(tokens)) and prefix[prefix_len] == tokens[prefix_len]:
+                prefix_len += 1
+        return AssembledPrompt(tokens, prefix_len, stop)
+
+    def fixed_tokens(self, prompt: str, system_text: str = SYSTEM_TEXT) -> int:
+        """Tokens ``prompt`` takes around an empty transcript (template, system text, prompt)."""
+        return len(self.assemble("", prompt, system_text).tokens)
+
+    def _render(self, messages: list[dict[str, str]]) -> tuple[str, list[str], bool]:
+        if self._formatter is None:
+            return plain_prompt(messages), [], True
+        formatted = self._formatter(messages=messages)
+        return formatted.prompt, [s for s in formatted.stop if s], not formatted.added_special
+
+    def _tokenize(self, text: str, add_bos: bool) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def stream(self, transcript: str, prompt: str, cancel: threading.Event,
+               system_text: str = SYSTEM_TEXT) -> Iterator[str]:
         """Yield the response to ``prompt`` over ``transcript`` piece by piece (about one token each).
 
         Raises ContextOverflowError when the prompt leaves fewer than
-        ``MIN_ANSWER_TOKENS`` of the context window (after growing it up to the
-        model's trained context). Stops early once ``cancel`` is set.
+        ``MIN_ANSWER_TOKENS`` of the context limit. Stops early once ``cancel``
+        is set (checked every ``PREFILL_SLICE`` prefill tokens and every token).
+        ``last_stats`` says afterwards how much of the prompt was reused.
         """
-        tokens, stop = self.prompt_tokens(transcript, prompt)
-        needed = len(tokens) + self.max_tokens
-        if needed > self.n_ctx and self.n_ctx < self.n_ctx_train:
-            grow_to = min(self.n_ctx_train, -(-needed // 4096) * 4096)
-            log.info("growing the context window from %d to %d tokens", self.n_ctx, grow_to)
-            self._open(grow_to)
-        room = self.n_ctx - len(tokens)
-        if room < MIN_ANSWER_TOKENS:
-            raise ContextOverflowError(len(tokens) + MIN_ANSWER_TOKENS, self.n_ctx)
+        assembled = self.assemble(transcript, prompt, system_text)
+        room = self._make_room(len(assembled.tokens))
+        self._prefill_prefix(assembled, cancel)
+        if cancel.is_set():
+            return
         chunks = self._llm.create_completion(
-            tokens, max_tokens=min(self.max_tokens, room), temperature=self.temperature,
-            repeat_penalty=self.repeat_penalty,
-            stop=stop, stream=True,
+            assembled.tokens, max_tokens=min(self.max_tokens, room), temperature=self.temperature,
+            repeat_penalty=self.repeat_penalty, stop=assembled.stop, stream=True,
         )
         try:
             for chunk in chunks:
@@ -218,6 +234,44 @@ class LlamaPromptRunner:
                     yield text
         finally:
             chunks.close()
+
+    def _make_room(self, prompt_tokens: int) -> int:
+        """Grow the context if the prompt and its answer need it; return the tokens left for the answer."""
+        limit = self.context_limit()
+        needed = prompt_tokens + self.max_tokens
+        if needed > self.n_ctx and self.n_ctx < limit:
+            grow_to = min(limit, -(-needed // 4096) * 4096)
+            log.info("growing the context window from %d to %d tokens", self.n_ctx, grow_to)
+            self._open(grow_to)
+        room = self.n_ctx - prompt_tokens
+        if room < MIN_ANSWER_TOKENS:
+            raise ContextOverflowError(prompt_tokens + MIN_ANSWER_TOKENS, self.n_ctx)
+        return room
+
+    def _prefill_prefix(self, assembled: AssembledPrompt, cancel: threading.Event) -> None:
+        """Bring the shared prefix into the KV cache: keep it, restore it from disk, or evaluate it."""
+        llm, prefix = self._llm, assembled.tokens[: assembled.prefix_len]
+        live = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        while common < min(len(live), len(prefix)) and live[common] == prefix[common]:
+            common += 1
+        source = "none" if not prefix else "warm"
+        key = self.state_cache.key(self._identity, prefix) if self.state_cache and prefix else ""
+        if prefix and common < len(prefix):
+            if key and self.state_cache.restore(llm, key, prefix):
+                source = "disk"
+            else:
+                source = "cold"
+                llm.n_tokens = common  # eval() drops the KV cells from n_tokens on
+                for start in range(common, len(prefix), PREFILL_SLICE):
+                    if cancel.is_set():
+                        break
+                    llm.eval(prefix[start:start + PREFILL_SLICE])
+                if key and not cancel.is_set():
+                    size = self.state_cache.store(llm, key, prefix)
+                    log.info("kept the KV state of %d prefix tokens (%d bytes)", len(prefix), size)
+        reused = len(prefix) if source in ("warm", "disk") else common
+        self.last_stats = PrefillStats(len(assembled.tokens), reused, source)
 
     def close(self) -> None:
         """Free the model's memory."""

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from app.core.analysis import Segment, Transcript, Word
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
 from app.core.errors import MediaError
 from app.core.media import check_readable_file
 
@@ -81,3 +81,45 @@ def _from_json(text: str) -> Transcript:
         raise MediaError("not a Hearsay result file (expected result.transcription.utterances)") from None
     languages = transcription.get("languages") or [None]
     return Transcript(segments=segments, language=languages[0], duration=duration)
+
+
+def load_result(path: Path) -> Analysis | None:
+    """The ``Analysis`` saved in a Hearsay ``.json`` result, with its prompt results, or None
+    when ``path`` is not such a result (a ``.txt`` transcript, say). Raises MediaError for a
+    damaged result file.
+
+    The analysis keeps ``path`` as its source (so its transcript is read back
+    from the file, not transcribed) and its earlier prompt results, so new
+    prompts can be appended as follow-ups.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        return None
+    transcript = load_transcript(path)
+    data = json.loads(path.read_text("utf-8"))
+    try:
+        meta = data["result"].get("metadata", {})
+        entries = data["result"].get("audio_to_llm", {}).get("results", [])
+        results = [_prompt_result(entry) for entry in entries]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise MediaError("the result file's prompt results are damaged") from None
+    analysis = Analysis(source=path, prompts=[r.prompt for r in results], prompt_results=results)
+    analysis.transcript = transcript
+    analysis.duration = transcript.duration
+    analysis.whisper_model = str(meta.get("whisper_model") or "")
+    analysis.device = str(meta.get("device") or "")
+    analysis.status = AnalysisStatus.QUEUED
+    return analysis
+
+
+def _prompt_result(entry: dict) -> PromptResult:
+    status = entry.get("status") or ("done" if entry.get("success") else "failed")
+    result = PromptResult(
+        prompt=str(entry["results"]["prompt"]), response=str(entry["results"].get("response") or ""),
+        status=PromptStatus(status), error=entry.get("error"), exec_time=float(entry.get("exec_time") or 0.0),
+        ttft=entry.get("ttft"), strategy=str(entry.get("strategy") or "whole"),
+        parts=int(entry.get("parts") or 1), coverage=float(entry.get("coverage") or 0.0),
+    )
+    if result.status in (PromptStatus.RUNNING, PromptStatus.WAITING):
+        result.status = PromptStatus.CANCELLED
+    return result

@@ -53,15 +53,21 @@ class WhisperTranscriber:
 
     ``model``: size name or CTranslate2 folder (None = bundled tiny.en).
     ``device``: "auto", "cpu" or "cuda". ``cpu_threads``: CTranslate2 threads on
-    CPU (default: physical cores). Word timestamps are always on.
+    CPU (default: physical cores). ``beam_size``: 1 is greedy decoding.
+    ``vad_filter``: skip non-speech found by Silero VAD. ``batch_size``: above 0,
+    decode that many 30-s windows at once with faster-whisper's
+    ``BatchedInferencePipeline`` (which always uses the VAD). Word timestamps
+    are always on. The defaults come from ``make bench`` (docs/benchmarks.md).
     """
 
     def __init__(self, model: str | None = None, device: str = "auto", cpu_threads: int | None = None,
-                 beam_size: int = 5) -> None:
+                 beam_size: int = 1, vad_filter: bool = False, batch_size: int = 0) -> None:
         self.requested_model = model
         self.requested_device = device
         self.cpu_threads = cpu_threads or hardware.physical_cores()
         self.beam_size = beam_size
+        self.vad_filter = vad_filter
+        self.batch_size = batch_size
         self.model_name = model or models.default_entry("whisper").name
         self.device = "not loaded"
         self._model = None
@@ -114,9 +120,18 @@ class WhisperTranscriber:
         self.load()
         audio = media.decode(Path(path))
         duration = audio.shape[0] / media.SAMPLE_RATE
-        segments, info = self._model.transcribe(
-            audio, language=language, word_timestamps=True, beam_size=self.beam_size
-        )
+        if self.batch_size > 0:
+            from faster_whisper import BatchedInferencePipeline
+
+            segments, info = BatchedInferencePipeline(self._model).transcribe(
+                audio, language=language, word_timestamps=True, beam_size=self.beam_size,
+                batch_size=self.batch_size,
+            )
+        else:
+            segments, info = self._model.transcribe(
+                audio, language=language, word_timestamps=True, beam_size=self.beam_size,
+                vad_filter=self.vad_filter,
+            )
         return duration, self._convert(segments, info.language, cancel)
 
     @staticmethod

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
+from app import cli, cli_analyze
 from app.core.errors import ModelError
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 
@@ -23,7 +23,7 @@ def engines(monkeypatch):
         made["transcriber"], made["runner"] = ScriptedTranscriber(), ScriptedPromptRunner()
         return made["transcriber"], made["runner"]
 
-    monkeypatch.setattr(cli, "create_engines", create)
+    monkeypatch.setattr(cli_analyze, "create_engines", create)
     return made
 
 
@@ -89,7 +89,7 @@ def test_bad_usage_exits_2(engines, capsys, argv, message):
 
 
 def test_failing_prompt_exits_1_but_writes_the_file(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(cli, "create_engines", lambda s: (ScriptedTranscriber(), ScriptedPromptRunner(fail_on={1})))
+    monkeypatch.setattr(cli_analyze, "create_engines", lambda s: (ScriptedTranscriber(), ScriptedPromptRunner(fail_on={1})))
     out = tmp_path / "r.md"
     assert cli.main(["analyze", str(SPEECH), "-q", "-o", str(out)]) == 1
     assert "Failed: the scripted model refused this prompt" in out.read_text("utf-8")
@@ -98,7 +98,7 @@ def test_failing_prompt_exits_1_but_writes_the_file(monkeypatch, tmp_path, capsy
 
 def test_model_error_is_one_line_without_traceback(monkeypatch, capsys):
     broken = ScriptedTranscriber(load_error=ModelError("the model file /m/model.bin is damaged"))
-    monkeypatch.setattr(cli, "create_engines", lambda s: (broken, ScriptedPromptRunner()))
+    monkeypatch.setattr(cli_analyze, "create_engines", lambda s: (broken, ScriptedPromptRunner()))
     assert cli.main(["analyze", str(SPEECH), "-q"]) == 1
     err = capsys.readouterr().err
     assert err == f"hearsay: {SPEECH}: the model file /m/model.bin is damaged\n"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.core.prompting import SYSTEM_TEXT, build_messages, choose_gpu_layers, plain_prompt
+from app.core.prompt_assembly import SYSTEM_TEXT, build_messages, plain_prompt
+from app.core.prompting import choose_gpu_layers
 from app.core.prompts import read_prompts_file, short_title
 from app.core.errors import HearsayError
 

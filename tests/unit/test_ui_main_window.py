@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence
 from app.core.analysis import AnalysisStatus, PromptStatus
 from app.core.events import (
     AnalysisFinished,
+    ContextMeasured,
     ModelReady,
     PromptFinished,
     PromptStarted,
@@ -78,12 +79,13 @@ def test_events_arrive_in_the_documented_order(make_window, qtbot):
     prompt_part = ["PromptStarted", "ResponseDelta", "ResponseDelta", "PromptFinished"] * 2
     assert kinds == (["StageChanged", "ModelReady", "StageChanged", "TranscriptionProgress"]
                      + ["SegmentDecoded", "TranscriptionProgress"] * 2 + ["TranscriptionProgress"]
-                     + ["StageChanged", "ModelReady", "StageChanged"] + prompt_part + ["AnalysisFinished"])
+                     + ["StageChanged", "ModelReady", "StageChanged", "ContextMeasured"] + prompt_part
+                     + ["AnalysisFinished"])
     stages = [e.stage for e in seen if isinstance(e, StageChanged)]
     assert stages == [Stage.LOADING_WHISPER, Stage.TRANSCRIBING, Stage.LOADING_LLM, Stage.PROMPTING]
     assert isinstance(seen[-1], AnalysisFinished) and isinstance(seen[1], ModelReady)
     assert all(isinstance(e, (SegmentDecoded, TranscriptionProgress, PromptStarted, ResponseDelta, PromptFinished,
-                              StageChanged, ModelReady, AnalysisFinished)) for e in seen)
+                              StageChanged, ModelReady, ContextMeasured, AnalysisFinished)) for e in seen)
 
 
 def test_transcript_and_progress_appear_segment_by_segment(make_window, qtbot):

@@ -1,0 +1,207 @@
+"""``hearsay analyze``: the headless run over the same core as the window (Qt is never imported).
+
+Inputs are recordings, ``.txt`` transcripts, or ``.json`` results written by
+Hearsay; for a result, the prompts given are follow-ups added to its earlier
+results (prompts already answered there are not run again), and only their
+own tokens are evaluated when the transcript's KV state is still kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from app.core import export, prompts, transcript_files
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
+from app.core.batch import run_batch
+from app.core.engines import EngineSettings, create_engines, resolve_overlap
+from app.core.errors import HearsayError
+from app.core.events import AnalysisFinished
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _natural_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_analyze_parser() -> argparse.ArgumentParser:
+    """The ``hearsay analyze`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="hearsay analyze",
+        description="Transcribe recordings and run prompts over them, on this machine. "
+        "Inputs may also be a .txt transcript or a .json result written by Hearsay "
+        "(transcription is then skipped; with a result, the prompts are added as follow-ups).",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="FILE", help="audio, video, .txt or Hearsay .json files")
+    parser.add_argument("-p", "--prompt", action="append", dest="prompts", metavar="PROMPT",
+                        help="a prompt to run (repeatable); default: the three built-in prompts")
+    parser.add_argument("--prompts-file", type=Path, metavar="F",
+                        help="prompts, one per line, or a JSON array of strings")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT",
+                        help="output file (one input) or folder (several inputs); default: stdout")
+    parser.add_argument("--format", choices=("md", "json"), help="output format (default: from -o's suffix, else md)")
+    parser.add_argument("--whisper-model", metavar="NAME_OR_DIR", help="faster-whisper size name or model folder")
+    parser.add_argument("--llm-model", metavar="GGUF", help="a .gguf model file")
+    parser.add_argument("--language", metavar="CODE", help="spoken language (ISO 639-1); default: detect")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--max-tokens", type=_positive_int, default=512, metavar="N",
+                        help="longest response, in tokens (default 512)")
+    speed = parser.add_argument_group("speed (defaults measured by `make bench`, see docs/benchmarks.md)")
+    speed.add_argument("--beam-size", type=_positive_int, default=EngineSettings.beam_size, metavar="N",
+                       help=f"Whisper beam size; 1 is greedy (default {EngineSettings.beam_size})")
+    speed.add_argument("--vad", action="store_true", help="skip silence with Silero VAD before transcribing")
+    speed.add_argument("--batch-size", type=_natural_int, default=0, metavar="N",
+                       help="decode N 30-s windows at once (faster-whisper's batched pipeline, uses VAD); 0 = off")
+    speed.add_argument("--context-window", type=_positive_int, metavar="TOKENS",
+                       help="most tokens the LLM context may hold (default: the model's trained context); "
+                       "longer transcripts run map-reduce")
+    speed.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=None,
+                       help="transcribe the next file while the prompts of the previous one run "
+                       "(default: on with 2 or more cores or a GPU)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    parser.print_usage(sys.stderr)
+    print(f"hearsay: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _gather_prompts(args, parser) -> list[str] | int:
+    chosen: list[str] = []
+    if args.prompts_file:
+        try:
+            chosen += prompts.read_prompts_file(args.prompts_file)
+        except HearsayError as exc:
+            return _usage_error(parser, f"{args.prompts_file}: {exc.message}")
+    for prompt in args.prompts or []:
+        if not prompt.strip():
+            return _usage_error(parser, "a prompt given with -p is empty")
+        chosen.append(prompt)
+    return chosen or prompts.default_prompts()
+
+
+def _output_paths(args, parser) -> list[Path | None] | int:
+    inputs = [Path(p) for p in args.inputs]
+    if args.output is None:
+        return [None] * len(inputs)
+    if len(inputs) == 1 and not args.output.is_dir():
+        if not args.output.parent.is_dir():
+            return _usage_error(parser, f"{args.output}: the output folder does not exist")
+        return [args.output]
+    if args.output.exists() and not args.output.is_dir():
+        return _usage_error(parser, f"{args.output}: with several inputs, -o must be a folder")
+    args.output.mkdir(parents=True, exist_ok=True)
+    return [args.output / name for name in export.output_names(inputs, _format(args))]
+
+
+def _format(args) -> str:
+    if args.format:
+        return args.format
+    if args.output is not None and args.output.suffix.lower() == ".json":
+        return "json"
+    return "md"
+
+
+def new_analysis(source: Path, chosen: list[str]) -> Analysis:
+    """The analysis for one input: a fresh one, or a Hearsay result with ``chosen`` appended as follow-ups
+    (a prompt already answered there is not run again). A damaged result file gets a fresh analysis,
+    which then fails with the file's own error."""
+    try:
+        earlier = transcript_files.load_result(source) if source.is_file() else None
+    except HearsayError:
+        earlier = None
+    if earlier is None:
+        return Analysis(source=source, prompts=list(chosen))
+    answered = {r.prompt for r in earlier.prompt_results if r.status is PromptStatus.DONE}
+    for prompt in chosen:
+        if prompt not in answered:
+            earlier.prompts.append(prompt)
+            earlier.prompt_results.append(PromptResult(prompt=prompt))
+    return earlier
+
+
+def _file_failed(analysis: Analysis) -> bool:
+    return analysis.status is not AnalysisStatus.DONE or any(
+        r.status is PromptStatus.FAILED for r in analysis.prompt_results
+    )
+
+
+def run_analyze(argv: list[str]) -> int:
+    """``hearsay analyze``: see ``build_analyze_parser``. Returns the exit code."""
+    from app.cli_progress import ProgressPrinter
+
+    parser = build_analyze_parser()
+    args = parser.parse_args(argv)
+    chosen = _gather_prompts(args, parser)
+    if isinstance(chosen, int):
+        return chosen
+    outputs = _output_paths(args, parser)
+    if isinstance(outputs, int):
+        return outputs
+    fmt = _format(args)
+    settings = EngineSettings(
+        args.whisper_model, args.llm_model, args.device, args.language, args.max_tokens,
+        beam_size=args.beam_size, vad_filter=args.vad, batch_size=args.batch_size,
+        context_window=args.context_window, overlap=args.overlap,
+    )
+    transcriber, runner = create_engines(settings)
+    analyses = [new_analysis(Path(source), chosen) for source in args.inputs]
+    output_of = {analysis.id: output for analysis, output in zip(analyses, outputs)}
+    progress = ProgressPrinter(quiet=args.quiet)
+    for number, analysis in enumerate(analyses, start=1):
+        progress.add_file(analysis, number, len(analyses))
+    cancel = threading.Event()
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    failures, written = 0, 0
+    try:
+        for analysis, event in run_batch(analyses, transcriber, runner, cancel, args.language,
+                                         overlap=resolve_overlap(settings)):
+            progress.handle(analysis, event)
+            if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
+                failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0)
+                written += 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    if cancel.is_set():
+        print("hearsay: interrupted; finished files were kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool) -> int:
+    """Print a finished file's errors and write its result; return 1 when something failed, else 0."""
+    source = analysis.source
+    if analysis.status is AnalysisStatus.FAILED:
+        print(f"hearsay: {source}: {analysis.error}", file=sys.stderr)
+        return 1
+    for result in analysis.prompt_results:
+        if result.status is PromptStatus.FAILED:
+            print(f"hearsay: {source}: prompt “{prompts.short_title(result.prompt)}” failed: {result.error}",
+                  file=sys.stderr)
+    text = export.render(analysis, fmt)
+    if output is None:
+        sys.stdout.write(text if first else "\n" + text)
+        sys.stdout.flush()
+        return int(_file_failed(analysis))
+    try:
+        export.write_export(output, text)
+    except HearsayError as exc:
+        print(f"hearsay: {source}: {exc.message}", file=sys.stderr)
+        return 1
+    return int(_file_failed(analysis))

@@ -1,0 +1,114 @@
+"""Several files in a row: transcription and prompts in two threads, the LLM loading in the background.
+
+``run_batch`` runs the transcription stage in one thread and the prompt stage
+in another (``app.core.pipeline``). The prompt thread starts by loading the
+LLM, so the model is warm by the time the first transcript is ready. With
+``overlap`` the transcription of file k+1 runs while the prompts of file k do
+(at most one finished transcript waits); without it the files go strictly one
+after another. Events come back in one stream, tagged with their analysis.
+
+Thread-safety: the transcriber is used only by the transcription thread and
+the runner only by the prompt thread, so neither engine has two callers.
+Setting ``cancel`` (or closing the iterator, which sets it) stops both
+threads at their next segment, prefill slice or token; the iterator ends
+after both threads have.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+
+from app.core.analysis import Analysis, AnalysisStatus
+from app.core.engines import PromptRunner, Transcriber
+from app.core.errors import HearsayError
+from app.core.events import AnalysisFinished, Event
+from app.core.pipeline import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
+
+log = logging.getLogger(__name__)
+_DONE = object()
+
+
+def run_batch(
+    analyses: list[Analysis],
+    transcriber: Transcriber,
+    runner: PromptRunner,
+    cancel: threading.Event,
+    language: str | None = None,
+    overlap: bool = False,
+) -> Iterator[tuple[Analysis, Event]]:
+    """Analyse ``analyses`` in order; yield ``(analysis, event)`` for every pipeline event.
+
+    Every analysis ends with its ``AnalysisFinished``, also those skipped
+    because ``cancel`` was set first. Files finish in order.
+    """
+    events: queue.Queue = queue.Queue()
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    turn = threading.Semaphore(1)  # without overlap: one file at a time through both stages
+
+    def emit(analysis: Analysis, event: Event) -> None:
+        events.put((analysis, event))
+
+    def finish(analysis: Analysis) -> None:
+        emit(analysis, AnalysisFinished(analysis))
+        if not overlap:
+            turn.release()
+
+    def transcription_thread() -> None:
+        started = 0
+        try:
+            for analysis in analyses:
+                started += 1
+                if not overlap:
+                    turn.acquire()
+                if cancel.is_set():
+                    mark_cancelled(analysis)
+                    finish(analysis)
+                    continue
+                for event in transcribe_stage(analysis, transcriber, cancel, language):
+                    emit(analysis, event)
+                if analysis.status is AnalysisStatus.RUNNING:
+                    handoff.put(analysis)
+                else:
+                    finish(analysis)
+        except Exception as exc:  # a bug here must still end every file not yet started
+            log.exception("the transcription thread failed")
+            for analysis in analyses[started:]:
+                mark_failed(analysis, f"unexpected error: {exc}")
+                emit(analysis, AnalysisFinished(analysis))
+        finally:
+            handoff.put(None)
+
+    def prompt_thread() -> None:
+        try:
+            try:
+                runner.load()  # in the background, while the first file transcribes
+            except HearsayError:
+                pass  # the prompt stage loads again and reports it for the file that needs it
+            while (analysis := handoff.get()) is not None:
+                for event in prompt_stage(analysis, runner, cancel):
+                    emit(analysis, event)
+                finish(analysis)
+        except Exception:
+            log.exception("the prompt thread failed")
+        finally:
+            events.put(_DONE)
+
+    threads = [
+        threading.Thread(target=transcription_thread, name="hearsay-transcribe", daemon=True),
+        threading.Thread(target=prompt_thread, name="hearsay-prompts", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    exhausted = False
+    try:
+        while (item := events.get()) is not _DONE:
+            yield item
+        exhausted = True
+    finally:
+        if not exhausted:  # closed early: stop the threads rather than leave them running
+            cancel.set()
+        for thread in threads:
+            thread.join()
