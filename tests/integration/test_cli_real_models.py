@@ -86,10 +86,49 @@ def test_cli_transcript_tag_and_text_input(tmp_path):
     assert response.strip()
 
 
-def test_context_overflow_is_a_clear_prompt_error(tmp_path):
+def meeting_text(sentences):
+    """A long, varied meeting transcript: one line per sentence."""
+    topics = ["the website launch", "the marketing budget", "the press release", "hiring", "the data migration"]
+    people = ["Maria", "Tom", "Aisha", "Ken"]
+    return "\n".join(
+        f"{people[i % 4]} said that {topics[i % 5]} needs {i % 9 + 2} more days and about {100 + 7 * i} euros."
+        for i in range(sentences)
+    )
+
+
+def test_transcript_three_times_the_context_runs_map_reduce_with_full_coverage(tmp_path):
     long_text = tmp_path / "long.txt"
-    long_text.write_text(("We talked about the website launch and the budget for a long time. " * 900), "utf-8")
-    done = hearsay(str(long_text), "-p", "Summarize.", "--max-tokens", "16", "-q", env_home=tmp_path)
-    assert done.returncode == 1
-    assert "context window holds 8,192" in done.stderr
-    assert "Failed: the transcript and prompt need" in done.stdout
+    long_text.write_text(meeting_text(165), "utf-8")  # about 3,150 tokens against a 1,024-token context
+    out = tmp_path / "long.json"
+    done = hearsay(str(long_text), "-p", "Summarize.", "-p", "Who spoke?", "--max-tokens", "24",
+                   "--context-window", "1024", "-o", str(out), env_home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stderr.splitlines() if "tokens / context 1,024" in line)
+    parts = int(line.split("map-reduce over ")[1].split()[0])
+    tokens = int(line.split("transcript ")[1].split(" tokens")[0].replace(",", ""))
+    assert tokens >= 3 * 1024 and parts >= 3
+    for entry in json.loads(out.read_text("utf-8"))["result"]["audio_to_llm"]["results"]:
+        assert entry["success"] and entry["results"]["response"].strip()
+        assert (entry["strategy"], entry["parts"], entry["coverage"]) == ("map-reduce", parts, 1.0)
+
+
+def test_follow_up_after_a_restart_reuses_the_stored_transcript_state(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text(meeting_text(40), "utf-8")
+    first = tmp_path / "first.json"
+    done = hearsay(str(notes), "-p", "Summarize.", "--max-tokens", "16", "-q", "-o", str(first), env_home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cold = json.loads(first.read_text("utf-8"))["result"]["audio_to_llm"]["results"][0]
+    assert cold["reused_tokens"] == 0 and cold["prompt_tokens"] > 500
+    other = tmp_path / "other.txt"
+    other.write_text(meeting_text(10), "utf-8")
+    # A new process (an app restart) on the earlier result, after another transcript was prefilled.
+    done = hearsay(str(other), str(first), "-p", "What does Ken need?", "--max-tokens", "16", "-q",
+                   "--format", "json", "-o", str(tmp_path / "out"), env_home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "out" / "first.json").read_text("utf-8"))["result"]["audio_to_llm"]["results"]
+    assert [r["results"]["prompt"] for r in results] == ["Summarize.", "What does Ken need?"]
+    follow_up = results[1]
+    assert follow_up["success"] and follow_up["results"]["response"].strip()
+    assert follow_up["reused_tokens"] >= cold["prompt_tokens"] - 20  # only its own tokens were evaluated
+    assert list((tmp_path / "cache" / "kv-states").glob("*.session"))

@@ -128,3 +128,23 @@ def test_core_never_imports_qt():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_follow_up_on_a_json_result_keeps_earlier_answers_and_runs_only_new_prompts(monkeypatch, tmp_path):
+    runners = []
+
+    def create(settings):
+        runners.append(ScriptedPromptRunner())
+        return ScriptedTranscriber(), runners[-1]
+
+    monkeypatch.setattr(cli_analyze, "create_engines", create)
+    first = tmp_path / "first.json"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize.", "-o", str(first)]) == 0
+    second = tmp_path / "second.json"
+    assert cli.main(["analyze", str(first), "-q", "-p", "Summarize.", "-p", "Who pays?", "-o", str(second)]) == 0
+    assert [prompt for _, prompt in runners[1].calls] == ["Who pays?"]
+    results = json.loads(second.read_text("utf-8"))["result"]["audio_to_llm"]["results"]
+    assert [r["results"]["prompt"] for r in results] == ["Summarize.", "Who pays?"]
+    assert all(r["success"] for r in results)
+    first_results = json.loads(first.read_text("utf-8"))["result"]["audio_to_llm"]["results"]
+    assert results[0] == first_results[0]
