@@ -30,7 +30,7 @@ test-fast: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration"
 
 bench: setup
-	$(BIN)/python scripts/bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/bench.py --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,132 +1,119 @@
-"""`make bench`: speed of the default engines on this machine, median of repeated runs.
+"""`make bench`: Hearsay's speed on this machine, one table, medians of repeated runs.
 
-Builds a longer recording by repeating tests/data/speech.wav (no network, no
-extra tools), then measures through Hearsay's core:
-- transcription: audio seconds, wall seconds, real-time factor (RTF = wall / audio),
-  and the ratio against calling faster-whisper directly with the same settings;
-- LLM: model load, prefill tokens/s (cold transcript), decode tokens/s, and the
-  wall time of the three default prompts over that transcript.
-Figures vary on shared machines: compare ratios taken in one run.
+Generates its own long speech (espeak-ng reading GPL-3, see bench_fixtures) and
+measures through Hearsay's core, on the real default models:
+- transcription at 10 and 60 minutes: wall, real-time factor (RTF = wall / audio),
+  and the ratio against calling faster-whisper directly with identical settings;
+  the decoding options (beam size, VAD, batched) on a 3-minute clip;
+- LLM over a 2,200-word transcript: prefill and decode tokens/s, TTFT per prompt,
+  the 6-prompt / 1-prompt ratio of audio_to_llm.exec_time (--max-tokens 48),
+  follow-up TTFT / cold prefill (after another file, after a restart), KV state size,
+  and the decode ceiling (memory bandwidth measured here / model bytes);
+- end to end: 3 files x 3 prompts, sequential vs overlapped, and peak RSS;
+- GUI: window visible after launch, longest event-loop stall during an analysis.
+Shared machines are noisy: compare ratios taken within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
-import soundfile
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+os.environ.setdefault("HEARSAY_HOME", tempfile.mkdtemp(prefix="hearsay-bench-"))
 
-from app.core import media, models  # noqa: E402
-from app.core.prompting import LlamaPromptRunner  # noqa: E402
-from app.core.prompts import default_prompts  # noqa: E402
-from app.core.transcription import WhisperTranscriber  # noqa: E402
-
-
-def long_recording(folder: Path, minutes: float) -> Path:
-    """The speech fixture repeated (with 0.5 s gaps) to about ``minutes`` minutes, as a 16 kHz wav."""
-    speech, rate = soundfile.read(ROOT / "tests" / "data" / "speech.wav", dtype="float32")
-    gap = np.zeros(int(rate * 0.5), dtype=np.float32)
-    unit = np.concatenate([speech, gap])
-    repeats = max(1, int(minutes * 60 * rate / unit.shape[0]))
-    path = folder / f"speech-{minutes:g}min.wav"
-    soundfile.write(path, np.tile(unit, repeats), rate)
-    return path
+import bench_fixtures  # noqa: E402
+import bench_llm  # noqa: E402
+import bench_whisper  # noqa: E402
+from app.core import hardware  # noqa: E402
 
 
-def time_transcriber(path: Path) -> tuple[float, float, str]:
-    transcriber = WhisperTranscriber()
-    transcriber.load()
-    started = time.perf_counter()
-    duration, segments = transcriber.transcribe(path, threading.Event())
-    text = " ".join(s.text for s in segments)
-    return time.perf_counter() - started, duration, text
-
-
-def time_direct(path: Path) -> float:
-    from faster_whisper import WhisperModel
-
-    from app.core import hardware
-
-    model = WhisperModel(models.resolve_whisper(None).path, device="cpu", compute_type="int8",
-                         cpu_threads=hardware.physical_cores())
-    started = time.perf_counter()
-    audio = media.decode(path)
-    segments, _ = model.transcribe(audio, word_timestamps=True, beam_size=5)
-    for _ in segments:
+def machine() -> str:
+    """One line describing this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
         pass
-    return time.perf_counter() - started
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return (f"{cpu}; {hardware.physical_cores()} physical cores ({os.cpu_count()} logical), "
+            f"{memory:.0f} GiB RAM, CUDA devices: {hardware.cuda_device_count()}, "
+            f"llama.cpp GPU offload: {hardware.llama_gpu_offload()}; Python {platform.python_version()}")
 
 
-def bench_llm(transcript: str, repeats: int) -> dict[str, float]:
-    runner = LlamaPromptRunner(max_tokens=64)
-    load = runner.load()
-    llm = runner._llm  # measured directly: prefill and decode rates
-    tokens, _ = runner.prompt_tokens(transcript, "Summarize.")
-    prefill, decode, prompts_wall = [], [], []
-    for _ in range(repeats):
-        llm.reset()
-        started = time.perf_counter()
-        llm.eval(tokens)
-        prefill.append(len(tokens) / (time.perf_counter() - started))
-        llm.reset()
-        started = time.perf_counter()
-        out = llm.create_completion(tokens, max_tokens=64, temperature=0.0)
-        total = time.perf_counter() - started
-        produced = out["usage"]["completion_tokens"]
-        decode.append(produced / max(total - len(tokens) / prefill[-1], 1e-6))
-        llm.reset()
-        started = time.perf_counter()
-        for prompt in default_prompts():
-            for _ in runner.stream(transcript, prompt, threading.Event()):
-                pass
-        prompts_wall.append(time.perf_counter() - started)
-    return {
-        "load_s": load,
-        "transcript_tokens": len(tokens),
-        "prefill_tok_s": statistics.median(prefill),
-        "decode_tok_s": statistics.median(decode),
-        "three_prompts_s": statistics.median(prompts_wall),
-    }
+def gui_figures() -> dict:
+    """Window-visible time and longest stall, measured in a child process (scripts/bench_gui.py)."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_gui.py")], capture_output=True,
+                          text=True, env=env, timeout=600)
+    figures = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if value:
+            figures[key.strip()] = float(value)
+    if not figures:
+        print(done.stderr[-2000:], file=sys.stderr)
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=2.0, help="length of the generated recording")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the long recording")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs and one repeat, to try the script")
+    parser.add_argument("--write", type=Path, metavar="MD", help="also write the table into this Markdown file")
     args = parser.parse_args()
-    os.environ.setdefault("HEARSAY_HOME", tempfile.mkdtemp(prefix="hearsay-bench-"))
+    repeats = 1 if args.quick else args.repeats
+    started = time.perf_counter()
+    rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as folder:
-        path = long_recording(Path(folder), args.minutes)
-        ours, direct, transcript = [], [], ""
-        for _ in range(args.repeats):
-            wall, duration, transcript = time_transcriber(path)
-            ours.append(wall)
-            direct.append(time_direct(path))
-    llm = bench_llm(transcript, args.repeats)
-    wall, raw = statistics.median(ours), statistics.median(direct)
-    print(f"machine: {os.cpu_count()} logical CPUs; median of {args.repeats} runs")
-    print("| measure | value |")
-    print("| --- | --- |")
-    print(f"| audio | {duration:.1f} s |")
-    print(f"| transcription wall (Hearsay) | {wall:.2f} s |")
-    print(f"| real-time factor (wall / audio) | {wall / duration:.3f} ({duration / wall:.1f}x real time) |")
-    print(f"| Hearsay / direct faster-whisper | {wall / raw:.3f} |")
-    print(f"| LLM load | {llm['load_s']:.2f} s |")
-    print(f"| transcript tokens | {llm['transcript_tokens']} |")
-    print(f"| prefill | {llm['prefill_tok_s']:.0f} tokens/s |")
-    print(f"| decode | {llm['decode_tok_s']:.0f} tokens/s |")
-    print(f"| three default prompts, 64 tokens max | {llm['three_prompts_s']:.2f} s |")
+        folder = Path(folder)
+        short = bench_fixtures.speech(folder, 2.0 if args.quick else 10.0)
+        long = bench_fixtures.speech(folder, 3.0 if args.quick else args.long_minutes, name="long.wav")
+        rows += bench_whisper.transcription_rows(short, long, repeats)
+        rows += bench_whisper.option_rows(bench_fixtures.speech(folder, 3.0, offset_words=900), repeats)
+        rows += bench_llm.llm_rows(repeats, words=800 if args.quick else 2200)
+        rows += bench_llm.end_to_end_rows(folder, repeats)
+    gui = gui_figures()
+    if gui:
+        rows.append(("GUI", "window visible after launch", f"{gui['window_visible_s']:.2f} s (goal < 1.5 s)"))
+        rows.append(("GUI", "longest event-loop stall during an analysis",
+                     f"{gui['max_stall_ms']:.0f} ms (goal < 50 ms)"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append(("process", "peak RSS of the benchmark process", f"{peak:.0f} MiB"))
+    table = ["| area | measure | value |", "| --- | --- | --- |"] + [f"| {a} | {m} | {v} |" for a, m, v in rows]
+    header = [f"Machine: {machine()}.",
+              f"Speech: {bench_fixtures.generator()}. Median of {repeats} run(s); "
+              f"whole benchmark took {time.perf_counter() - started:.0f} s."]
+    text = "\n".join(header + [""] + table) + "\n"
+    print(text)
+    if args.write:
+        write_section(args.write, text)
     return 0
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace the generated part of ``path`` (between the markers) with ``text``."""
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    old = path.read_text("utf-8") if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in old:
+        old += f"\n{begin}\n{end}\n"
+    head, rest = old.split(begin, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{head}{begin}\n{text}{end}{tail}", "utf-8")
 
 
 if __name__ == "__main__":
