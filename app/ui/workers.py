@@ -1,13 +1,18 @@
 """The one worker thread that owns the engines, and its host in the GUI thread.
 
-Shape (Anki's single-worker executor, superqt's generator workers): every use
-of the engines happens in ONE long-lived ``QThread``, so the ``Llama`` is never
-called from two threads and stays loaded across files and batches. The GUI
-thread hands over a batch through a queued signal, follows it through signals
-that carry the pipeline's own event objects, and cancels by setting a
-``threading.Event`` (safe from any thread). The pipeline checks that flag
-between segments and between tokens, so a cancel lands within a segment or a
-token.
+Shape (Anki's single-worker executor, superqt's generator workers): the
+engines are created, driven and closed under ONE long-lived ``QThread``, so
+they stay loaded across files, batches and follow-up questions, and jobs run
+one after another. A batch runs through ``app.core.batch.run_batch``, which
+drives the transcriber and the prompt runner from two helper threads of its
+own (one engine each; the LLM loads in the background while the first file
+transcribes) and returns only after both ended; a follow-up runs
+``app.core.prompt_stage.ask`` in the worker thread itself. So the ``Llama`` never
+has two callers at once. The GUI thread hands over a job through a queued
+signal, follows it through signals that carry the pipeline's own event
+objects, and cancels by setting a ``threading.Event`` (safe from any thread).
+The pipeline checks that flag between segments and between tokens, so a
+cancel lands within a segment or a token.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.analysis import Analysis
-from app.core.engines import EngineSettings, PromptRunner, Transcriber, create_engines
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
+from app.core.batch import run_batch
+from app.core.engines import EngineSettings, PromptRunner, Transcriber, create_engines, resolve_overlap
 from app.core.errors import HearsayError
-from app.core.events import AnalysisFinished
-from app.core.pipeline import analyze, mark_cancelled, mark_failed
+from app.core.events import AnalysisFinished, PromptAdded, PromptFinished
+from app.core.pipeline import mark_cancelled, mark_failed
+from app.core.prompt_stage import ask
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +40,18 @@ EngineFactory = Callable[[EngineSettings], tuple[Transcriber, PromptRunner]]
 
 @dataclass(eq=False)
 class Batch:
-    """Files to analyse one after another with the same engine settings.
+    """One job for the worker: files to analyse in order with the same engine settings, or a follow-up.
 
-    ``cancel`` is this batch's flag: set it (from any thread) to stop the
+    ``cancel`` is this job's flag: set it (from any thread) to stop the
     current file at its next segment or token and skip the files after it.
+    ``follow_up``: when set, ``analyses`` holds one finished analysis and the
+    job asks it this prompt (``prompt_stage.ask``) instead of analysing.
     """
 
     analyses: list[Analysis]
     settings: EngineSettings
     cancel: threading.Event = field(default_factory=threading.Event)
+    follow_up: str | None = None
 
 
 def _engine_key(settings: EngineSettings) -> EngineSettings:
@@ -50,24 +60,30 @@ def _engine_key(settings: EngineSettings) -> EngineSettings:
 
 
 class AnalysisWorker(QObject):
-    """Runs batches of analyses in the thread it was moved to, keeping the engines alive.
+    """Runs batches of analyses and follow-up questions in the thread it was moved to, keeping the engines alive.
 
     Signals, all emitted from the worker thread (connect GUI slots to them; Qt
     delivers them queued, in emission order):
 
-    - ``analysis_started(Analysis)``: a file begins.
+    - ``analysis_started(Analysis)``: a file's first event is about to come
+      (not for files skipped because the batch was cancelled first). With
+      overlap two files run at once: the next one transcribes while the
+      prompts of the one before run, and their events interleave.
     - ``event(str, object)``: ``(analysis.id, event)`` for every pipeline event
       (``app.core.events``), ending with ``AnalysisFinished`` for every file,
-      also for files skipped because the batch was cancelled first.
-    - ``batch_finished(Batch)``: after the batch's last file.
+      also for files skipped because the batch was cancelled first, and for
+      every follow-up (``PromptAdded`` first).
+    - ``batch_finished(Batch)``: after the job's last file.
 
     Thread-safety: build it in the GUI thread and move it to its QThread; from
-    other threads call only ``submit``, ``cancel`` and ``is_busy`` (they take a
-    lock or emit a queued signal). Engines are created, used and closed only in
-    the worker thread, and rebuilt only when the model settings change. An
-    ``Analysis`` handed over belongs to the worker until its
-    ``AnalysisFinished``; the GUI must not read or change it before that (the
-    events carry everything the GUI shows meanwhile).
+    other threads call only ``submit``, ``ask``, ``cancel`` and ``is_busy``
+    (they take a lock or emit a queued signal). Engines are created and closed
+    only in the worker thread, rebuilt only when the model settings change,
+    and used by one thread at a time (``run_batch``'s two helper threads, one
+    engine each, which end before the job does). An ``Analysis`` handed over
+    belongs to the worker until its ``AnalysisFinished``; the GUI must not
+    read or change it before that (the events carry everything the GUI shows
+    meanwhile).
     """
 
     analysis_started = Signal(object)
@@ -89,22 +105,28 @@ class AnalysisWorker(QObject):
     # ---- any thread -------------------------------------------------------
 
     def submit(self, analyses: list[Analysis], settings: EngineSettings) -> Batch:
-        """Queue ``analyses`` as one batch; it runs after the batches queued before it."""
-        batch = Batch(list(analyses), settings)
+        """Queue ``analyses`` as one batch; it runs after the jobs queued before it."""
+        return self._queue(Batch(list(analyses), settings))
+
+    def ask(self, analysis: Analysis, prompt: str, settings: EngineSettings) -> Batch:
+        """Queue a follow-up: ``prompt`` about the finished ``analysis`` (which has a transcript), on the warm engines."""
+        return self._queue(Batch([analysis], settings, follow_up=prompt))
+
+    def _queue(self, batch: Batch) -> Batch:
         with self._lock:
             self._outstanding.append(batch)
         self._batch_requested.emit(batch)
         return batch
 
     def cancel(self) -> None:
-        """Stop the running file and skip every queued one (all outstanding batches)."""
+        """Stop the running file and skip every queued one (all outstanding jobs)."""
         with self._lock:
             batches = list(self._outstanding)
         for batch in batches:
             batch.cancel.set()
 
     def is_busy(self) -> bool:
-        """True while a batch is queued or running."""
+        """True while a job is queued or running."""
         with self._lock:
             return bool(self._outstanding)
 
@@ -113,34 +135,77 @@ class AnalysisWorker(QObject):
     @Slot(object)
     def _run_batch(self, batch: Batch) -> None:
         try:
-            for analysis in batch.analyses:
-                self._run_one(analysis, batch)
+            if batch.follow_up is not None:
+                self._run_follow_up(batch.analyses[0], batch.follow_up, batch)
+            else:
+                self._run_analyses(batch)
         finally:
             with self._lock:
                 self._outstanding.remove(batch)
             self.batch_finished.emit(batch)
 
-    def _run_one(self, analysis: Analysis, batch: Batch) -> None:
-        if batch.cancel.is_set():
-            mark_cancelled(analysis)
-            self.event.emit(analysis.id, AnalysisFinished(analysis))
+    def _run_analyses(self, batch: Batch) -> None:
+        if batch.cancel.is_set():  # cancelled while queued: no engines, no model load
+            for analysis in batch.analyses:
+                mark_cancelled(analysis)
+                self.event.emit(analysis.id, AnalysisFinished(analysis))
             return
-        self.analysis_started.emit(analysis)
+        engines, problem = self._try_engines(batch.settings)
+        if engines is None:
+            for analysis in batch.analyses:
+                self.analysis_started.emit(analysis)
+                mark_failed(analysis, problem)
+                self.event.emit(analysis.id, AnalysisFinished(analysis))
+            return
+        started: set[str] = set()
+        overlap = resolve_overlap(batch.settings)
+        events = run_batch(batch.analyses, *engines, batch.cancel, batch.settings.language, overlap)
         try:
-            transcriber, runner = self._engines_for(batch.settings)
-        except HearsayError as exc:
-            self._fail(analysis, exc.message)
+            for analysis, event in events:
+                if analysis.id not in started:
+                    started.add(analysis.id)
+                    skipped = isinstance(event, AnalysisFinished) and analysis.status is AnalysisStatus.CANCELLED
+                    if not skipped:
+                        self.analysis_started.emit(analysis)
+                self.event.emit(analysis.id, event)
+        finally:
+            events.close()
+
+    def _run_follow_up(self, analysis: Analysis, prompt: str, batch: Batch) -> None:
+        self.analysis_started.emit(analysis)
+        engines, problem = (None, "cancelled") if batch.cancel.is_set() else self._try_engines(batch.settings)
+        if engines is None:  # the question still gets its tab, saying why it did not run
+            status = PromptStatus.CANCELLED if batch.cancel.is_set() else PromptStatus.FAILED
+            self._add_unanswered(analysis, prompt, status, problem)
             return
-        except Exception as exc:  # a broken factory must reach the user, not kill the thread
-            log.exception("cannot create the engines")
-            self._fail(analysis, f"the models could not be set up: {exc}")
-            return
-        for event in analyze(analysis, transcriber, runner, batch.cancel, batch.settings.language):
+        try:
+            for event in ask(analysis, prompt, engines[1], batch.cancel):
+                if isinstance(event, AnalysisFinished) and batch.cancel.is_set():
+                    for result in analysis.prompt_results:  # cancelled before it started: not left WAITING
+                        if result.status is PromptStatus.WAITING:
+                            result.status = PromptStatus.CANCELLED
+                self.event.emit(analysis.id, event)
+        except Exception:  # a bug must not leave the file busy forever
+            log.exception("the follow-up on %s failed", analysis.source)
+            self.event.emit(analysis.id, AnalysisFinished(analysis))
+
+    def _add_unanswered(self, analysis: Analysis, prompt: str, status: PromptStatus, reason: str) -> None:
+        result = PromptResult(prompt=prompt, status=status, error=reason if status is PromptStatus.FAILED else None)
+        analysis.prompts.append(prompt)
+        analysis.prompt_results.append(result)
+        index = len(analysis.prompt_results) - 1
+        for event in (PromptAdded(index, prompt), PromptFinished(index, result), AnalysisFinished(analysis)):
             self.event.emit(analysis.id, event)
 
-    def _fail(self, analysis: Analysis, message: str) -> None:
-        mark_failed(analysis, message)
-        self.event.emit(analysis.id, AnalysisFinished(analysis))
+    def _try_engines(self, settings: EngineSettings) -> tuple[tuple[Transcriber, PromptRunner] | None, str]:
+        """(engines, "") or (None, the reason in one sentence)."""
+        try:
+            return self._engines_for(settings), ""
+        except HearsayError as exc:
+            return None, exc.message
+        except Exception as exc:  # a broken factory must reach the user, not kill the thread
+            log.exception("cannot create the engines")
+            return None, f"the models could not be set up: {exc}"
 
     def _engines_for(self, settings: EngineSettings) -> tuple[Transcriber, PromptRunner]:
         key = _engine_key(settings)
@@ -185,11 +250,19 @@ class WorkerHost:
 
     def submit(self, analyses: list[Analysis], settings: EngineSettings) -> Batch:
         """Start the thread if needed and queue a batch. Raises RuntimeError after ``shutdown``."""
+        self._start()
+        return self.worker.submit(analyses, settings)
+
+    def ask(self, analysis: Analysis, prompt: str, settings: EngineSettings) -> Batch:
+        """Start the thread if needed and queue a follow-up question. Raises RuntimeError after ``shutdown``."""
+        self._start()
+        return self.worker.ask(analysis, prompt, settings)
+
+    def _start(self) -> None:
         if self._stopped:
             raise RuntimeError("the analysis thread was shut down")
         if not self.thread.isRunning():
             self.thread.start()
-        return self.worker.submit(analyses, settings)
 
     def cancel(self) -> None:
         """Cancel the running file and the queued ones (returns at once)."""
