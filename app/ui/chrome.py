@@ -5,9 +5,13 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMenu,
@@ -74,6 +78,26 @@ def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, pr
     return main, side
 
 
+def build_status_bar(window: QMainWindow) -> QLabel:
+    """The status bar with a size grip; returns its permanent label for the models in use."""
+    label = QLabel()
+    window.statusBar().addPermanentWidget(label)
+    window.statusBar().setSizeGripEnabled(True)
+    return label
+
+
+@contextmanager
+def wait_cursor(busy: bool = True) -> Iterator[None]:
+    """Show the wait cursor over the application while the block runs (when ``busy``)."""
+    if busy:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        if busy:
+            QApplication.restoreOverrideCursor()
+
+
 def empty_results_page() -> QWidget:
     """What the results area shows when no file is selected."""
     page = QWidget()
@@ -129,8 +153,8 @@ def build_actions(window) -> None:
     w.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     w.file_view.addAction(w.remove_action)
     w.quit_action = act(w, "&Quit", w.close, ["Ctrl+Q"])
-    w.next_tab_action = act(w, "Next tab", lambda: w.step_tab(1), ["Ctrl+PgDown"])
-    w.prev_tab_action = act(w, "Previous tab", lambda: w.step_tab(-1), ["Ctrl+PgUp"])
+    w.next_tab_action = act(w, "Next tab", lambda: w.results.step_tab(1), ["Ctrl+PgDown"])
+    w.prev_tab_action = act(w, "Previous tab", lambda: w.results.step_tab(-1), ["Ctrl+PgUp"])
     window.progress.cancel_button.setDefaultAction(window.cancel_action)
 
 
@@ -206,7 +230,7 @@ def build_menus(window) -> None:
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
                                       editor.up_action, editor.down_action, None, editor.reset_action))
     help_menu = menus.addMenu("&Help")
-    help_menu.addAction(make_action(window, "&About Hearsay", window.show_about))
+    help_menu.addAction(make_action(window, "&About Hearsay", lambda: show_about(window, window.settings.file_name())))
 
 
 def file_context_menu(window, at: QPoint) -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
 from app.core.transcript_files import TRANSCRIPT_EXTENSIONS
 from app.ui import theme
+from app.ui.settings import Settings
 
 MEDIA_EXTENSIONS = tuple(sorted(set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)))
 ACCEPTED_EXTENSIONS = MEDIA_EXTENSIONS + TRANSCRIPT_EXTENSIONS
@@ -32,6 +33,15 @@ OPEN_FILTERS = ";;".join([
     f"Transcripts ({_patterns(TRANSCRIPT_EXTENSIONS)})",
     "All files (*)",
 ])
+
+
+def choose_files(parent: QWidget, settings: Settings) -> list[str]:
+    """File → Open's dialog: the recordings (or transcripts) chosen, remembering their folder; [] when cancelled."""
+    start = settings.get_str(Settings.Key.LAST_OPEN_DIR) or str(Path.home())
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Open recordings", start, OPEN_FILTERS)
+    if paths:
+        settings.set_value(Settings.Key.LAST_OPEN_DIR, str(Path(paths[0]).parent))
+    return paths
 
 
 def is_supported(path: Path) -> bool:

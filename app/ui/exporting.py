@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
 from app.core.export import output_names, render, write_export
+from app.ui.file_entry import FileEntry
 from app.ui.settings import Settings
+from app.ui.status_messages import exported
 
 FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)")}
 
@@ -65,3 +67,16 @@ def export_analyses(parent: QWidget, analyses: list[Analysis], fmt: str, setting
     if problems:
         QMessageBox.critical(parent, "Export failed", "\n".join(problems))
     return written
+
+
+def export_entries(parent: QWidget, selected: list[FileEntry], entries: list[FileEntry], fmt: str,
+                   settings: Settings) -> tuple[list[Path], str]:
+    """Export the exportable ``selected`` files, or when none of them is, all exportable ``entries``.
+
+    Returns (the files written, a status-bar message or "").
+    """
+    targets = [e.analysis for e in selected if e.exportable] or [e.analysis for e in entries if e.exportable]
+    if not targets:
+        return [], "Nothing to export yet: analyse a file first."
+    written = export_analyses(parent, targets, fmt, settings)
+    return written, exported(written) if written else ""

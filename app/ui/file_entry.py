@@ -3,7 +3,8 @@
 It holds segments, streamed response text and per-prompt status, so the GUI
 never reads an ``Analysis`` while the worker thread is still filling it. Once
 the ``AnalysisFinished`` event arrives the ``Analysis`` is final and the entry
-takes its results from it.
+takes its results from it. A follow-up question (``begin_follow_up``) hands
+the finished ``Analysis`` to the worker again until the next ``AnalysisFinished``.
 
 Thread-safety: GUI thread only (it has no Qt objects, but the worker never touches it).
 """
@@ -16,7 +17,10 @@ from pathlib import Path
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Segment
 from app.core.events import (
     AnalysisFinished,
+    ContextMeasured,
+    MapProgress,
     ModelReady,
+    PromptAdded,
     PromptFinished,
     PromptStarted,
     ResponseDelta,
@@ -26,6 +30,7 @@ from app.core.events import (
     TranscriptionProgress,
 )
 from app.core.export import segment_lines
+from app.ui.status_messages import coverage_note, map_progress
 
 
 @dataclass
@@ -34,8 +39,12 @@ class FileEntry:
 
     ``analysis`` is handed to the worker when the file is submitted; until its
     ``AnalysisFinished`` the entry's other fields are the only thing the GUI
-    reads. ``responses[i]`` is prompt i's text so far (the final response once
-    the prompt finished).
+    reads. ``prompts`` is the entry's own copy of the prompts (a follow-up
+    appends to it on ``PromptAdded``); ``responses[i]`` is prompt i's text so
+    far (the final response once the prompt finished); ``prompt_notes[i]`` the
+    coverage note of a map-reduce answer. ``context`` is the last
+    ``ContextMeasured`` (transcript tokens against the context window) and
+    ``map_part`` the (part, parts) a map-reduce prompt is reading.
     """
 
     analysis: Analysis
@@ -45,11 +54,15 @@ class FileEntry:
     seconds_done: float = 0.0
     seconds_total: float = 0.0
     prompt_index: int = -1
+    map_part: tuple[int, int] | None = None
     error: str | None = None
+    prompts: list[str] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     responses: list[str] = field(default_factory=list)
     prompt_statuses: list[PromptStatus] = field(default_factory=list)
     prompt_errors: list[str | None] = field(default_factory=list)
+    prompt_notes: list[str | None] = field(default_factory=list)
+    context: ContextMeasured | None = None
     models: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -66,15 +79,22 @@ class FileEntry:
 
     def reset(self) -> None:
         """Forget all progress: back to queued, not submitted."""
-        count = len(self.analysis.prompts)
+        self.prompts = list(self.analysis.prompts)
+        count = len(self.prompts)
         self.status, self.submitted, self.stage, self.error = AnalysisStatus.QUEUED, False, None, None
         self.seconds_done = self.seconds_total = 0.0
-        self.prompt_index = -1
+        self.prompt_index, self.map_part, self.context = -1, None, None
         self.segments = []
         self.responses = [""] * count
         self.prompt_statuses = [PromptStatus.WAITING] * count
         self.prompt_errors = [None] * count
+        self.prompt_notes = [None] * count
         self.models = {}
+
+    def begin_follow_up(self) -> None:
+        """A follow-up question was handed to the worker: queued (and busy) until its ``AnalysisFinished``."""
+        self.status, self.submitted, self.stage = AnalysisStatus.QUEUED, True, None
+        self.prompt_index, self.map_part = -1, None
 
     # ---- derived ------------------------------------------------------------
 
@@ -87,11 +107,6 @@ class FileEntry:
     def path(self) -> Path:
         """The file."""
         return self.analysis.source
-
-    @property
-    def prompts(self) -> list[str]:
-        """The prompts this analysis runs."""
-        return self.analysis.prompts
 
     @property
     def active(self) -> bool:
@@ -108,6 +123,17 @@ class FileEntry:
         """True when there is something to export: done, or ended with some transcript."""
         return self.status is AnalysisStatus.DONE or (self.finished and bool(self.segments))
 
+    @property
+    def transcribed(self) -> bool:
+        """True once the transcription is complete while the prompts have not begun (with overlap the
+        file waits there for the prompts of the file before it)."""
+        return self.stage is Stage.TRANSCRIBING and 0 < self.seconds_total <= self.seconds_done
+
+    @property
+    def can_ask(self) -> bool:
+        """True when a follow-up question can be asked: the analysis ended with a transcript."""
+        return self.finished and any(s.text.strip() for s in self.segments)
+
     def transcript_lines(self) -> list[str]:
         """``[mm:ss] text`` per segment so far."""
         return segment_lines(self.segments)
@@ -122,12 +148,15 @@ class FileEntry:
             return "Queued"
         if self.status is AnalysisStatus.RUNNING:
             if self.stage is Stage.TRANSCRIBING:
+                if self.transcribed:
+                    return "Transcribed, waiting for prompts"
                 if self.seconds_total > 0:
                     return f"Transcribing {min(100, int(100 * self.seconds_done / self.seconds_total))}%"
                 return "Transcribing…"
             if self.stage is Stage.PROMPTING:
                 if self.prompt_index >= 0:
-                    return f"Prompting {self.prompt_index + 1} of {len(self.prompts)}"
+                    text = f"Prompting {self.prompt_index + 1} of {len(self.prompts)}"
+                    return f"{text} · {map_progress(*self.map_part)}" if self.map_part else text
                 return "Prompting…"
             if self.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM):
                 return "Loading model…"
@@ -168,8 +197,15 @@ class FileEntry:
             self.segments.append(event.segment)
         elif isinstance(event, TranscriptionProgress):
             self.seconds_done, self.seconds_total = event.seconds_done, event.seconds_total
+        elif isinstance(event, ContextMeasured):
+            self.context = event
+        elif isinstance(event, MapProgress):
+            self.prompt_index, self.map_part = event.index, (event.part, event.parts)
+            self.prompt_statuses[event.index] = PromptStatus.RUNNING
+        elif isinstance(event, PromptAdded):
+            self._add_prompt(event.index, event.prompt)
         elif isinstance(event, PromptStarted):
-            self.prompt_index = event.index
+            self.prompt_index, self.map_part = event.index, None
             self.prompt_statuses[event.index] = PromptStatus.RUNNING
             self.responses[event.index] = ""
         elif isinstance(event, ResponseDelta):
@@ -178,9 +214,20 @@ class FileEntry:
             result = event.result
             self.prompt_statuses[event.index] = result.status
             self.prompt_errors[event.index] = result.error
+            self.prompt_notes[event.index] = coverage_note(result)
             self.responses[event.index] = result.response
         elif isinstance(event, AnalysisFinished):
             self._finish(event.analysis)
+
+    def _add_prompt(self, index: int, prompt: str) -> None:
+        # A follow-up: one more slot at ``index`` (the end), prompting from here on.
+        self.status, self.stage = AnalysisStatus.RUNNING, Stage.PROMPTING
+        del self.prompts[index:]
+        self.prompts.append(prompt)
+        for values, empty in ((self.responses, ""), (self.prompt_statuses, PromptStatus.WAITING),
+                              (self.prompt_errors, None), (self.prompt_notes, None)):
+            del values[index:]
+            values.append(empty)
 
     def mark_started(self) -> None:
         """The worker began this file."""
@@ -189,11 +236,13 @@ class FileEntry:
 
     def _finish(self, analysis: Analysis) -> None:
         # The analysis is final now: take everything from it.
-        self.status, self.error, self.stage = analysis.status, analysis.error, None
+        self.status, self.error, self.stage, self.map_part = analysis.status, analysis.error, None, None
         self.segments = list(analysis.transcript.segments)
         if analysis.duration:
             self.seconds_total = analysis.duration
-        for i, result in enumerate(analysis.prompt_results):
-            self.prompt_statuses[i] = result.status
-            self.prompt_errors[i] = result.error
-            self.responses[i] = result.response
+        self.prompts = list(analysis.prompts)
+        results = analysis.prompt_results
+        self.prompt_statuses = [r.status for r in results]
+        self.prompt_errors = [r.error for r in results]
+        self.prompt_notes = [coverage_note(r) for r in results]
+        self.responses = [r.response for r in results]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
 from app.ui import chrome, status_messages, theme
-from app.ui.drop_zone import OPEN_FILTERS, DropZone, dropped_paths
-from app.ui.exporting import export_analyses
+from app.ui.drop_zone import DropZone, choose_files
+from app.ui.exporting import export_entries
 from app.ui.file_entry import FileEntry
 from app.ui.file_list import FileListModel, FileListView
 from app.ui.progress_panel import ProgressPanel
@@ -37,8 +37,9 @@ class MainWindow(QMainWindow):
     ``EngineSettings`` in the worker thread (default ``create_engines``; tests
     pass scripted fakes).
 
-    Signals: ``file_finished(FileEntry)`` after a file's analysis ended (done,
-    failed or cancelled); ``idle()`` when no batch is left.
+    Signals: ``file_finished(FileEntry)`` after a file's analysis (or a
+    follow-up question about it) ended (done, failed or cancelled); ``idle()``
+    when no job is left.
 
     Thread-safety: a GUI-thread object. All engine work runs in ``self.host``'s
     one worker thread; ``cancel()`` only sets a flag, and ``closeEvent`` waits
@@ -80,19 +81,19 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         self.main_splitter, self.side_splitter = chrome.build_layout(
             self, self.drop_zone, self.file_view, self.prompt_editor, self.progress, self.results)
-        self.models_label = QLabel()
-        self.statusBar().addPermanentWidget(self.models_label)
-        self.statusBar().setSizeGripEnabled(True)
+        self.models_label = chrome.build_status_bar(self)
 
     def _connect(self) -> None:
         self.drop_zone.files_dropped.connect(self.add_files)
         self.drop_zone.files_rejected.connect(self._report_rejected)
         self.drop_zone.clicked.connect(self.open_files)
         self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
+        self.results.ask_bar.asked.connect(self.ask)
         self.file_view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.file_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.file_view.customContextMenuRequested.connect(self._file_menu)
+        self.file_view.customContextMenuRequested.connect(
+            lambda point: chrome.file_context_menu(self, self.file_view.viewport().mapToGlobal(point)))
 
     # ---- files ------------------------------------------------------------------
 
@@ -128,10 +129,8 @@ class MainWindow(QMainWindow):
 
     def open_files(self) -> None:
         """File → Open: choose recordings (or transcripts) to add."""
-        start = self.settings.get_str(Settings.Key.LAST_OPEN_DIR) or str(Path.home())
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open recordings", start, OPEN_FILTERS)
+        paths = choose_files(self, self.settings)
         if paths:
-            self.settings.set_value(Settings.Key.LAST_OPEN_DIR, str(Path(paths[0]).parent))
             self.add_files(paths)
 
     def remove_selected(self) -> None:
@@ -145,17 +144,15 @@ class MainWindow(QMainWindow):
     def _report_rejected(self, paths: list[Path]) -> None:
         self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS)
 
+    # The whole window takes drops as the drop zone does (and lights it up meanwhile).
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        accepted, rejected = dropped_paths(event.mimeData())
-        event.acceptProposedAction() if accepted or rejected else event.ignore()
+        self.drop_zone.dragEnterEvent(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_zone.dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        accepted, rejected = dropped_paths(event.mimeData())
-        event.acceptProposedAction()
-        if rejected:
-            self._report_rejected(rejected)
-        if accepted:
-            self.add_files(accepted)
+        self.drop_zone.dropEvent(event)
 
     # ---- running ------------------------------------------------------------------
 
@@ -188,14 +185,29 @@ class MainWindow(QMainWindow):
         self.host.submit([e.analysis for e in entries], self.settings.engine_settings())
         self._update_actions()
 
+    def ask(self, question: str, entry: FileEntry | None = None) -> bool:
+        """Ask ``question`` about ``entry`` (default: the file shown) as a follow-up on the loaded models.
+
+        Its answer streams into a new tab of that file. Returns False (and
+        says why in the status bar) when the file has no transcript or is busy.
+        """
+        entry = entry or self.results.entry
+        if entry is None or not question.strip():
+            return False
+        if entry.active or not entry.can_ask:
+            self.statusBar().showMessage(status_messages.cannot_ask(entry), status_messages.SHORT_MS)
+            return False
+        entry.begin_follow_up()
+        self._refresh(entry)
+        self.host.ask(entry.analysis, question.strip(), self.settings.engine_settings())
+        self._update_actions()
+        return True
+
     def cancel(self) -> None:
         """Stop the current file within about a second; queued files are marked cancelled. Finished files stay."""
         if self.is_busy():
             self.host.cancel()
             self.statusBar().showMessage("Cancelling…")
-
-    def _queued_behind(self) -> int:
-        return sum(1 for e in self.entries() if e.status is AnalysisStatus.QUEUED and e.submitted)
 
     @Slot(object)
     def _on_analysis_started(self, analysis: Analysis) -> None:
@@ -203,10 +215,8 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         entry.mark_started()
-        self.files.refresh(entry)
-        self.progress.show_entry(entry, self._queued_behind())
-        if entry is self.results.entry:
-            self.results.refresh()
+        self._refresh(entry)
+        self.progress.follow(self.entries())
 
     @Slot(str, object)
     def _on_event(self, analysis_id: str, event) -> None:
@@ -219,18 +229,15 @@ class MainWindow(QMainWindow):
             return  # the results view buffers these; nothing else changes per token
         self.files.refresh(entry)
         if isinstance(event, AnalysisFinished):
-            self._on_file_finished(entry)
+            self.statusBar().showMessage(*status_messages.file_finished(entry))
+            self.file_finished.emit(entry)
+            self._update_actions()
             return
-        self.progress.show_entry(entry, self._queued_behind())
+        self.progress.follow(self.entries())
         if isinstance(event, ModelReady) and event.load_time > 0:
             self.statusBar().showMessage(status_messages.model_loaded(event), status_messages.SHORT_MS)
         elif isinstance(event, PromptFinished) and event.result.status is PromptStatus.FAILED:
             self.statusBar().showMessage(status_messages.prompt_failed(entry, event.result))
-
-    def _on_file_finished(self, entry: FileEntry) -> None:
-        self.statusBar().showMessage(*status_messages.file_finished(entry))
-        self.file_finished.emit(entry)
-        self._update_actions()
 
     @Slot(object)
     def _on_batch_finished(self, batch) -> None:
@@ -245,26 +252,21 @@ class MainWindow(QMainWindow):
 
     # ---- results, export, settings ---------------------------------------------------
 
+    def _refresh(self, entry: FileEntry) -> None:
+        self.files.refresh(entry)
+        if entry is self.results.entry:
+            self.results.refresh()
+
     def _show_current(self) -> None:
         self.results.show_entry(self.file_view.current_entry())
         self._update_actions()
 
-    def step_tab(self, step: int) -> None:
-        """Show the next (``step`` 1) or previous (-1) results tab, wrapping around."""
-        tabs = self.results.tabs
-        if tabs.count():
-            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
-
     def export(self, fmt: str) -> list[Path]:
         """Export the selected finished files (or, with none selected, all finished files) as "md" or "json"."""
-        selected = [e for e in self.file_view.selected_entries() if e.exportable]
-        targets = selected or [e for e in self.entries() if e.exportable]
-        if not targets:
-            self.statusBar().showMessage("Nothing to export yet: analyse a file first.", 5000)
-            return []
-        written = export_analyses(self, [e.analysis for e in targets], fmt, self.settings)
-        if written:
-            self.statusBar().showMessage(status_messages.exported(written), status_messages.LONG_MS)
+        written, message = export_entries(self, self.file_view.selected_entries(), self.entries(), fmt,
+                                          self.settings)
+        if message:
+            self.statusBar().showMessage(message, status_messages.LONG_MS)
         return written
 
     def open_settings(self) -> None:
@@ -287,25 +289,14 @@ class MainWindow(QMainWindow):
         self.export_json_action.setEnabled(exportable)
         self.remove_action.setEnabled(any(not e.active for e in self.file_view.selected_entries()))
 
-    def _file_menu(self, point: QPoint) -> None:
-        chrome.file_context_menu(self, self.file_view.viewport().mapToGlobal(point))
-
-    def show_about(self) -> None:
-        """Help → About."""
-        chrome.show_about(self, self.settings.file_name())
-
     # ---- closing ----------------------------------------------------------------------
 
     def shutdown(self) -> None:
         """Cancel any work, stop the worker thread and wait for it (idempotent)."""
-        if self.host.thread.isRunning():
+        running = self.host.thread.isRunning()
+        if running:
             self.statusBar().showMessage("Stopping…")
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self.host.shutdown()
-            finally:
-                QApplication.restoreOverrideCursor()
-        else:
+        with chrome.wait_cursor(running):
             self.host.shutdown()
         self.results.flush()
 

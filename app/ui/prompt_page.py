@@ -1,4 +1,4 @@
-"""One prompt's tab: a banner for failures and notes above the response text.
+"""One prompt's tab: a banner for failures above the response text, a coverage note under it.
 
 Thread-safety: GUI thread only.
 """
@@ -22,7 +22,8 @@ PROMPT_ICONS = {
 
 
 class PromptPage(QWidget):
-    """One prompt's tab: a banner for failures and notes, and the response text.
+    """One prompt's tab: a banner for failures and notes, the response text, and a note line under it
+    (how a map-reduce answer was read and how much of the transcript it covers).
 
     Thread-safety: GUI thread only.
     """
@@ -37,11 +38,17 @@ class PromptPage(QWidget):
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.text.setOpenLinks(False)
+        self.note = QLabel()
+        self.note.setObjectName("promptNote")
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.note)
 
     def set_banner(self, text: str | None, severity: str = "info") -> None:
         """Show ``text`` above the response (``severity`` "error" or "info"); None hides it."""
@@ -53,6 +60,15 @@ class PromptPage(QWidget):
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
         self.banner.show()
+
+    def set_note(self, text: str | None) -> None:
+        """Show ``text`` in small print under the response; None hides it."""
+        self.note.setText(text or "")
+        self.note.setVisible(bool(text))
+
+    def note_text(self) -> str:
+        """The note under the response, or "" when hidden."""
+        return self.note.text() if not self.note.isHidden() else ""
 
     def banner_text(self) -> str:
         """The banner's text, or "" when hidden."""

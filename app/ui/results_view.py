@@ -1,7 +1,10 @@
 """One file's results: a Transcript tab and one tab per prompt, filled live from pipeline events.
 
-Streamed response text is buffered and appended every ``FLUSH_MS``
-milliseconds (never one widget update per token).
+Above the tabs: the file's name, duration and models, and the context meter
+(the transcript's tokens against the language model's context). Under them:
+the "Ask about this recording…" line for follow-up questions, each of which
+gets a tab of its own. Streamed response text is buffered and appended every
+``FLUSH_MS`` milliseconds (never one widget update per token).
 
 Thread-safety: GUI thread only; it reads ``FileEntry`` objects, never a
 running ``Analysis``.
@@ -9,51 +12,45 @@ running ``Analysis``.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QStackedWidget,
-    QTabWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.core.analysis import AnalysisStatus
 from app.core.events import (
     AnalysisFinished,
+    ContextMeasured,
+    MapProgress,
     ModelReady,
+    PromptAdded,
     PromptFinished,
     PromptStarted,
     ResponseDelta,
     SegmentDecoded,
-    Stage,
     StageChanged,
     TranscriptionProgress,
 )
-from app.core.export import format_duration, format_timestamp
+from app.core.export import format_duration
 from app.core.prompts import tab_titles
 from app.ui import chrome, theme
+from app.ui.ask_bar import AskBar
+from app.ui.context_meter import ContextMeter
 from app.ui.file_entry import FileEntry
 from app.ui.prompt_page import PROMPT_ICONS, PromptPage
-
-TIMESTAMP_COLOR = "#8b95a7"
-TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."
+from app.ui.status_messages import map_progress
+from app.ui.transcript_view import TranscriptView, transcript_state
 
 
 class ResultsView(QWidget):
-    """The selected file's results: header, Transcript tab, one tab per prompt in prompt order.
+    """The selected file's results: header, context meter, Transcript tab, one tab per prompt, Ask line.
 
     ``show_entry(entry)`` rebuilds the tabs from a ``FileEntry``; ``on_event``
     applies the next pipeline event of the shown entry (call it after
     ``entry.apply(event)``). Tab titles are ``tab_titles(prompts)``
     (``short_title``, longer where two would read the same); tab icons
     show each prompt's status (waiting, running, done, failed, cancelled).
+    ``ask_bar.asked(question)`` is the user asking a follow-up about the shown
+    entry; a ``PromptAdded`` adds its tab and brings it to the front.
 
     Thread-safety: GUI thread only.
     """
@@ -65,8 +62,6 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self._entry: FileEntry | None = None
         self._shown_id: str | None = None
-        self._segments_shown = 0
-        self._last_segment = None
         self._pending: dict[int, list[str]] = {}
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -79,6 +74,7 @@ class ResultsView(QWidget):
         self.meta = QLabel()
         self.meta.setObjectName("resultMeta")
         self.meta.setWordWrap(True)
+        self.context_meter = ContextMeter()
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
@@ -89,11 +85,8 @@ class ResultsView(QWidget):
         self.copy_button.setToolTip("Copy this tab's text (Ctrl+Shift+C)")
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.clicked.connect(self.copy_current)
-
-        self.transcript = QPlainTextEdit()
-        self.transcript.setReadOnly(True)
-        self.transcript.setObjectName("transcriptView")
-        self.transcript.setPlaceholderText(TRANSCRIPT_PLACEHOLDER)
+        self.transcript = TranscriptView()
+        self.ask_bar = AskBar()
 
         results = QWidget()
         layout = QVBoxLayout(results)
@@ -105,11 +98,15 @@ class ResultsView(QWidget):
         names.setSpacing(2)
         names.addWidget(self.title)
         names.addWidget(self.meta)
+        names.addSpacing(2)
+        names.addWidget(self.context_meter)
         header.addLayout(names, 1)
         header.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(header)
         layout.addSpacing(8)
         layout.addWidget(self.tabs, 1)
+        layout.addSpacing(8)
+        layout.addWidget(self.ask_bar)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(chrome.empty_results_page())
@@ -151,9 +148,10 @@ class ResultsView(QWidget):
         self.stack.setCurrentIndex(1)
         if not same:
             self._rebuild(entry)
-        self._sync_transcript()
+        self.transcript.sync(entry.segments)
         for index in range(len(entry.prompts)):
             self._render_prompt(index)
+        self._retitle()
         self._update_header()
 
     def _rebuild(self, entry: FileEntry) -> None:
@@ -166,59 +164,29 @@ class ResultsView(QWidget):
             if widget is not self.transcript:
                 widget.deleteLater()
         self.tabs.addTab(self.transcript, "Transcript")
-        self.transcript.clear()
-        self._segments_shown, self._last_segment = 0, None
-        for index, (prompt, title) in enumerate(zip(entry.prompts, tab_titles(entry.prompts))):
-            self.tabs.addTab(PromptPage(), title)
-            self.tabs.setTabToolTip(index + 1, prompt)
+        self.transcript.reset()
+        for _ in entry.prompts:
+            self.tabs.addTab(PromptPage(), "")
         self.tabs.setCurrentIndex(current if 0 <= current < self.tabs.count() else 0)
         self.tabs.blockSignals(False)
 
-    def _sync_transcript(self) -> None:
-        # Append what is new; redraw when the segments are not those shown (a finished analysis may differ).
-        segments, shown = self._entry.segments, self._segments_shown
-        if len(segments) < shown or (shown and segments[shown - 1] is not self._last_segment):
-            self.transcript.clear()
-            shown = self._segments_shown = 0
-        self._append_segments(segments[shown:])
-
-    def _append_segments(self, segments) -> None:
-        if segments:
-            self._segments_shown += len(segments)
-            self._last_segment = segments[-1]
-        lines = [
-            f'<span style="color:{TIMESTAMP_COLOR}">{format_timestamp(s.start)}</span> {html.escape(s.text.strip())}'
-            for s in segments if s.text.strip()
-        ]
-        for line in lines:
-            self.transcript.appendHtml(line)
-        self._update_transcript_icon()
-
-    def _update_transcript_icon(self) -> None:
-        entry = self._entry
-        if entry is None:
-            return
-        empty = entry.finished and not entry.segments
-        placeholder, icon = TRANSCRIPT_PLACEHOLDER, "state-done"
-        if empty and entry.status is AnalysisStatus.FAILED:
-            placeholder, icon = f"No transcript: {entry.error or 'the analysis failed'}.", "state-failed"
-        elif empty and entry.status is AnalysisStatus.CANCELLED:
-            placeholder, icon = "No transcript: the analysis was cancelled.", "state-cancelled"
-        elif empty:
-            placeholder = "No speech was found in the recording."
-        elif entry.status is AnalysisStatus.QUEUED:
-            icon = "state-waiting"
-        elif entry.status is AnalysisStatus.RUNNING and entry.prompt_index < 0 and entry.stage in (
-                None, Stage.LOADING_WHISPER, Stage.TRANSCRIBING):
-            icon = "state-running"
-        self.transcript.setPlaceholderText(placeholder)
-        self.tabs.setTabIcon(self.TRANSCRIPT_TAB, theme.icon(icon))
+    def _retitle(self) -> None:
+        # Titles depend on all prompts (made distinct), so a follow-up may change the others.
+        prompts = self._entry.prompts
+        for index, (prompt, title) in enumerate(zip(prompts, tab_titles(prompts))):
+            self.tabs.setTabText(index + 1, title)
+            note = self._entry.prompt_notes[index]
+            self.tabs.setTabToolTip(index + 1, f"{prompt}\n\n{note}" if note else prompt)
 
     def _render_prompt(self, index: int) -> None:
         entry = self._entry
         status = entry.prompt_statuses[index]
         self.tabs.setTabIcon(index + 1, theme.icon(PROMPT_ICONS[status]))
-        self.prompt_page(index).show_result(status, entry.prompt_errors[index], entry.responses[index])
+        page = self.prompt_page(index)
+        page.show_result(status, entry.prompt_errors[index], entry.responses[index])
+        page.set_note(entry.prompt_notes[index])
+        if entry.map_part and entry.prompt_index == index:
+            page.text.setPlaceholderText(f"Reading the transcript, {map_progress(*entry.map_part)}…")
 
     def _update_header(self) -> None:
         entry = self._entry
@@ -235,7 +203,16 @@ class ResultsView(QWidget):
         elif entry.status is AnalysisStatus.QUEUED:
             parts.append("queued")
         self.meta.setText("  ·  ".join(parts))
-        self._update_transcript_icon()
+        self.context_meter.show_measure(entry.context)
+        placeholder, icon = transcript_state(entry)
+        self.transcript.setPlaceholderText(placeholder)
+        self.tabs.setTabIcon(self.TRANSCRIPT_TAB, theme.icon(icon))
+        if entry.can_ask:
+            self.ask_bar.set_available(True)
+        else:
+            reason = ("No questions without a transcript." if entry.finished
+                      else "Ask a question once the file is analysed…")
+            self.ask_bar.set_available(False, reason)
 
     # ---- live updates -----------------------------------------------------------
 
@@ -248,17 +225,26 @@ class ResultsView(QWidget):
             if not self._flush_timer.isActive():
                 self._flush_timer.start()
         elif isinstance(event, SegmentDecoded):
-            self._sync_transcript()
-        elif isinstance(event, PromptStarted):
+            self.transcript.sync(entry.segments)
+            self._update_header()
+        elif isinstance(event, (PromptStarted, MapProgress)):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
-            self._update_transcript_icon()
+            self._update_header()
         elif isinstance(event, PromptFinished):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
+            self._retitle()
+        elif isinstance(event, PromptAdded):
+            while self.tabs.count() < len(entry.prompts) + 1:
+                self.tabs.addTab(PromptPage(), "")
+            self._render_prompt(event.index)
+            self._retitle()
+            self.tabs.setCurrentIndex(event.index + 1)
+            self._update_header()
         elif isinstance(event, AnalysisFinished):
             self.show_entry(entry)  # the final analysis may differ from the live picture (cancel, failure)
-        elif isinstance(event, (StageChanged, ModelReady, TranscriptionProgress)):
+        elif isinstance(event, (StageChanged, ModelReady, TranscriptionProgress, ContextMeasured)):
             self._update_header()
 
     def flush(self) -> None:
@@ -269,6 +255,11 @@ class ResultsView(QWidget):
             return
         for index, pieces in pending.items():
             self.prompt_page(index).append("".join(pieces))
+
+    def step_tab(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) tab, wrapping around."""
+        if self.tabs.count():
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def refresh(self) -> None:
         """Redraw the shown entry from scratch."""

@@ -1,4 +1,4 @@
-"""The status bar's sentences: one per thing that happened, naming the file and the cause.
+"""The GUI's sentences: status-bar messages naming the file and the cause, the context meter, coverage notes.
 
 Plain functions returning text (no widgets), so the wording lives in one place.
 """
@@ -6,13 +6,16 @@ Plain functions returning text (no widgets), so the wording lives in one place.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core import models
-from app.core.analysis import AnalysisStatus, PromptResult
+from app.core.analysis import AnalysisStatus, PromptResult, PromptStatus
 from app.core.engines import EngineSettings
-from app.core.events import ModelReady
+from app.core.events import ContextMeasured, ModelReady
 from app.core.prompts import short_title
-from app.ui.file_entry import FileEntry
+
+if TYPE_CHECKING:  # file_entry uses coverage_note, so no import at run time
+    from app.ui.file_entry import FileEntry
 
 SHORT_MS, LONG_MS, STAY = 5000, 8000, 0
 """How long a message stays, in milliseconds (0: until the next one)."""
@@ -48,6 +51,13 @@ def file_finished(entry: FileEntry) -> tuple[str, int]:
     return f"Finished {name}.", LONG_MS
 
 
+def cannot_ask(entry: FileEntry) -> str:
+    """Why no follow-up question can be asked about ``entry`` now."""
+    if entry.active:
+        return f"{entry.path.name} is still being analysed; ask once it has finished."
+    return f"{entry.path.name} has no transcript to ask about."
+
+
 def batch_finished(entries: list[FileEntry]) -> str | None:
     """A summary when files of a batch failed (None when there is nothing to add)."""
     failed = [e for e in entries if e.status is AnalysisStatus.FAILED]
@@ -76,3 +86,25 @@ def models_summary(chosen: EngineSettings) -> str:
     whisper = chosen.whisper_model or _default_model("whisper")
     llm = Path(chosen.llm_model).name if chosen.llm_model else _default_model("llm")
     return f"{whisper}  ·  {llm}  ·  device {chosen.device}  "
+
+
+def context_summary(measured: ContextMeasured) -> str:
+    """The context meter's line: "Transcript 2,712 tokens / context 8,192", plus " — map-reduce over 3 parts"."""
+    text = f"Transcript {measured.transcript_tokens:,} tokens / context {measured.context_window:,}"
+    if measured.strategy == "map-reduce":
+        text += f" — map-reduce over {measured.parts} part{'s' if measured.parts != 1 else ''}"
+    return text
+
+
+def coverage_note(result: PromptResult) -> str | None:
+    """A line under a finished map-reduce response saying how it was read and how much it covers (else None)."""
+    if result.strategy != "map-reduce" or result.status is not PromptStatus.DONE:
+        return None
+    covered = "the whole transcript" if result.coverage >= 0.995 else f"{result.coverage:.0%} of the transcript"
+    note = f"Map-reduce: read in {result.parts} parts, then combined · based on {covered}"
+    return note if result.coverage >= 0.995 else note + " (some parts could not be read)"
+
+
+def map_progress(part: int, parts: int) -> str:
+    """Where a map-reduce prompt stands: "part 1 of 4"."""
+    return f"part {part} of {parts}"
