@@ -18,6 +18,17 @@ from app.core.prompts import default_prompts
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_TOKENS_RANGE = (16, 8192)
+BEAM_SIZE_RANGE = (1, 10)
+BATCH_SIZE_RANGE = (0, 32)
+"""Batched decoding's batch size; 0 turns it off."""
+CONTEXT_WINDOW_RANGE = (0, 131072)
+"""The language model's context window in tokens; 0 means the model's own."""
+OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
+"""Stored value -> ``EngineSettings.overlap``."""
+
+
+def _clamp(value: int, bounds: tuple[int, int]) -> int:
+    return min(max(value, bounds[0]), bounds[1])
 
 
 class Settings:
@@ -39,6 +50,11 @@ class Settings:
         DEVICE = "models/device"
         LANGUAGE = "models/language"
         MAX_TOKENS = "models/max_tokens"
+        BEAM_SIZE = "speed/beam_size"
+        VAD_FILTER = "speed/vad_filter"
+        BATCH_SIZE = "speed/batch_size"
+        CONTEXT_WINDOW = "speed/context_window"
+        OVERLAP = "speed/overlap"
         AUTO_START = "analysis/auto_start"
         LAST_OPEN_DIR = "paths/last_open_dir"
         LAST_EXPORT_DIR = "paths/last_export_dir"
@@ -118,24 +134,39 @@ class Settings:
     # ---- models ---------------------------------------------------------------
 
     def engine_settings(self) -> EngineSettings:
-        """The model choices as ``EngineSettings`` (empty text means the default model / auto-detect)."""
+        """The model and speed choices as ``EngineSettings``.
+
+        Empty text means the default model / auto-detect; a context window of
+        0 the model's own; overlap "auto" the hardware's default. Values out
+        of range are clamped, unknown ones fall back to the defaults.
+        """
         device = self.get_str(self.Key.DEVICE, "auto")
-        low, high = MAX_TOKENS_RANGE
+        overlap = self.get_str(self.Key.OVERLAP, "auto").strip().lower()
+        defaults = EngineSettings()
         return EngineSettings(
             whisper_model=self.get_str(self.Key.WHISPER_MODEL).strip() or None,
             llm_model=self.get_str(self.Key.LLM_MODEL).strip() or None,
             device=device if device in DEVICES else "auto",
             language=self.get_str(self.Key.LANGUAGE).strip() or None,
-            max_tokens=min(max(self.get_int(self.Key.MAX_TOKENS, 512), low), high),
+            max_tokens=_clamp(self.get_int(self.Key.MAX_TOKENS, defaults.max_tokens), MAX_TOKENS_RANGE),
+            beam_size=_clamp(self.get_int(self.Key.BEAM_SIZE, defaults.beam_size), BEAM_SIZE_RANGE),
+            vad_filter=self.get_bool(self.Key.VAD_FILTER, defaults.vad_filter),
+            batch_size=_clamp(self.get_int(self.Key.BATCH_SIZE, defaults.batch_size), BATCH_SIZE_RANGE),
+            context_window=_clamp(self.get_int(self.Key.CONTEXT_WINDOW, 0), CONTEXT_WINDOW_RANGE) or None,
+            overlap=OVERLAP_CHOICES.get(overlap, defaults.overlap),
         )
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
-        """Remember the model choices of ``settings``."""
+        """Remember the model and speed choices of ``settings``."""
+        overlap = {None: "auto", True: "on", False: "off"}[settings.overlap]
         for key, value in ((self.Key.WHISPER_MODEL, settings.whisper_model or ""),
                            (self.Key.LLM_MODEL, settings.llm_model or ""), (self.Key.DEVICE, settings.device),
-                           (self.Key.LANGUAGE, settings.language or ""), (self.Key.MAX_TOKENS, int(settings.max_tokens))):
+                           (self.Key.LANGUAGE, settings.language or ""), (self.Key.MAX_TOKENS, int(settings.max_tokens)),
+                           (self.Key.BEAM_SIZE, int(settings.beam_size)), (self.Key.VAD_FILTER, bool(settings.vad_filter)),
+                           (self.Key.BATCH_SIZE, int(settings.batch_size)),
+                           (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap)):
             self._q.setValue(key.value, value)
-        self._q.sync()  # one write for the five keys
+        self._q.sync()  # one write for all the keys
 
     # ---- behaviour and places -------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The Settings dialog: which models to use, on which device, in which language, how long the answers.
+"""The Settings dialog: which models to use, on which device, in which language, how long the answers,
+and the speed options (beam size, VAD, batched decoding, context window, overlap).
 
 Thread-safety: GUI thread only.
 """
@@ -25,7 +26,15 @@ from PySide6.QtWidgets import (
 
 from app.core.engines import EngineSettings
 from app.core.models import WHISPER_SIZES, default_entry
-from app.ui.settings import DEVICES, MAX_TOKENS_RANGE, Settings
+from app.ui.settings import (
+    BATCH_SIZE_RANGE,
+    BEAM_SIZE_RANGE,
+    CONTEXT_WINDOW_RANGE,
+    DEVICES,
+    MAX_TOKENS_RANGE,
+    OVERLAP_CHOICES,
+    Settings,
+)
 
 LANGUAGES = [
     ("", "Detect automatically"), ("en", "English"), ("de", "German"), ("fr", "French"), ("es", "Spanish"),
@@ -34,6 +43,23 @@ LANGUAGES = [
     ("ja", "Japanese"), ("ko", "Korean"), ("zh", "Chinese"),
 ]  # fmt: skip
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "cuda": "CUDA GPU"}
+OVERLAP_LABELS = {
+    "auto": "Automatic (on with a GPU or two or more cores)",
+    "on": "On: transcribe the next file while the prompts run",
+    "off": "Off: one file at a time",
+}
+
+
+def _spin(bounds: tuple[int, int], value: int, step: int = 1, special: str = "", suffix: str = "",
+          tip: str = "") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(*bounds)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    spin.setSpecialValueText(special)  # shown for the minimum
+    spin.setSuffix(suffix)
+    spin.setToolTip(tip)
+    return spin
 
 
 def _default_name(role: str) -> str:
@@ -44,7 +70,7 @@ def _default_name(role: str) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edit the model settings and remember them in ``settings`` when accepted.
+    """Edit the model and speed settings and remember them in ``settings`` when accepted.
 
     ``engine_settings()`` gives the choice shown in the dialog. Changes apply
     to the next file analysed; the worker reloads the models only when they
@@ -98,6 +124,21 @@ class SettingsDialog(QDialog):
         self.max_tokens.setValue(current.max_tokens)
         self.max_tokens.setSuffix(" tokens")
 
+        self.beam_size = _spin(BEAM_SIZE_RANGE, current.beam_size,
+                               tip="1 decodes greedily (fastest); wider beams are slower and sometimes more accurate")
+        self.vad_filter = QCheckBox("Skip silence before transcribing (Silero VAD)")
+        self.vad_filter.setChecked(current.vad_filter)
+        self.batch_size = _spin(BATCH_SIZE_RANGE, current.batch_size, special="Off", suffix=" segments",
+                                tip="Decode this many audio segments at once (faster on a GPU); Off decodes in order")
+        self.context_window = _spin(CONTEXT_WINDOW_RANGE, current.context_window or 0, 1024, "Model default",
+                                    " tokens", "The most tokens the language model's context may hold; longer "
+                                    "transcripts are read in parts (map-reduce)")
+        self.overlap = QComboBox()
+        for value, label in OVERLAP_LABELS.items():
+            self.overlap.addItem(label, value)
+        stored = {None: "auto", True: "on", False: "off"}[current.overlap]
+        self.overlap.setCurrentIndex(self.overlap.findData(stored))
+
         self.auto_start = QCheckBox("Start analysing files as soon as they are added")
         self.auto_start.setChecked(settings.auto_start())
 
@@ -114,6 +155,14 @@ class SettingsDialog(QDialog):
         form.addRow("Spoken language:", self.language)
         form.addRow("Longest answer:", self.max_tokens)
         form.addRow("", self.auto_start)
+        speed = QLabel("SPEED")
+        speed.setObjectName("sectionTitle")
+        form.addRow(speed)
+        form.addRow("Whisper beam size:", self.beam_size)
+        form.addRow("", self.vad_filter)
+        form.addRow("Batched decoding:", self.batch_size)
+        form.addRow("Context window:", self.context_window)
+        form.addRow("Overlap files:", self.overlap)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -158,6 +207,11 @@ class SettingsDialog(QDialog):
             device=self.device.currentData(),
             language=self._language_code() or None,
             max_tokens=self.max_tokens.value(),
+            beam_size=self.beam_size.value(),
+            vad_filter=self.vad_filter.isChecked(),
+            batch_size=self.batch_size.value(),
+            context_window=self.context_window.value() or None,
+            overlap=OVERLAP_CHOICES[self.overlap.currentData()],
         )
 
     def validate(self) -> str | None:

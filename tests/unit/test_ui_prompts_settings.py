@@ -157,3 +157,50 @@ def test_tab_titles_are_short_titles_made_distinct():
     titles = tab_titles(prompts)
     assert titles[0] == "Who speaks?" and len(set(titles)) == 3
     assert tab_titles(["Same", "Same", "Other"]) == ["Same", "Same (2)", "Other"]
+
+
+def test_settings_dialog_remembers_the_speed_options(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.batch_size.text() == "Off" and dialog.context_window.text() == "Model default"
+    assert dialog.overlap.currentData() == "auto"
+    dialog.beam_size.setValue(5)
+    dialog.vad_filter.setChecked(True)
+    dialog.batch_size.setValue(8)
+    dialog.context_window.setValue(4096)
+    dialog.overlap.setCurrentIndex(dialog.overlap.findData("off"))
+    dialog.accept()
+    expected = EngineSettings(beam_size=5, vad_filter=True, batch_size=8, context_window=4096, overlap=False)
+    assert Settings().engine_settings() == expected
+    reopened = SettingsDialog(Settings())
+    qtbot.addWidget(reopened)
+    assert reopened.engine_settings() == expected
+    assert reopened.overlap.currentData() == "off" and reopened.vad_filter.isChecked()
+    ini = Path(Settings().file_name()).read_text("utf-8")
+    for line in ("beam_size=5", "vad_filter=true", "batch_size=8", "context_window=4096", "overlap=off"):
+        assert line in ini, ini
+    reopened.overlap.setCurrentIndex(reopened.overlap.findData("on"))
+    reopened.context_window.setValue(0)
+    reopened.accept()
+    assert Settings().engine_settings().overlap is True and Settings().engine_settings().context_window is None
+
+
+def test_speed_settings_survive_odd_stored_values(qtbot):
+    settings = Settings()
+    for key, value in ((Settings.Key.BEAM_SIZE, "wide"), (Settings.Key.VAD_FILTER, "nope"),
+                       (Settings.Key.BATCH_SIZE, -3), (Settings.Key.CONTEXT_WINDOW, "huge"),
+                       (Settings.Key.OVERLAP, "sometimes")):
+        settings.set_value(key, value)
+    assert settings.engine_settings() == EngineSettings()
+    settings.set_value(Settings.Key.BEAM_SIZE, 99)
+    settings.set_value(Settings.Key.BATCH_SIZE, 500)
+    settings.set_value(Settings.Key.CONTEXT_WINDOW, 10**9)
+    assert settings.engine_settings() == EngineSettings(beam_size=10, batch_size=32, context_window=131072)
+
+
+def test_new_speed_settings_reach_the_engine_factory(make_window, qtbot):
+    window = make_window()
+    window.settings.set_engine_settings(EngineSettings(beam_size=3, overlap=False, context_window=2048))
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([SPEECH])
+    assert window.engines.calls == [EngineSettings(beam_size=3, overlap=False, context_window=2048)]
