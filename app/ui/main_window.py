@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_batch_finished(self, batch) -> None:
         entries = [e for e in (self.files.find(a.id) for a in batch.analyses) if e is not None]
-        summary = status_messages.batch_finished(entries)
+        summary = status_messages.batch_finished(entries, follow_up=batch.follow_up is not None)
         if summary:
             self.statusBar().showMessage(summary)
         if not self.is_busy():

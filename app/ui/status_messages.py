@@ -58,8 +58,21 @@ def cannot_ask(entry: FileEntry) -> str:
     return f"{entry.path.name} has no transcript to ask about."
 
 
-def batch_finished(entries: list[FileEntry]) -> str | None:
-    """A summary when files of a batch failed (None when there is nothing to add)."""
+def follow_up_finished(entry: FileEntry) -> str:
+    """A follow-up question about ``entry`` (its last prompt) ended."""
+    question, name = f"“{short_title(entry.prompts[-1])}”", entry.path.name
+    status = entry.prompt_statuses[-1]
+    if status is PromptStatus.DONE:
+        return f"Answered {question} about {name}."
+    if status is PromptStatus.FAILED:
+        return f"Could not answer {question} about {name}: {entry.prompt_errors[-1]}."
+    return f"Cancelled the question {question} about {name}."
+
+
+def batch_finished(entries: list[FileEntry], follow_up: bool = False) -> str | None:
+    """A summary when files of a batch failed, or how a ``follow_up`` question ended (None: nothing to add)."""
+    if follow_up:
+        return follow_up_finished(entries[0]) if entries else None
     failed = [e for e in entries if e.status is AnalysisStatus.FAILED]
     if len(failed) == 1 and len(entries) > 1:
         return (f"Could not analyse {failed[0].path.name}: {failed[0].error}; "

@@ -36,6 +36,7 @@ def test_ask_adds_a_tab_with_the_streamed_answer_on_the_same_engines(make_window
     assert len(window.engines.calls) == 1 and window.engines.runner.load_threads == ["hearsay-prompts"]
     assert window.engines.transcriber.loads == 1  # no new transcription either
     assert ask.line.isEnabled() and window.export_md_action.isEnabled()
+    assert window.statusBar().currentMessage() == "Answered “Who decides the budget?” about speech.wav."
 
 
 def test_the_ask_button_and_the_answer_streaming_into_its_tab(make_window, qtbot):
@@ -84,6 +85,7 @@ def test_cancel_stops_a_follow_up_and_keeps_the_earlier_answers(make_window, qtb
     assert entry.prompt_statuses == [PromptStatus.DONE] * 3 + [PromptStatus.CANCELLED]
     assert entry.status is AnalysisStatus.DONE and page.banner_text() == "Cancelled before it finished."
     assert window.results.prompt_page(0).plain_text() == "Answer to prompt 1."
+    assert window.statusBar().currentMessage() == "Cancelled the question “Slowly, please?” about speech.wav."
 
 
 def test_context_meter_after_a_run(make_window, qtbot):
