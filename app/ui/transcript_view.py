@@ -70,7 +70,8 @@ def transcript_state(entry: FileEntry) -> tuple[str, str]:
         return "No speech was found in the recording.", "state-done"
     if entry.status is AnalysisStatus.QUEUED and not entry.segments:
         return TRANSCRIPT_PLACEHOLDER, "state-waiting"
-    if entry.status is AnalysisStatus.RUNNING and entry.prompt_index < 0 and entry.stage in (
-            None, Stage.LOADING_WHISPER, Stage.TRANSCRIBING):
+    transcribing = entry.stage in (Stage.LOADING_WHISPER, Stage.TRANSCRIBING) and not entry.transcribed
+    starting = entry.stage is None and not entry.segments  # (a follow-up starts with its transcript done)
+    if entry.status is AnalysisStatus.RUNNING and entry.prompt_index < 0 and (transcribing or starting):
         return TRANSCRIPT_PLACEHOLDER, "state-running"
     return TRANSCRIPT_PLACEHOLDER, "state-done"
