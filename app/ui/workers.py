@@ -185,8 +185,11 @@ class AnalysisWorker(QObject):
                         if result.status is PromptStatus.WAITING:
                             result.status = PromptStatus.CANCELLED
                 self.event.emit(analysis.id, event)
-        except Exception:  # a bug must not leave the file busy forever
+        except Exception as exc:  # a bug must not leave the file busy forever
             log.exception("the follow-up on %s failed", analysis.source)
+            for result in analysis.prompt_results:
+                if result.status in (PromptStatus.WAITING, PromptStatus.RUNNING):
+                    result.status, result.error = PromptStatus.FAILED, f"unexpected error: {exc}"
             self.event.emit(analysis.id, AnalysisFinished(analysis))
 
     def _add_unanswered(self, analysis: Analysis, prompt: str, status: PromptStatus, reason: str) -> None:

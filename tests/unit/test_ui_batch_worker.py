@@ -127,3 +127,22 @@ def test_a_broken_factory_fails_the_follow_up_in_its_tab(qtbot):
         host.shutdown()
     result = analysis.prompt_results[-1]
     assert result.status is PromptStatus.FAILED and result.error == "the models could not be set up: no GPU today"
+
+
+def test_a_crash_inside_a_follow_up_fails_its_prompt_and_frees_the_file(qtbot):
+    runner = ScriptedPromptRunner()
+    host = WorkerHost(lambda s: (ScriptedTranscriber(), runner))
+    try:
+        analysis = Analysis(SPEECH, ["A?"])
+        with qtbot.waitSignal(host.worker.batch_finished, timeout=5000):
+            host.submit([analysis], EngineSettings())
+        runner.count_tokens = lambda text: 1 // 0
+        events = []
+        host.worker.event.connect(lambda _id, e: events.append(e))
+        with qtbot.waitSignal(host.worker.batch_finished, timeout=5000):
+            host.ask(analysis, "Boom?", EngineSettings())
+    finally:
+        host.shutdown()
+    assert isinstance(events[-1], AnalysisFinished) and analysis.status is AnalysisStatus.DONE
+    result = analysis.prompt_results[-1]
+    assert result.status is PromptStatus.FAILED and result.error == "unexpected error: integer division or modulo by zero"
