@@ -23,7 +23,6 @@ from collections.abc import Iterator
 
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.engines import PromptRunner, Transcriber
-from app.core.errors import HearsayError
 from app.core.events import AnalysisFinished, Event
 from app.core.pipeline import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
 
@@ -85,8 +84,8 @@ def run_batch(
         try:
             try:
                 runner.load()  # in the background, while the first file transcribes
-            except HearsayError:
-                pass  # the prompt stage loads again and reports it for the file that needs it
+            except Exception:  # the prompt stage loads again and reports it for the file that needs it
+                log.info("the background LLM load failed; the prompt stage reports it", exc_info=True)
             while (analysis := handoff.get()) is not None:
                 for event in prompt_stage(analysis, runner, cancel):
                     emit(analysis, event)

@@ -115,3 +115,13 @@ def test_a_failing_file_does_not_stop_the_next(tmp_path):
     collect([missing, good], ScriptedTranscriber(), ScriptedPromptRunner(), overlap=True)
     assert missing.status is AnalysisStatus.FAILED and "no such file" in missing.error
     assert good.status is AnalysisStatus.DONE
+
+
+def test_an_llm_that_cannot_even_import_fails_the_files_instead_of_hanging():
+    class Broken(ScriptedPromptRunner):
+        def load(self):
+            raise ImportError("No module named 'llama_cpp'")
+
+    analyses = batch(2)
+    collect(analyses, ScriptedTranscriber(), Broken(), overlap=True)
+    assert all(a.status is AnalysisStatus.FAILED and "llama_cpp" in a.error for a in analyses)
