@@ -158,6 +158,16 @@ def build_actions(window) -> None:
     window.progress.cancel_button.setDefaultAction(window.cancel_action)
 
 
+def update_actions(window, entries, selected, busy: bool) -> None:
+    """Enable the window's actions for its files (``entries``), the ``selected`` ones and whether work runs."""
+    window.cancel_action.setEnabled(busy)
+    window.analyze_action.setEnabled(bool(entries))
+    exportable = any(e.exportable for e in entries)
+    window.export_md_action.setEnabled(exportable)
+    window.export_json_action.setEnabled(exportable)
+    window.remove_action.setEnabled(any(not e.active for e in selected))
+
+
 def restore_window_state(window, settings: Settings) -> None:
     """Geometry and splitter positions as the user left them (a default size the first time)."""
     geometry = settings.get_bytes(Settings.Key.WINDOW_GEOMETRY)

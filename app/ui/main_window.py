@@ -280,14 +280,7 @@ class MainWindow(QMainWindow):
         self.models_label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
 
     def _update_actions(self) -> None:
-        entries = self.entries()
-        busy = self.is_busy()
-        self.cancel_action.setEnabled(busy)
-        self.analyze_action.setEnabled(bool(entries))
-        exportable = any(e.exportable for e in entries)
-        self.export_md_action.setEnabled(exportable)
-        self.export_json_action.setEnabled(exportable)
-        self.remove_action.setEnabled(any(not e.active for e in self.file_view.selected_entries()))
+        chrome.update_actions(self, self.entries(), self.file_view.selected_entries(), self.is_busy())
 
     # ---- closing ----------------------------------------------------------------------
 
