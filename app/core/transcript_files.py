@@ -27,7 +27,13 @@ def is_transcript_file(path: Path) -> bool:
 
 def load_transcript(path: Path) -> Transcript:
     """Read a ``.txt`` or Hearsay ``.json`` transcript. Raises MediaError naming the problem."""
-    path = Path(path)
+    text = _read_text(Path(path))
+    if Path(path).suffix.lower() == ".json":
+        return _from_json(_parse_json(text))
+    return _from_text(text)
+
+
+def _read_text(path: Path) -> str:
     check_readable_file(path)
     try:
         text = path.read_text("utf-8")
@@ -35,9 +41,15 @@ def load_transcript(path: Path) -> Transcript:
         raise MediaError("the transcript is not UTF-8 text") from None
     except OSError as exc:
         raise MediaError(f"cannot read the file: {exc.strerror or exc}") from None
-    if path.suffix.lower() == ".json":
-        return _from_json(text)
-    return _from_text(text)
+    return text
+
+
+def _parse_json(text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise MediaError("not a Hearsay result file (expected result.transcription.utterances)") from None
+    return data
 
 
 def _from_text(text: str) -> Transcript:
@@ -58,9 +70,8 @@ def _from_text(text: str) -> Transcript:
     return Transcript(segments=segments)
 
 
-def _from_json(text: str) -> Transcript:
+def _from_json(data: dict) -> Transcript:
     try:
-        data = json.loads(text)
         transcription = data["result"]["transcription"]
         utterances = transcription["utterances"]
         duration = float(data.get("file", {}).get("duration") or 0.0)
@@ -95,8 +106,8 @@ def load_result(path: Path) -> Analysis | None:
     path = Path(path)
     if path.suffix.lower() != ".json":
         return None
-    transcript = load_transcript(path)
-    data = json.loads(path.read_text("utf-8"))
+    data = _parse_json(_read_text(path))
+    transcript = _from_json(data)
     try:
         meta = data["result"].get("metadata", {})
         entries = data["result"].get("audio_to_llm", {}).get("results", [])
