@@ -12,7 +12,7 @@ has two callers at once. The GUI thread hands over a job through a queued
 signal, follows it through signals that carry the pipeline's own event
 objects, and cancels by setting a ``threading.Event`` (safe from any thread).
 The pipeline checks that flag between segments and between tokens, so a
-cancel lands within a segment or a token.
+cancel lands within a segment or a token. Jobs are recorded in the history (``history_recording``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStat
 from app.core.batch import run_batch
 from app.core.engines import EngineSettings, PromptRunner, Transcriber, create_engines, resolve_overlap
 from app.core.errors import HearsayError
-from app.core.events import AnalysisFinished, PromptAdded, PromptFinished
+from app.core.events import AnalysisFinished, Event, PromptAdded, PromptFinished
 from app.core.pipeline import mark_cancelled, mark_failed
 from app.core.prompt_stage import ask
+from app.ui.history_recording import HistoryRecording
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,14 @@ class Batch:
     current file at its next segment or token and skip the files after it.
     ``follow_up``: when set, ``analyses`` holds one finished analysis and the
     job asks it this prompt (``prompt_stage.ask``) instead of analysing.
+    ``reuse_transcripts`` False: the user asked to transcribe again (no stored transcript is reused).
     """
 
     analyses: list[Analysis]
     settings: EngineSettings
     cancel: threading.Event = field(default_factory=threading.Event)
     follow_up: str | None = None
+    reuse_transcripts: bool = True
 
 
 def _engine_key(settings: EngineSettings) -> EngineSettings:
@@ -74,6 +77,7 @@ class AnalysisWorker(QObject):
       also for files skipped because the batch was cancelled first, and for
       every follow-up (``PromptAdded`` first).
     - ``batch_finished(Batch)``: after the job's last file.
+    - ``library_problem(str)``: the history library cannot be opened or written (one sentence, said once).
 
     Thread-safety: build it in the GUI thread and move it to its QThread; from
     other threads call only ``submit``, ``ask``, ``cancel`` and ``is_busy``
@@ -89,6 +93,7 @@ class AnalysisWorker(QObject):
     analysis_started = Signal(object)
     event = Signal(str, object)
     batch_finished = Signal(object)
+    library_problem = Signal(str)
     _batch_requested = Signal(object)
     _shutdown_requested = Signal()
 
@@ -99,14 +104,15 @@ class AnalysisWorker(QObject):
         self._engine_key: EngineSettings | None = None
         self._lock = threading.Lock()
         self._outstanding: list[Batch] = []
+        self._history = HistoryRecording(self.library_problem.emit)
         self._batch_requested.connect(self._run_batch)
         self._shutdown_requested.connect(self._shutdown)
 
     # ---- any thread -------------------------------------------------------
 
-    def submit(self, analyses: list[Analysis], settings: EngineSettings) -> Batch:
-        """Queue ``analyses`` as one batch; it runs after the jobs queued before it."""
-        return self._queue(Batch(list(analyses), settings))
+    def submit(self, analyses: list[Analysis], settings: EngineSettings, reuse_transcripts: bool = True) -> Batch:
+        """Queue ``analyses`` as one batch (see ``Batch``); it runs after the jobs queued before it."""
+        return self._queue(Batch(list(analyses), settings, reuse_transcripts=reuse_transcripts))
 
     def ask(self, analysis: Analysis, prompt: str, settings: EngineSettings) -> Batch:
         """Queue a follow-up: ``prompt`` about the finished ``analysis`` (which has a transcript), on the warm engines."""
@@ -134,32 +140,39 @@ class AnalysisWorker(QObject):
 
     @Slot(object)
     def _run_batch(self, batch: Batch) -> None:
+        # A follow-up never swaps another stored transcript in under its question.
+        self._history.begin(batch.settings, batch.reuse_transcripts and batch.follow_up is None)
         try:
             if batch.follow_up is not None:
                 self._run_follow_up(batch.analyses[0], batch.follow_up, batch)
             else:
                 self._run_analyses(batch)
         finally:
+            self._history.end()
             with self._lock:
                 self._outstanding.remove(batch)
             self.batch_finished.emit(batch)
+
+    def _emit(self, analysis: Analysis, event: Event) -> None:
+        self._history.record(analysis, event)  # before the GUI hears of it: a finished file is already stored
+        self.event.emit(analysis.id, event)
 
     def _run_analyses(self, batch: Batch) -> None:
         if batch.cancel.is_set():  # cancelled while queued: no engines, no model load
             for analysis in batch.analyses:
                 mark_cancelled(analysis)
-                self.event.emit(analysis.id, AnalysisFinished(analysis))
+                self._emit(analysis, AnalysisFinished(analysis))
             return
         engines, problem = self._try_engines(batch.settings)
         if engines is None:
             for analysis in batch.analyses:
                 self.analysis_started.emit(analysis)
                 mark_failed(analysis, problem)
-                self.event.emit(analysis.id, AnalysisFinished(analysis))
+                self._emit(analysis, AnalysisFinished(analysis))
             return
         started: set[str] = set()
-        overlap = resolve_overlap(batch.settings)
-        events = run_batch(batch.analyses, *engines, batch.cancel, batch.settings.language, overlap)
+        events = run_batch(batch.analyses, *engines, batch.cancel, batch.settings.language,
+                           resolve_overlap(batch.settings), self._history.recorder)
         try:
             for analysis, event in events:
                 if analysis.id not in started:
@@ -184,13 +197,13 @@ class AnalysisWorker(QObject):
                     for result in analysis.prompt_results:  # cancelled before it started: not left WAITING
                         if result.status is PromptStatus.WAITING:
                             result.status = PromptStatus.CANCELLED
-                self.event.emit(analysis.id, event)
+                self._emit(analysis, event)
         except Exception as exc:  # a bug must not leave the file busy forever
             log.exception("the follow-up on %s failed", analysis.source)
             for result in analysis.prompt_results:
                 if result.status in (PromptStatus.WAITING, PromptStatus.RUNNING):
                     result.status, result.error = PromptStatus.FAILED, f"unexpected error: {exc}"
-            self.event.emit(analysis.id, AnalysisFinished(analysis))
+            self._emit(analysis, AnalysisFinished(analysis))
 
     def _add_unanswered(self, analysis: Analysis, prompt: str, status: PromptStatus, reason: str) -> None:
         result = PromptResult(prompt=prompt, status=status, error=reason if status is PromptStatus.FAILED else None)
@@ -198,7 +211,7 @@ class AnalysisWorker(QObject):
         analysis.prompt_results.append(result)
         index = len(analysis.prompt_results) - 1
         for event in (PromptAdded(index, prompt), PromptFinished(index, result), AnalysisFinished(analysis)):
-            self.event.emit(analysis.id, event)
+            self._emit(analysis, event)
 
     def _try_engines(self, settings: EngineSettings) -> tuple[tuple[Transcriber, PromptRunner] | None, str]:
         """(engines, "") or (None, the reason in one sentence)."""
@@ -232,6 +245,7 @@ class AnalysisWorker(QObject):
     def _shutdown(self) -> None:
         # Queued after every batch, so it runs once they are done (cancelled).
         self._release()
+        self._history.close()
         QThread.currentThread().quit()
 
 
@@ -251,10 +265,10 @@ class WorkerHost:
         self.worker.moveToThread(self.thread)
         self._stopped = False
 
-    def submit(self, analyses: list[Analysis], settings: EngineSettings) -> Batch:
-        """Start the thread if needed and queue a batch. Raises RuntimeError after ``shutdown``."""
+    def submit(self, analyses: list[Analysis], settings: EngineSettings, reuse_transcripts: bool = True) -> Batch:
+        """Start the thread if needed and queue a batch (``AnalysisWorker.submit``); RuntimeError after ``shutdown``."""
         self._start()
-        return self.worker.submit(analyses, settings)
+        return self.worker.submit(analyses, settings, reuse_transcripts)
 
     def ask(self, analysis: Analysis, prompt: str, settings: EngineSettings) -> Batch:
         """Start the thread if needed and queue a follow-up question. Raises RuntimeError after ``shutdown``."""
