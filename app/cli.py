@@ -2,7 +2,8 @@
 
 ``hearsay [FILE...]`` opens the window (with FILEs queued); ``hearsay analyze
 FILE...`` runs headless on the same core without importing Qt; ``hearsay
-models`` lists the models and checks their checksums.
+history`` reads the history library; ``hearsay models`` lists the models and
+checks their checksums.
 
 Exit codes of ``analyze``: 0 every file succeeded, 1 some file (or prompt)
 failed while the others were still written, 2 bad usage, 130 interrupted.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from app.cli_analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, run_analyze
@@ -19,7 +21,7 @@ from app.core import models
 from app.core.errors import HearsayError
 from app.core.logs import setup_logging
 
-SUBCOMMANDS = ("analyze", "models")
+SUBCOMMANDS = ("analyze", "history", "models")
 log = logging.getLogger("hearsay.cli")
 
 
@@ -29,6 +31,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         prog="hearsay",
         description="Hearsay: local, private audio-to-LLM. With no command, opens the window.",
         epilog="commands:\n  analyze FILE...   run headless (see `hearsay analyze --help`)\n"
+        "  history [list|search|show|export|delete|resume] past analyses (see `hearsay history --help`)\n"
         "  models [--verify] list models and check their checksums",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -63,7 +66,15 @@ def run_models(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``hearsay`` and ``python -m app``. Returns the exit code."""
+    """Entry point of ``hearsay`` and ``python -m app``. Returns the exit code.
+
+    Sets ``HF_HUB_OFFLINE=1`` (unless the environment already sets it) before
+    any engine is imported, so nothing Hearsay runs reaches Hugging Face. A
+    future explicit download action must lift it for its own call only: run
+    the download in a child process without the variable (huggingface_hub
+    reads it once, at import).
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     log_file = setup_logging()
     try:
@@ -71,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_analyze(argv[1:])
         if argv and argv[0] == "models":
             return run_models(argv[1:])
+        if argv and argv[0] == "history":
+            from app.cli_history import run_history
+
+            return run_history(argv[1:])
         args = build_gui_parser().parse_args(argv)
         from app.ui.launch import run_gui
 

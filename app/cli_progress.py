@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 from app.core.analysis import Analysis, PromptStatus
+from app.core.export import format_timestamp
 from app.core.events import (
     AnalysisFinished,
     ContextMeasured,
@@ -19,11 +20,19 @@ from app.core.events import (
     Stage,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 
 BAR_WIDTH = 24
 REDRAW_INTERVAL = 0.1
 """Seconds between redraws of the token counter on a terminal."""
+
+
+def reuse_line(event: TranscriptReady) -> str:
+    """The line saying a stored transcript is reused instead of transcribing again."""
+    when = (event.reused_created_at or "")[:16].replace("T", " ")
+    return (f"same file and Whisper settings as analysis {event.reused_from[:8]} of {when} UTC: "
+            "its transcript is reused (--retranscribe to transcribe again)")
 
 
 def context_line(event: ContextMeasured) -> str:
@@ -48,6 +57,7 @@ class ProgressPrinter:
         self._tokens = 0
         self._line_open = False
         self._last_redraw = 0.0
+        self._transcribing: set[str] = set()  # files whose first progress line was printed
 
     def add_file(self, analysis: Analysis, index: int, total: int) -> None:
         """Name ``analysis`` in lines: its file name, with ``(index/total)`` when there are several."""
@@ -66,6 +76,8 @@ class ProgressPrinter:
             self._line(name, f"{event.role} model {event.name} ready on {event.device} in {event.load_time:.1f} s")
         elif isinstance(event, TranscriptionProgress):
             self._transcription(name, event.seconds_done, event.seconds_total)
+        elif isinstance(event, TranscriptReady) and event.reused_from:
+            self._line(name, reuse_line(event))
         elif isinstance(event, ContextMeasured):
             self._line(name, context_line(event))
         elif isinstance(event, MapProgress):
@@ -93,8 +105,10 @@ class ProgressPrinter:
             self._status(name, f"transcribing [{bar}] {done:.0f}/{total:.0f} s")
         elif total > 0 and done >= total:
             self._line(name, f"transcribed {total:.1f} s of audio")
-        elif done == 0:
-            self._line(name, f"transcribing {total:.1f} s of audio")
+        elif name not in self._transcribing:
+            self._line(name, f"transcribing {total:.1f} s of audio" if done == 0 else
+                       f"resuming the transcription at {format_timestamp(done)} of {total:.1f} s")
+        self._transcribing.add(name)
 
     def _status(self, name: str, text: str) -> None:
         if self.tty:

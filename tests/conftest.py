@@ -25,6 +25,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
     home = tmp_path_factory.mktemp("hearsay-home")
     monkeypatch.setenv("HEARSAY_HOME", str(home))
+    monkeypatch.delenv("HEARSAY_DATA_DIR", raising=False)
     qsettings_dir = home / "qsettings"
     for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):

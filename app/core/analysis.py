@@ -126,6 +126,9 @@ class Analysis:
     ``duration`` is the audio duration in seconds; ``transcription_time`` the
     wall seconds spent transcribing (0.0 when the transcript was loaded from a
     file). ``error`` is one sentence naming the cause when ``status`` is FAILED.
+    ``transcript_complete`` is True once the whole recording is transcribed (or
+    the transcript was read or reused); a partial transcript restored from the
+    history library resumes from its last segment's end.
     """
 
     source: Path
@@ -141,6 +144,7 @@ class Analysis:
     device: str = ""
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    transcript_complete: bool = False
 
     def __post_init__(self) -> None:
         if not self.prompt_results:

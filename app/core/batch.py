@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.engines import PromptRunner, Transcriber
 from app.core.events import AnalysisFinished, Event
+from app.core.recorder import LibraryRecorder
 from app.core.pipeline import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,16 @@ def run_batch(
     cancel: threading.Event,
     language: str | None = None,
     overlap: bool = False,
+    recorder: LibraryRecorder | None = None,
 ) -> Iterator[tuple[Analysis, Event]]:
     """Analyse ``analyses`` in order; yield ``(analysis, event)`` for every pipeline event.
 
     Every analysis ends with its ``AnalysisFinished``, also those skipped
-    because ``cancel`` was set first. Files finish in order.
+    because ``cancel`` was set first. Files finish in order. With a
+    ``recorder``, each file is stored in the history library before it is
+    transcribed (a stored transcript of the same content may be reused, then a
+    ``TranscriptReady`` with ``reused_from`` comes first) and every event is
+    recorded before it is yielded, also those left when the iterator is closed early.
     """
     events: queue.Queue = queue.Queue()
     handoff: queue.Queue = queue.Queue(maxsize=1)
@@ -66,6 +72,8 @@ def run_batch(
                     mark_cancelled(analysis)
                     finish(analysis)
                     continue
+                if recorder is not None and (reused := recorder.prepare(analysis, cancel)) is not None:
+                    emit(analysis, reused)
                 for event in transcribe_stage(analysis, transcriber, cancel, language):
                     emit(analysis, event)
                 if analysis.status is AnalysisStatus.RUNNING:
@@ -104,6 +112,8 @@ def run_batch(
     exhausted = False
     try:
         while (item := events.get()) is not _DONE:
+            if recorder is not None:
+                recorder.handle(*item)
             yield item
         exhausted = True
     finally:
@@ -111,3 +121,7 @@ def run_batch(
             cancel.set()
         for thread in threads:
             thread.join()
+        if not exhausted and recorder is not None:  # the library still learns how each file ended
+            while not events.empty():
+                if (item := events.get()) is not _DONE:
+                    recorder.handle(*item)

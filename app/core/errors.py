@@ -49,3 +49,7 @@ class ExportError(HearsayError):
 
 class Cancelled(Exception):
     """Raised inside engines when the user's cancel flag is set."""
+
+
+class LibraryError(HearsayError):
+    """The history library cannot be opened, read or written (damaged, newer schema, full disk, ...)."""

@@ -5,13 +5,15 @@ prints them and the GUI's worker turns each into a Qt signal. Times are
 seconds. Order for an audio file::
 
     StageChanged(LOADING_WHISPER) -> ModelReady(whisper) -> StageChanged(TRANSCRIBING)
-    -> (SegmentDecoded, TranscriptionProgress)* -> StageChanged(LOADING_LLM)
+    -> (SegmentDecoded, TranscriptionProgress)* -> TranscriptReady -> StageChanged(LOADING_LLM)
     -> ModelReady(llm) -> StageChanged(PROMPTING) -> ContextMeasured
     -> [MapProgress* (map-reduce only)] -> (PromptStarted, ResponseDelta*, PromptFinished)*
     -> AnalysisFinished
 
 A transcript input (.txt / .json) skips the Whisper stages; a failure or a
-cancel jumps to AnalysisFinished. In a batch (``app.core.batch``) the LLM loads
+cancel jumps to AnalysisFinished. A transcript restored or reused from the
+history library (``analysis.transcript_complete``) skips to the prompts; a
+partial one transcribes only the rest. In a batch (``app.core.batch``) the LLM loads
 in the background, so its ``ModelReady`` may come while the first file is
 still transcribing. A follow-up (``prompt_stage.ask``) on a finished analysis
 yields ``PromptAdded`` then the prompt events and a new ``AnalysisFinished``.
@@ -64,6 +66,20 @@ class TranscriptionProgress:
 
     seconds_done: float
     seconds_total: float
+
+
+@dataclass(frozen=True)
+class TranscriptReady:
+    """The transcript is complete: transcribed, read from a transcript file, or reused.
+
+    ``reused_from`` is the history-library id of an earlier analysis of the same
+    content with the same Whisper settings whose transcript was reused instead of
+    transcribing again (None when this run produced the transcript);
+    ``reused_created_at`` is that analysis's date (ISO 8601).
+    """
+
+    reused_from: str | None = None
+    reused_created_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,7 @@ class AnalysisFinished:
 
 
 Event = (
-    StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | ContextMeasured | MapProgress
+    StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | TranscriptReady | ContextMeasured
+    | MapProgress
     | PromptAdded | PromptStarted | ResponseDelta | PromptFinished | AnalysisFinished
 )

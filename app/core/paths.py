@@ -2,6 +2,8 @@
 
 ``HEARSAY_HOME`` overrides all of them (tests point it at a temporary folder):
 then config, cache, log and data live in ``$HEARSAY_HOME/{config,cache,log,data}``.
+``HEARSAY_DATA_DIR`` moves only the data folder (the history library and user
+models), e.g. to keep the library on an encrypted volume; it wins over ``HEARSAY_HOME``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ APP_NAME = "Hearsay"
 
 def _dir(kind: str) -> Path:
     home = os.environ.get("HEARSAY_HOME")
-    if home:
+    data = os.environ.get("HEARSAY_DATA_DIR") if kind == "data" else None
+    if data:
+        path = Path(data)
+    elif home:
         path = Path(home) / kind
     else:
         path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
@@ -40,5 +45,6 @@ def log_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """User data folder; ``data_dir()/models`` is searched for model files."""
+    """User data folder: the history library (``library.sqlite3``); ``data_dir()/models`` is searched
+    for model files."""
     return _dir("data")

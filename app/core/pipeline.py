@@ -28,6 +28,7 @@ from app.core.events import (
     Stage,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,15 @@ def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threa
     """
     analysis.status = AnalysisStatus.RUNNING
     try:
-        if transcript_files.is_transcript_file(analysis.source):
+        if analysis.transcript_complete:
+            pass  # restored or reused from the history library
+        elif transcript_files.is_transcript_file(analysis.source):
             analysis.transcript = transcript_files.load_transcript(analysis.source)
             analysis.duration = analysis.transcript.duration
             for segment in analysis.transcript.segments:
                 yield SegmentDecoded(segment)
+            analysis.transcript_complete = True
+            yield TranscriptReady()
         else:
             yield from _transcribe(analysis, transcriber, cancel, language)
         if cancel.is_set():
@@ -117,10 +122,16 @@ def _transcribe(
     yield ModelReady("whisper", transcriber.model_name, transcriber.device, load_time)
     yield StageChanged(Stage.TRANSCRIBING)
     started = time.perf_counter()
-    duration, segments = transcriber.transcribe(analysis.source, cancel, language)
+    kept = analysis.transcript.segments  # a resumed analysis keeps what was stored
+    resume_at = kept[-1].end if kept else 0.0
+    if resume_at > 0:
+        duration, segments = transcriber.transcribe(analysis.source, cancel, language, start=resume_at)
+    else:
+        duration, segments = transcriber.transcribe(analysis.source, cancel, language)
     analysis.duration = duration or info.duration
-    analysis.transcript = Transcript(duration=analysis.duration)
-    yield TranscriptionProgress(0.0, analysis.duration)
+    analysis.transcript = Transcript(segments=list(kept), language=analysis.transcript.language,
+                                     duration=analysis.duration)
+    yield TranscriptionProgress(resume_at, analysis.duration)
     for segment in segments:
         analysis.transcript.segments.append(segment)
         yield SegmentDecoded(segment)
@@ -129,9 +140,11 @@ def _transcribe(
             break
     languages = [s.language for s in analysis.transcript.segments if s.language]
     analysis.transcript.language = languages[0] if languages else language
-    analysis.transcription_time = time.perf_counter() - started
+    analysis.transcription_time += time.perf_counter() - started
     if not cancel.is_set():
         yield TranscriptionProgress(analysis.duration, analysis.duration)
+        analysis.transcript_complete = True
+        yield TranscriptReady()
 
 
 def mark_cancelled(analysis: Analysis) -> None:

@@ -1,0 +1,167 @@
+"""``hearsay history``: the history library from the command line (Qt is never imported).
+
+    hearsay history [list]            newest analyses first: id, date, file, duration, prompts, status
+    hearsay history search TEXT       transcript segments and responses containing TEXT
+    hearsay history show ID           the stored analysis as Markdown (or --format json) on stdout
+    hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
+    hearsay history delete ID         remove it
+    hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
+
+ID is an analysis id or any unique start of one (the 8 characters ``list`` shows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from dataclasses import fields
+from pathlib import Path
+
+from app.core import export
+from app.core.analysis import Analysis, AnalysisStatus
+from app.core.batch import run_batch
+from app.core.engines import EngineSettings, create_engines
+from app.core.errors import HearsayError
+from app.core.export import format_duration
+from app.core.library import Library, LibraryEntry
+from app.core.recorder import LibraryRecorder, for_resume
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def build_history_parser() -> argparse.ArgumentParser:
+    """The ``hearsay history`` argument parser."""
+    parser = argparse.ArgumentParser(prog="hearsay history", description="Past analyses, kept on this machine.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    listing = commands.add_parser("list", help="newest analyses first")
+    listing.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N (default 50)")
+    search = commands.add_parser("search", help="find words in transcripts and responses")
+    search.add_argument("text", help="words that must all appear")
+    show = commands.add_parser("show", help="print a stored analysis")
+    show.add_argument("id")
+    show.add_argument("--format", choices=("md", "json"), default="md")
+    exporting = commands.add_parser("export", help="write a stored analysis to a file")
+    exporting.add_argument("id")
+    exporting.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
+    exporting.add_argument("--format", choices=("md", "json"), help="default: from OUT's suffix, else md")
+    exporting.add_argument("--force", action="store_true", help="replace OUT when it exists")
+    delete = commands.add_parser("delete", help="remove a stored analysis")
+    delete.add_argument("id")
+    resume = commands.add_parser("resume", help="finish an interrupted or cancelled analysis")
+    resume.add_argument("id")
+    resume.add_argument("-o", "--output", type=Path, metavar="OUT", help="also write the result to OUT")
+    resume.add_argument("--force", action="store_true", help="replace OUT when it exists")
+    resume.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def run_history(argv: list[str]) -> int:
+    """``hearsay history``: see the module docstring. Returns the exit code."""
+    args = build_history_parser().parse_args(argv)
+    try:
+        library = Library()
+        command = args.command or "list"
+        if command == "list":
+            return _list(library, getattr(args, "limit", 50))
+        if command == "search":
+            return _search(library, args.text)
+        if command == "delete":
+            entry = library.entry(args.id)
+            library.delete(entry.id)
+            print(f"deleted {entry.id[:8]} ({entry.source_name})")
+            return EXIT_OK
+        if command == "resume":
+            return resume(library, args.id, args.output, args.force, args.quiet)
+        analysis = library.load(args.id)
+        if command == "show":
+            sys.stdout.write(export.render(analysis, args.format))
+            return EXIT_OK
+        _write(analysis, args.output, args.format, args.force)
+        return EXIT_OK
+    except export.ExportExistsError as exc:
+        print(f"hearsay: {exc.path}: already exists; use --force to replace it", file=sys.stderr)
+        return EXIT_FAILED
+    except HearsayError as exc:
+        print(f"hearsay: history: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def entry_line(entry: LibraryEntry) -> str:
+    """One ``list`` line: short id, local date, duration, prompts done/total, status, file name."""
+    when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    duration = format_duration(entry.duration) if entry.duration else "—"
+    prompts = f"{entry.prompts_done}/{entry.prompts_total} prompts"
+    return f"{entry.id[:8]}  {when}  {duration:>16}  {prompts:>12}  {entry.status:11}  {entry.source_name}"
+
+
+def _list(library: Library, limit: int) -> int:
+    entries = library.entries(limit)
+    if not entries:
+        print("the history is empty: analyse a file first", file=sys.stderr)
+    for entry in entries:
+        print(entry_line(entry))
+    return EXIT_OK
+
+
+def _search(library: Library, text: str) -> int:
+    hits = library.search(text)
+    if not hits:
+        print(f"nothing in the history matches {text!r}", file=sys.stderr)
+        return EXIT_FAILED
+    for hit in hits:
+        where = f"segment {hit.idx + 1}" if hit.kind == "segment" else f"prompt {hit.idx + 1}"
+        snippet = " ".join(hit.snippet.split())
+        print(f"{hit.analysis_id[:8]}  {hit.source_name}  {where}: {snippet}")
+    return EXIT_OK
+
+
+def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool) -> None:
+    fmt = fmt or ("json" if output.suffix.lower() == ".json" else "md")
+    export.write_export(output, export.render(analysis, fmt), overwrite=force)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def resume(library: Library, analysis_id: str, output: Path | None, force: bool, quiet: bool) -> int:
+    """Finish a stored analysis with the settings it was started with: transcribe from the last stored
+    segment's end, then run only the prompts that did not finish. Prints the result (or writes ``output``)."""
+    from app.cli_progress import ProgressPrinter
+
+    entry = library.entry(analysis_id)
+    if not entry.resumable:
+        print(f"hearsay: history: {entry.id[:8]} ({entry.source_name}) has nothing left to do", file=sys.stderr)
+        return EXIT_OK
+    if output is not None and output.exists() and not force:
+        raise export.ExportExistsError(output)
+    analysis = for_resume(library.load(entry.id))
+    settings = settings_from(library.stored_settings(entry.id))
+    transcriber, runner = create_engines(settings)
+    recorder = LibraryRecorder(library, settings)
+    progress = ProgressPrinter(quiet=quiet)
+    cancel = threading.Event()
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        for item in run_batch([analysis], transcriber, runner, cancel, settings.language, recorder=recorder):
+            progress.handle(*item)
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    if recorder.problem:
+        print(f"hearsay: {recorder.problem}", file=sys.stderr)
+    if analysis.status is AnalysisStatus.FAILED:
+        print(f"hearsay: {analysis.source}: {analysis.error}", file=sys.stderr)
+        return EXIT_FAILED
+    if cancel.is_set():
+        print("hearsay: interrupted; what was finished is kept in the history", file=sys.stderr)
+        return 130
+    if output is None:
+        sys.stdout.write(export.render(analysis, "md"))
+    else:
+        _write(analysis, output, None, force)
+    return EXIT_OK
+
+
+def settings_from(stored: dict) -> EngineSettings:
+    """``EngineSettings`` from a stored dict; keys this version does not know are ignored."""
+    known = {f.name for f in fields(EngineSettings)}
+    return EngineSettings(**{k: v for k, v in stored.items() if k in known})

@@ -1,0 +1,188 @@
+"""Rows of the history library and their conversion to and from ``Analysis``.
+
+The SQL here matches ``app.core.library_schema``. Dates are stored as ISO 8601
+UTC text, times and durations as seconds (REAL), word timestamps as a JSON
+array of ``[word, start, end, confidence]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the library keeps about an analysis besides the ``Analysis`` itself.
+
+    ``file_size`` in bytes and ``content_sha256`` of the input (None when it
+    could not be read); the model files' sha256 ("" when unknown); the
+    settings used (a JSON object); ``transcript_key``: the Whisper settings that
+    decide a transcript, as canonical JSON, so an identical run can reuse it.
+    """
+
+    file_size: int | None = None
+    content_sha256: str | None = None
+    whisper_sha256: str = ""
+    llm_sha256: str = ""
+    settings_json: str = "{}"
+    transcript_key: str = ""
+
+
+UPSERT_ANALYSIS = """
+INSERT INTO analyses (id, source_path, source_name, file_size, content_sha256, duration, status, error,
+    created_at, updated_at, owner_pid, whisper_model, whisper_sha256, llm_model, llm_sha256, device,
+    settings_json, transcript_key, language, transcript_complete, transcription_time)
+VALUES (:id, :source_path, :source_name, :file_size, :content_sha256, :duration, :status, :error,
+    :created_at, :updated_at, :owner_pid, :whisper_model, :whisper_sha256, :llm_model, :llm_sha256, :device,
+    :settings_json, :transcript_key, :language, :transcript_complete, :transcription_time)
+ON CONFLICT (id) DO UPDATE SET
+    status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
+    owner_pid = excluded.owner_pid, duration = excluded.duration,
+    file_size = COALESCE(excluded.file_size, file_size),
+    content_sha256 = COALESCE(excluded.content_sha256, content_sha256),
+    whisper_model = excluded.whisper_model, whisper_sha256 = excluded.whisper_sha256,
+    llm_model = excluded.llm_model, llm_sha256 = excluded.llm_sha256, device = excluded.device,
+    settings_json = excluded.settings_json, transcript_key = excluded.transcript_key,
+    language = excluded.language, transcript_complete = excluded.transcript_complete,
+    transcription_time = excluded.transcription_time
+"""
+
+UPDATE_PROGRESS = """
+UPDATE analyses SET status = :status, error = :error, updated_at = :updated_at, duration = :duration,
+    whisper_model = :whisper_model, llm_model = :llm_model, device = :device, language = :language,
+    transcript_complete = :transcript_complete, transcription_time = :transcription_time
+WHERE id = :id
+"""
+
+INSERT_SEGMENT = """
+INSERT OR IGNORE INTO segments (analysis_id, idx, start, end, text, language, words_json)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+UPSERT_RESULT = """
+INSERT INTO prompt_results (analysis_id, idx, prompt, response, status, error, exec_time, ttft,
+    completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (analysis_id, idx) DO UPDATE SET
+    prompt = excluded.prompt, response = excluded.response, status = excluded.status, error = excluded.error,
+    exec_time = excluded.exec_time, ttft = excluded.ttft, completion_tokens = excluded.completion_tokens,
+    prompt_tokens = excluded.prompt_tokens, reused_tokens = excluded.reused_tokens,
+    strategy = excluded.strategy, parts = excluded.parts, coverage = excluded.coverage
+"""
+
+SELECT_ENTRIES = """
+SELECT a.id, a.source_name, a.source_path, a.created_at, a.duration, a.status, a.error, a.owner_pid,
+    a.transcript_complete,
+    (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id) AS prompts_total,
+    (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id AND r.status = 'done') AS prompts_done
+FROM analyses a
+"""
+
+SEARCH = """
+SELECT s.analysis_id, s.kind, s.idx, a.source_name, a.created_at,
+    snippet(search_index, 0, '[', ']', '…', 12) AS snippet
+FROM search_index s JOIN analyses a ON a.id = s.analysis_id
+WHERE search_index MATCH ? ORDER BY rank LIMIT ?
+"""
+
+
+def analysis_values(analysis: Analysis, record: SourceRecord, owner_pid: int) -> dict:
+    """Named parameters of ``UPSERT_ANALYSIS`` for ``analysis``."""
+    values = progress_values(analysis)
+    values.update(
+        source_path=str(analysis.source), source_name=analysis.source.name, file_size=record.file_size,
+        content_sha256=record.content_sha256, created_at=analysis.created_at.astimezone(timezone.utc).isoformat(
+            timespec="seconds"), owner_pid=owner_pid, whisper_sha256=record.whisper_sha256,
+        llm_sha256=record.llm_sha256, settings_json=record.settings_json, transcript_key=record.transcript_key,
+    )
+    return values
+
+
+def progress_values(analysis: Analysis) -> dict:
+    """Named parameters of ``UPDATE_PROGRESS`` for ``analysis``."""
+    return dict(
+        id=analysis.id, status=analysis.status.value, error=analysis.error,
+        updated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration=analysis.duration,
+        whisper_model=analysis.whisper_model, llm_model=analysis.llm_model, device=analysis.device,
+        language=analysis.transcript.language, transcript_complete=int(analysis.transcript_complete),
+        transcription_time=analysis.transcription_time,
+    )
+
+
+def segment_values(analysis_id: str, segments: list[Segment], first_idx: int) -> list[tuple]:
+    """Rows of ``INSERT_SEGMENT`` for ``segments`` numbered from ``first_idx``."""
+    return [
+        (analysis_id, first_idx + k, s.start, s.end, s.text, s.language,
+         json.dumps([[w.word, w.start, w.end, w.confidence] for w in s.words]))
+        for k, s in enumerate(segments)
+    ]
+
+
+def result_values(analysis_id: str, idx: int, r: PromptResult) -> tuple:
+    """One row of ``UPSERT_RESULT``."""
+    return (analysis_id, idx, r.prompt, r.response, r.status.value, r.error, r.exec_time, r.ttft,
+            r.completion_tokens, r.prompt_tokens, r.reused_tokens, r.strategy, r.parts, r.coverage)
+
+
+def parse_time(text: str) -> datetime:
+    """A stored ISO 8601 date as an aware datetime (UTC assumed when it carries no zone)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def to_transcript(row: sqlite3.Row, segments: list[sqlite3.Row]) -> Transcript:
+    """The transcript of an analysis row (``duration``, ``language``) and its segment rows."""
+    return Transcript(
+        segments=[
+            Segment(s["start"], s["end"], s["text"], tuple(Word(*w) for w in json.loads(s["words_json"])),
+                    s["language"])
+            for s in segments
+        ],
+        language=row["language"],
+        duration=row["duration"],
+    )
+
+
+def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sqlite3.Row], alive: bool) -> Analysis:
+    """An ``Analysis`` from its rows. A "running" row whose process is gone (``alive`` False) reads as
+    CANCELLED with the error "interrupted", and its unfinished prompts as CANCELLED."""
+    status, error = AnalysisStatus(row["status"]), row["error"]
+    interrupted = status is AnalysisStatus.RUNNING and not alive
+    if interrupted:
+        status, error = AnalysisStatus.CANCELLED, "interrupted"
+    prompt_results = []
+    for r in results:
+        result_status = PromptStatus(r["status"])
+        if interrupted and result_status in (PromptStatus.WAITING, PromptStatus.RUNNING):
+            result_status = PromptStatus.CANCELLED
+        prompt_results.append(PromptResult(
+            prompt=r["prompt"], response=r["response"], status=result_status, error=r["error"],
+            exec_time=r["exec_time"], completion_tokens=r["completion_tokens"], ttft=r["ttft"],
+            prompt_tokens=r["prompt_tokens"], reused_tokens=r["reused_tokens"], strategy=r["strategy"],
+            parts=r["parts"], coverage=r["coverage"],
+        ))
+    return Analysis(
+        source=Path(row["source_path"]), prompts=[r.prompt for r in prompt_results],
+        transcript=to_transcript(row, segments), prompt_results=prompt_results, status=status, error=error,
+        duration=row["duration"], transcription_time=row["transcription_time"],
+        whisper_model=row["whisper_model"], llm_model=row["llm_model"], device=row["device"],
+        created_at=parse_time(row["created_at"]), id=row["id"], transcript_complete=bool(row["transcript_complete"]),
+    )
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query where every word of ``text`` must appear (each quoted, so no syntax leaks in);
+    the last word also matches as a prefix. "" when ``text`` has no word."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)

@@ -1,0 +1,141 @@
+"""The history library's SQLite schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version; ``migrate`` applies every
+step above it, each in one transaction, so a library is always at one
+version. A library written by a newer Hearsay (a higher version than
+``SCHEMA_VERSION``) is refused rather than altered.
+
+Full-text search uses SQLite's FTS5 (https://sqlite.org/fts5.html): one
+``search_index`` row per transcript segment (rowid = 2 x segment rowid) and
+per prompt result (rowid = 2 x result rowid + 1, text = prompt and response),
+kept current by triggers, so a delete or an update touches one index row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.core.errors import LibraryError
+
+_V1 = """
+CREATE TABLE analyses (
+    id TEXT PRIMARY KEY,
+    source_path TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    file_size INTEGER,
+    content_sha256 TEXT,
+    duration REAL NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    owner_pid INTEGER,
+    whisper_model TEXT NOT NULL DEFAULT '',
+    whisper_sha256 TEXT NOT NULL DEFAULT '',
+    llm_model TEXT NOT NULL DEFAULT '',
+    llm_sha256 TEXT NOT NULL DEFAULT '',
+    device TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    transcript_key TEXT NOT NULL DEFAULT '',
+    language TEXT,
+    transcript_complete INTEGER NOT NULL DEFAULT 0,
+    transcription_time REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX analyses_by_content ON analyses (content_sha256, transcript_key);
+CREATE INDEX analyses_by_date ON analyses (created_at);
+
+CREATE TABLE segments (
+    analysis_id TEXT NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    text TEXT NOT NULL,
+    language TEXT,
+    words_json TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (analysis_id, idx)
+);
+
+CREATE TABLE prompt_results (
+    analysis_id TEXT NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    prompt TEXT NOT NULL,
+    response TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    error TEXT,
+    exec_time REAL NOT NULL DEFAULT 0,
+    ttft REAL,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    reused_tokens INTEGER NOT NULL DEFAULT 0,
+    strategy TEXT NOT NULL DEFAULT 'whole',
+    parts INTEGER NOT NULL DEFAULT 1,
+    coverage REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (analysis_id, idx)
+);
+
+CREATE VIRTUAL TABLE search_index USING fts5 (
+    text, analysis_id UNINDEXED, kind UNINDEXED, idx UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER segments_indexed AFTER INSERT ON segments BEGIN
+    INSERT INTO search_index (rowid, text, analysis_id, kind, idx)
+    VALUES (new.rowid * 2, new.text, new.analysis_id, 'segment', new.idx);
+END;
+CREATE TRIGGER segments_unindexed AFTER DELETE ON segments BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 2;
+END;
+CREATE TRIGGER results_indexed AFTER INSERT ON prompt_results BEGIN
+    INSERT INTO search_index (rowid, text, analysis_id, kind, idx)
+    VALUES (new.rowid * 2 + 1, new.prompt || char(10) || new.response, new.analysis_id, 'response', new.idx);
+END;
+CREATE TRIGGER results_reindexed AFTER UPDATE OF prompt, response ON prompt_results BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 2 + 1;
+    INSERT INTO search_index (rowid, text, analysis_id, kind, idx)
+    VALUES (new.rowid * 2 + 1, new.prompt || char(10) || new.response, new.analysis_id, 'response', new.idx);
+END;
+CREATE TRIGGER results_unindexed AFTER DELETE ON prompt_results BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 2 + 1;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+"""Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the library behind ``connection`` to ``SCHEMA_VERSION``; return the version found before.
+
+    Raises LibraryError when the library is newer than this Hearsay.
+    """
+    found = connection.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise LibraryError(
+            f"the history library was written by a newer Hearsay (schema {found}, this one reads up to "
+            f"{SCHEMA_VERSION}); update Hearsay"
+        )
+    for version in range(found, SCHEMA_VERSION):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {version + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (``sqlite3.complete_statement`` decides)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
