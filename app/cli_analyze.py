@@ -22,6 +22,7 @@ from app.core.errors import HearsayError
 from app.core.events import AnalysisFinished
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXISTS_CAUSE = "already exists; use --force to replace it"
 
 
 def _positive_int(text: str) -> int:
@@ -53,6 +54,8 @@ def build_analyze_parser() -> argparse.ArgumentParser:
                         help="prompts, one per line, or a JSON array of strings")
     parser.add_argument("-o", "--output", type=Path, metavar="OUT",
                         help="output file (one input) or folder (several inputs); default: stdout")
+    parser.add_argument("--force", action="store_true",
+                        help="replace output files that already exist (without it they are refused)")
     parser.add_argument("--format", choices=("md", "json"), help="output format (default: from -o's suffix, else md)")
     parser.add_argument("--whisper-model", metavar="NAME_OR_DIR", help="faster-whisper size name or model folder")
     parser.add_argument("--llm-model", metavar="GGUF", help="a .gguf model file")
@@ -154,6 +157,11 @@ def run_analyze(argv: list[str]) -> int:
     outputs = _output_paths(args, parser)
     if isinstance(outputs, int):
         return outputs
+    refused = [] if args.force else export.existing_targets(outputs)
+    for output in refused:  # said before any model loads, not after an hour of transcription
+        print(f"hearsay: {output}: {EXISTS_CAUSE}", file=sys.stderr)
+    if refused and len(refused) == len(outputs):
+        return EXIT_FAILED
     fmt = _format(args)
     settings = EngineSettings(
         args.whisper_model, args.llm_model, args.device, args.language, args.max_tokens,
@@ -161,8 +169,9 @@ def run_analyze(argv: list[str]) -> int:
         context_window=args.context_window, overlap=args.overlap,
     )
     transcriber, runner = create_engines(settings)
-    analyses = [new_analysis(Path(source), chosen) for source in args.inputs]
-    output_of = {analysis.id: output for analysis, output in zip(analyses, outputs)}
+    kept = [(source, output) for source, output in zip(args.inputs, outputs) if output not in refused]
+    analyses = [new_analysis(Path(source), chosen) for source, _ in kept]
+    output_of = {analysis.id: output for analysis, (_, output) in zip(analyses, kept)}
     progress = ProgressPrinter(quiet=args.quiet)
     for number, analysis in enumerate(analyses, start=1):
         progress.add_file(analysis, number, len(analyses))
@@ -174,17 +183,17 @@ def run_analyze(argv: list[str]) -> int:
                                          overlap=resolve_overlap(settings)):
             progress.handle(analysis, event)
             if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
-                failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0)
+                failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0, force=args.force)
                 written += 1
     finally:
         signal.signal(signal.SIGINT, previous_handler)
     if cancel.is_set():
         print("hearsay: interrupted; finished files were kept", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if failures else EXIT_OK
+    return EXIT_FAILED if failures or refused else EXIT_OK
 
 
-def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool) -> int:
+def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:
     """Print a finished file's errors and write its result; return 1 when something failed, else 0."""
     source = analysis.source
     if analysis.status is AnalysisStatus.FAILED:
@@ -200,7 +209,10 @@ def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool) -> i
         sys.stdout.flush()
         return int(_file_failed(analysis))
     try:
-        export.write_export(output, text)
+        export.write_export(output, text, overwrite=force)
+    except export.ExportExistsError as exc:  # appeared while this file was analysed
+        print(f"hearsay: {exc.path}: {EXISTS_CAUSE}", file=sys.stderr)
+        return 1
     except HearsayError as exc:
         print(f"hearsay: {source}: {exc.message}", file=sys.stderr)
         return 1

@@ -183,13 +183,33 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_export(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then rename.
+class ExportExistsError(ExportError):
+    """The export's target already exists and replacing it was not asked for. ``path``: the target."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists")
+        self.path = Path(path)
+
+
+def existing_targets(paths: Iterable[Path | None]) -> list[Path]:
+    """The ``paths`` that already exist (``None`` entries, meaning stdout, are ignored), in order."""
+    return [Path(p) for p in paths if p is not None and os.path.lexists(p)]
+
+
+def write_export(path: Path, text: str, overwrite: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, fsync, then rename.
 
     A reader never sees a half-written file, and a failed write leaves any
-    earlier file untouched. Raises ExportError naming the cause.
+    earlier file untouched. An existing ``path`` is replaced only with
+    ``overwrite``; otherwise ExportExistsError is raised and nothing changes
+    (the no-replace move is a hard link, which fails atomically when the name
+    is taken; where the file system has no hard links, an existence check
+    just before the rename). Raises ExportError naming the cause for any
+    other failure (missing folder, permissions, full disk).
     """
     path = Path(path)
+    if not overwrite and os.path.lexists(path):
+        raise ExportExistsError(path)  # early, before a possibly large temp file is written
     tmp_name = None
     try:
         with tempfile.NamedTemporaryFile(
@@ -200,8 +220,13 @@ def write_export(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, _new_file_mode(path))
-        os.replace(tmp_name, path)
-        tmp_name = None
+        if overwrite:
+            os.replace(tmp_name, path)
+            tmp_name = None
+        else:
+            _move_without_replacing(tmp_name, path)
+    except ExportExistsError:
+        raise
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
@@ -210,3 +235,15 @@ def write_export(path: Path, text: str) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def _move_without_replacing(tmp_name: str, path: Path) -> None:
+    """Give the finished temp file the name ``path`` unless it is taken; the caller removes ``tmp_name``."""
+    try:
+        os.link(tmp_name, path)
+    except FileExistsError:
+        raise ExportExistsError(path) from None
+    except OSError:  # no hard links here (some network and FAT file systems)
+        if os.path.lexists(path):
+            raise ExportExistsError(path) from None
+        os.replace(tmp_name, path)  # the temp name is gone afterwards; the caller's unlink finds nothing

@@ -1,6 +1,9 @@
 """Export finished files as Markdown or JSON: one file asks for a file name, several ask for a folder.
 
-Errors never crash the window: each failed write is reported in one message box.
+An existing file is never replaced without asking: the save dialog asks for
+one file, and a folder export lists the files that exist in one question
+(Replace / Skip existing / Cancel) before anything is written. Errors never
+crash the window: each failed write is reported in one message box.
 
 Thread-safety: GUI thread only (dialogs). Only finished analyses are exported,
 which the worker no longer touches.
@@ -8,22 +11,40 @@ which the worker no longer touches.
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
-from app.core.export import output_names, render, write_export
+from app.core.export import existing_targets, output_names, render, write_export
 from app.ui.file_entry import FileEntry
 from app.ui.settings import Settings
 from app.ui.status_messages import exported
 
 FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)")}
+MAX_LISTED = 10
+"""File names listed in the replace question; more are counted."""
 
 
-def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings) -> list[Path] | None:
-    """Ask where to write: a file name for one analysis, a folder for several. None when cancelled."""
+class Overwrite(str, Enum):
+    """The answer to "some export files already exist"."""
+
+    REPLACE = "replace"
+    SKIP = "skip"
+    CANCEL = "cancel"
+
+
+def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings
+                   ) -> tuple[list[Path], bool] | None:
+    """Ask where to write: a file name for one analysis, a folder for several. None when cancelled.
+
+    Returns (targets, confirmed): ``confirmed`` is True when the dialog itself
+    asked about replacing the target (the save dialog confirms an existing
+    file name: Qt's and the native dialogs do unless ``DontConfirmOverwrite``
+    is passed, which it is not), False when Hearsay must still ask.
+    """
     label, file_filter = FORMATS[fmt]
     start = settings.get_str(Settings.Key.LAST_EXPORT_DIR) or str(analyses[0].source.parent)
     if len(analyses) == 1:
@@ -32,32 +53,72 @@ def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings
         if not path:
             return None
         path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(f".{fmt}")
-        return [path]
+        if not path.suffix:  # the dialog confirmed the name typed, not this one
+            return [path.with_suffix(f".{fmt}")], False
+        return [path], True
     folder = QFileDialog.getExistingDirectory(parent, f"Export {len(analyses)} files as {label} into a folder", start)
     if not folder:
         return None
-    return [Path(folder) / name for name in output_names([a.source for a in analyses], fmt)]
+    return [Path(folder) / name for name in output_names([a.source for a in analyses], fmt)], False
+
+
+def ask_overwrite(parent: QWidget, existing: list[Path], can_skip: bool) -> Overwrite:
+    """Ask once what to do with the export files in ``existing`` (which already exist).
+
+    Buttons: Replace, Skip existing (when ``can_skip``: other files are being
+    exported too) and Cancel (also Esc). The safe choice is the default.
+    """
+    names = [p.name for p in existing]
+    listed = "\n".join(names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        listed += f"\n… and {len(names) - MAX_LISTED} more"
+    where = existing[0].parent
+    text = (f"{names[0]} already exists in {where}." if len(names) == 1
+            else f"{len(names)} of these files already exist in {where}:\n\n{listed}")
+    box = QMessageBox(QMessageBox.Icon.Warning, "Replace existing files?", text, parent=parent)
+    box.setInformativeText("Replacing them loses their current contents.")
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    skip = box.addButton("Skip existing", QMessageBox.ButtonRole.AcceptRole) if can_skip else None
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(skip or cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is replace:
+        return Overwrite.REPLACE
+    return Overwrite.SKIP if skip is not None and clicked is skip else Overwrite.CANCEL
 
 
 def export_analyses(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings) -> list[Path]:
     """Render and write ``analyses`` as ``fmt`` ("md" or "json") where the user chooses.
 
-    Returns the files written. Failures (``ExportError`` and any other error)
-    are collected and shown in one ``QMessageBox.critical``.
+    Never replaces a file the user was not asked about: the save dialog asks
+    for one file; for a folder (or a name the suffix was added to) existing
+    files are listed in one ``ask_overwrite`` question first. Returns the files
+    written. Failures (``ExportError`` and any other error) are collected and
+    shown in one ``QMessageBox.critical``.
     """
     if not analyses:
         return []
-    targets = choose_targets(parent, analyses, fmt, settings)
-    if not targets:
+    chosen = choose_targets(parent, analyses, fmt, settings)
+    if not chosen or not chosen[0]:
         return []
+    targets, overwrite = chosen
     settings.set_value(Settings.Key.LAST_EXPORT_DIR, str(targets[0].parent))
+    pairs = list(zip(analyses, targets))
+    existing = [] if overwrite else existing_targets(targets)
+    if existing:
+        answer = ask_overwrite(parent, existing, can_skip=len(existing) < len(targets))
+        if answer is Overwrite.CANCEL:
+            return []
+        overwrite = answer is Overwrite.REPLACE
+        if not overwrite:
+            pairs = [(a, t) for a, t in pairs if t not in existing]
     written: list[Path] = []
     problems: list[str] = []
-    for analysis, target in zip(analyses, targets):
+    for analysis, target in pairs:
         try:
-            write_export(target, render(analysis, fmt))
+            write_export(target, render(analysis, fmt), overwrite=overwrite)
         except HearsayError as exc:
             problems.append(f"Could not export {analysis.source.name}: {exc.message}.")
         except Exception as exc:  # never let an export take the window down

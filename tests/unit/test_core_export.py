@@ -96,7 +96,7 @@ def test_timestamps():
 def test_write_export_replaces_atomically(tmp_path):
     target = tmp_path / "out.md"
     target.write_text("old", "utf-8")
-    export.write_export(target, "new")
+    export.write_export(target, "new", overwrite=True)
     assert target.read_text("utf-8") == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 
@@ -110,7 +110,7 @@ def test_export_gets_normal_permissions_not_the_temp_files(tmp_path):
         shared = tmp_path / "shared.md"
         shared.write_text("old", "utf-8")
         shared.chmod(0o664)
-        export.write_export(shared, "new")
+        export.write_export(shared, "new", overwrite=True)
         assert shared.stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(umask)
@@ -125,7 +125,7 @@ def test_failed_write_keeps_the_old_file_and_says_why(tmp_path, monkeypatch):
 
     monkeypatch.setattr(export.os, "fsync", full_disk)
     with pytest.raises(ExportError, match="No space left on device"):
-        export.write_export(target, "new")
+        export.write_export(target, "new", overwrite=True)
     assert target.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 

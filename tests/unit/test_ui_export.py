@@ -95,12 +95,12 @@ def test_injected_errors_are_reported_not_raised(make_window, qtbot, monkeypatch
     window = finished_window(make_window, qtbot, [SPEECH])
     save_dialog(monkeypatch, tmp_path / "speech.md")
 
-    def disk_full(path, text):
+    def disk_full(path, text, **kwargs):
         raise ExportError(f"cannot write {path}: No space left on device")
 
     monkeypatch.setattr(exporting, "write_export", disk_full)
     window.export_md_action.trigger()
-    monkeypatch.setattr(exporting, "write_export", lambda path, text: (_ for _ in ()).throw(OSError("I/O error")))
+    monkeypatch.setattr(exporting, "write_export", lambda path, text, **kw: (_ for _ in ()).throw(OSError("I/O error")))
     window.export_md_action.trigger()
     assert message_boxes == [
         ("Export failed", f"Could not export speech.wav: cannot write {tmp_path / 'speech.md'}: No space left on device."),
