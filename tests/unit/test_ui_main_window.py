@@ -18,6 +18,7 @@ from app.core.events import (
     Stage,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 from app.core.prompts import default_prompts, short_title
 from app.ui.drop_zone import PLACEHOLDER
@@ -78,14 +79,15 @@ def test_events_arrive_in_the_documented_order(make_window, qtbot):
     kinds = [type(e).__name__ for e in seen]
     prompt_part = ["PromptStarted", "ResponseDelta", "ResponseDelta", "PromptFinished"] * 2
     assert kinds == (["StageChanged", "ModelReady", "StageChanged", "TranscriptionProgress"]
-                     + ["SegmentDecoded", "TranscriptionProgress"] * 2 + ["TranscriptionProgress"]
+                     + ["SegmentDecoded", "TranscriptionProgress"] * 2 + ["TranscriptionProgress", "TranscriptReady"]
                      + ["StageChanged", "ModelReady", "StageChanged", "ContextMeasured"] + prompt_part
                      + ["AnalysisFinished"])
     stages = [e.stage for e in seen if isinstance(e, StageChanged)]
     assert stages == [Stage.LOADING_WHISPER, Stage.TRANSCRIBING, Stage.LOADING_LLM, Stage.PROMPTING]
     assert isinstance(seen[-1], AnalysisFinished) and isinstance(seen[1], ModelReady)
     assert all(isinstance(e, (SegmentDecoded, TranscriptionProgress, PromptStarted, ResponseDelta, PromptFinished,
-                              StageChanged, ModelReady, ContextMeasured, AnalysisFinished)) for e in seen)
+                              StageChanged, ModelReady, ContextMeasured, AnalysisFinished, TranscriptReady))
+               for e in seen)
 
 
 def test_transcript_and_progress_appear_segment_by_segment(make_window, qtbot):
@@ -282,7 +284,9 @@ def test_without_auto_start_analyze_runs_the_queue_and_reruns_with_new_prompts(m
         window.analyze_action.trigger()  # nothing queued: the selected file runs again
     assert window.results.tab_titles() == ["Transcript", "Who talks?"]
     assert window.results.prompt_page(0).plain_text() == "Answer to prompt 4."
-    assert len(window.engines.calls) == 1 and window.engines.transcriber.loads == 2
+    # The same file with the same Whisper settings: its stored transcript is reused, not transcribed again.
+    assert len(window.engines.calls) == 1 and window.engines.transcriber.loads == 1
+    assert entry.reused_from is not None
 
 
 def test_engines_live_in_one_worker_thread_and_are_rebuilt_only_for_new_models(make_window, qtbot, speech_copies):
