@@ -81,6 +81,7 @@ def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, pr
 def build_status_bar(window: QMainWindow) -> QLabel:
     """The status bar with a size grip; returns its permanent label for the models in use."""
     label = QLabel()
+    label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
     window.statusBar().addPermanentWidget(label)
     window.statusBar().setSizeGripEnabled(True)
     return label
@@ -151,6 +152,7 @@ def build_actions(window) -> None:
                             "Models, device, language and answer length")
     w.remove_action = act(w, "&Remove from list", w.remove_selected, ["Delete"], "remove")
     w.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    w.removeAction(w.remove_action)  # Delete removes files only from the file list, not from the History or prompts
     w.file_view.addAction(w.remove_action)
     w.quit_action = act(w, "&Quit", w.close, ["Ctrl+Q"])
     w.next_tab_action = act(w, "Next tab", lambda: w.results.step_tab(1), ["Ctrl+PgDown"])
@@ -166,6 +168,7 @@ def update_actions(window, entries, selected, busy: bool) -> None:
     window.export_md_action.setEnabled(exportable)
     window.export_json_action.setEnabled(exportable)
     window.remove_action.setEnabled(any(not e.active for e in selected))
+    window.history.update_actions(selected)
 
 
 def restore_window_state(window, settings: Settings) -> None:
@@ -230,23 +233,27 @@ def _fill(menu: QMenu, actions) -> None:
 
 
 def build_menus(window) -> None:
-    """File, Analysis, Prompts and Help menus."""
-    menus = window.menuBar()
+    """File, Analysis, Prompts, View and Help menus."""
+    menus, reruns = window.menuBar(), window.history.reruns
     _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action, window.export_json_action,
                                    None, window.settings_action, None, window.quit_action))
-    _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None, window.remove_action,
+    _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None,
+                                       reruns.transcribe_again_action, reruns.resume_action,
+                                       reruns.rerun_failed_action, None, window.remove_action,
                                        None, window.next_tab_action, window.prev_tab_action))
     editor = window.prompt_editor
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
                                       editor.up_action, editor.down_action, None, editor.reset_action))
+    _fill(menus.addMenu("&View"), (window.history.toggle_action,))
     help_menu = menus.addMenu("&Help")
     help_menu.addAction(make_action(window, "&About Hearsay", lambda: show_about(window, window.settings.file_name())))
 
 
 def file_context_menu(window, at: QPoint) -> None:
     """The file list's right-click menu."""
-    menu = QMenu(window)
-    _fill(menu, (window.analyze_action, window.export_md_action, window.export_json_action, None,
+    menu, reruns = QMenu(window), window.history.reruns
+    _fill(menu, (window.analyze_action, reruns.transcribe_again_action, reruns.resume_action,
+                 reruns.rerun_failed_action, None, window.export_md_action, window.export_json_action, None,
                  window.remove_action))
     menu.exec(at)
 

@@ -5,6 +5,7 @@ never reads an ``Analysis`` while the worker thread is still filling it. Once
 the ``AnalysisFinished`` event arrives the ``Analysis`` is final and the entry
 takes its results from it. A follow-up question (``begin_follow_up``) hands
 the finished ``Analysis`` to the worker again until the next ``AnalysisFinished``.
+An entry may also show a stored analysis from the history library (``restored``).
 
 Thread-safety: GUI thread only (it has no Qt objects, but the worker never touches it).
 """
@@ -28,9 +29,11 @@ from app.core.events import (
     Stage,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 from app.core.export import segment_lines
-from app.ui.status_messages import coverage_note, map_progress
+from app.core.library import INTERRUPTED
+from app.ui.status_messages import coverage_note, map_progress, transcript_reused
 
 
 @dataclass
@@ -44,7 +47,9 @@ class FileEntry:
     far (the final response once the prompt finished); ``prompt_notes[i]`` the
     coverage note of a map-reduce answer. ``context`` is the last
     ``ContextMeasured`` (transcript tokens against the context window) and
-    ``map_part`` the (part, parts) a map-reduce prompt is reading.
+    ``map_part`` the (part, parts) a map-reduce prompt is reading. ``note`` is
+    said after the state ("from History, 21 Nov 14:03", a reused transcript);
+    ``reused_from`` the history id whose transcript this run reused.
     """
 
     analysis: Analysis
@@ -64,6 +69,8 @@ class FileEntry:
     prompt_notes: list[str | None] = field(default_factory=list)
     context: ContextMeasured | None = None
     models: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+    reused_from: str | None = None
 
     @classmethod
     def create(cls, path: Path, prompts: list[str]) -> FileEntry:
@@ -71,6 +78,21 @@ class FileEntry:
         entry = cls(analysis=Analysis(source=Path(path), prompts=list(prompts)))
         entry.reset()
         return entry
+
+    @classmethod
+    def restored(cls, analysis: Analysis, note: str | None = None) -> FileEntry:
+        """An entry showing a stored ``analysis`` (from the history library) as it is; nothing runs."""
+        entry = cls(analysis=analysis)
+        entry.take(analysis, note)
+        return entry
+
+    def take(self, analysis: Analysis, note: str | None = None) -> None:
+        """Show ``analysis`` as it stands (stored, or made ready to resume or re-run), not submitted."""
+        self.analysis, self.submitted, self.note, self.reused_from = analysis, False, note, None
+        self.seconds_done, self.prompt_index, self.context = 0.0, -1, None
+        self._finish(analysis)
+        self.models = {role: name for role, name in (("whisper", analysis.whisper_model),
+                                                     ("llm", analysis.llm_model)) if name}
 
     def renew(self, prompts: list[str]) -> None:
         """Start over with a fresh queued ``Analysis`` of the same file and ``prompts``."""
@@ -90,6 +112,7 @@ class FileEntry:
         self.prompt_errors = [None] * count
         self.prompt_notes = [None] * count
         self.models = {}
+        self.note = self.reused_from = None
 
     def begin_follow_up(self) -> None:
         """A follow-up question was handed to the worker: queued (and busy) until its ``AnalysisFinished``."""
@@ -143,7 +166,12 @@ class FileEntry:
         return [i for i, s in enumerate(self.prompt_statuses) if s is PromptStatus.FAILED]
 
     def state_text(self) -> str:
-        """A short line for the file list: "Queued", "Transcribing 40%", "Prompt 2 of 3", "Done", ..."""
+        """A short line for the file list: "Queued", "Transcribing 40%", "Prompt 2 of 3", "Done", ...,
+        then the ``note`` if any."""
+        state = self._state()
+        return f"{state} · {self.note}" if self.note else state
+
+    def _state(self) -> str:
         if self.status is AnalysisStatus.QUEUED:
             return "Queued"
         if self.status is AnalysisStatus.RUNNING:
@@ -170,7 +198,7 @@ class FileEntry:
             return "Done"
         if self.status is AnalysisStatus.FAILED:
             return f"Failed: {self.error}" if self.error else "Failed"
-        return "Cancelled"
+        return "Interrupted" if self.error == INTERRUPTED else "Cancelled"
 
     def state_icon_name(self) -> str:
         """The ``resources/state-*.svg`` icon for the current state."""
@@ -197,6 +225,11 @@ class FileEntry:
             self.segments.append(event.segment)
         elif isinstance(event, TranscriptionProgress):
             self.seconds_done, self.seconds_total = event.seconds_done, event.seconds_total
+        elif isinstance(event, TranscriptReady) and event.reused_from:
+            # The stored transcript was put in place before this event and no longer changes: safe to read.
+            self.reused_from, self.note = event.reused_from, transcript_reused(event.reused_created_at)
+            self.segments = list(self.analysis.transcript.segments)
+            self.seconds_total = self.analysis.transcript.duration
         elif isinstance(event, ContextMeasured):
             self.context = event
         elif isinstance(event, MapProgress):

@@ -50,7 +50,7 @@ class FileListModel(QAbstractListModel):
                 tip += f"\nFailed: {entry.error}"
             elif entry.failed_prompts():
                 tip += "\n" + "\n".join(f"Prompt {i + 1} failed: {entry.prompt_errors[i]}" for i in entry.failed_prompts())
-            return tip
+            return f"{tip}\n{entry.note}." if entry.note else tip
         if role == self.EntryRole:
             return entry
         return None

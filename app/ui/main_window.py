@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
-from app.ui import chrome, status_messages, theme
+from app.ui import chrome, history_actions, status_messages, theme
 from app.ui.drop_zone import DropZone, choose_files
 from app.ui.exporting import export_entries
 from app.ui.file_entry import FileEntry
@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsView()
         self._build_layout()
         chrome.build_actions(self)
+        self.history = history_actions.History(self)  # the History panel, its actions and the library's notices
         self.addToolBar(chrome.build_toolbar(self))
         chrome.build_menus(self)
         self._connect()
@@ -85,7 +86,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.drop_zone.files_dropped.connect(self.add_files)
-        self.drop_zone.files_rejected.connect(self._report_rejected)
+        self.drop_zone.files_rejected.connect(
+            lambda paths: self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS))
         self.drop_zone.clicked.connect(self.open_files)
         self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
         self.results.ask_bar.asked.connect(self.ask)
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
         elif self.results.entry in added:
             self.results.refresh()
         if added and (self.settings.auto_start() if start is None else start):
-            self._submit(added)
+            self.submit(added)
         self._update_actions()
         return added
 
@@ -140,9 +142,6 @@ class MainWindow(QMainWindow):
                 self.files.remove(self.files.row_of(entry))
         self._show_current()
         self._update_actions()
-
-    def _report_rejected(self, paths: list[Path]) -> None:
-        self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS)
 
     # The whole window takes drops as the drop zone does (and lights it up meanwhile).
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -164,7 +163,7 @@ class MainWindow(QMainWindow):
         """Analyze the queued files; when none waits, analyse the selected files again with the current prompts."""
         waiting = [e for e in self.entries() if e.status is AnalysisStatus.QUEUED and not e.submitted]
         if waiting:
-            self._submit(waiting)
+            self.submit(waiting)
             return
         again = [e for e in self.file_view.selected_entries() if not e.active]
         if not again:
@@ -177,12 +176,13 @@ class MainWindow(QMainWindow):
             self.files.refresh(entry)
         if self.results.entry in again:
             self.results.refresh()
-        self._submit(again)
+        self.submit(again)
 
-    def _submit(self, entries: list[FileEntry]) -> None:
+    def submit(self, entries: list[FileEntry], settings=None, reuse_transcripts: bool = True) -> None:
+        """Hand ``entries`` to the worker with ``settings`` (default: the current ones); see ``Batch``."""
         for entry in entries:
             entry.submitted = True
-        self.host.submit([e.analysis for e in entries], self.settings.engine_settings())
+        self.host.submit([e.analysis for e in entries], settings or self.settings.engine_settings(), reuse_transcripts)
         self._update_actions()
 
     def ask(self, question: str, entry: FileEntry | None = None) -> bool:
@@ -277,7 +277,6 @@ class MainWindow(QMainWindow):
 
     def _update_models_label(self) -> None:
         self.models_label.setText(status_messages.models_summary(self.settings.engine_settings()))
-        self.models_label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
 
     def _update_actions(self) -> None:
         chrome.update_actions(self, self.entries(), self.file_view.selected_entries(), self.is_busy())

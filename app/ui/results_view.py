@@ -31,6 +31,7 @@ from app.core.events import (
     TranscriptionProgress,
 )
 from app.core.export import format_duration
+from app.core.library import INTERRUPTED
 from app.core.prompts import tab_titles
 from app.ui import chrome, theme
 from app.ui.ask_bar import AskBar
@@ -199,9 +200,11 @@ class ResultsView(QWidget):
         if entry.status is AnalysisStatus.FAILED and entry.error:
             parts.append(f"failed: {entry.error}")
         elif entry.status is AnalysisStatus.CANCELLED:
-            parts.append("cancelled")
+            parts.append("interrupted" if entry.error == INTERRUPTED else "cancelled")
         elif entry.status is AnalysisStatus.QUEUED:
             parts.append("queued")
+        if entry.note:
+            parts.append(entry.note)
         self.meta.setText("  ·  ".join(parts))
         self.context_meter.show_measure(entry.context)
         placeholder, icon = transcript_state(entry)

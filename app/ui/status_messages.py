@@ -5,6 +5,7 @@ Plain functions returning text (no widgets), so the wording lives in one place.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,3 +122,31 @@ def coverage_note(result: PromptResult) -> str | None:
 def map_progress(part: int, parts: int) -> str:
     """Where a map-reduce prompt stands: "part 1 of 4"."""
     return f"part {part} of {parts}"
+
+
+def local_date(when: datetime) -> str:
+    """An aware date in local time, short: "21 Nov 14:03" this year, "21 Nov 2024 14:03" before."""
+    local = when.astimezone()
+    year = "" if local.year == datetime.now().astimezone().year else f" {local.year}"
+    return f"{local.day} {local:%b}{year} {local:%H:%M}"
+
+
+def transcript_reused(created_at: str | None) -> str:
+    """The file was not transcribed again: the transcript of an earlier analysis (ISO date) was reused."""
+    when = f" of {local_date(datetime.fromisoformat(created_at))}" if created_at else ""
+    return f"Transcript reused from the analysis{when} (same file and settings)"
+
+
+def from_history(when: datetime) -> str:
+    """The note on a file opened from the History panel."""
+    return f"from History, {local_date(when)}"
+
+
+def history_opened(name: str, when: datetime) -> str:
+    """A stored analysis was opened (nothing runs)."""
+    return f"Opened {name} from History ({local_date(when)}); nothing was run again."
+
+
+def deleted(names: list[str]) -> str:
+    """Stored analyses were removed from the history."""
+    return f"Deleted {names[0]} from History." if len(names) == 1 else f"Deleted {len(names)} analyses from History."

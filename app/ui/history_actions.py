@@ -1,0 +1,229 @@
+"""The window's side of the history library: the History dock, opening, resuming and deleting stored
+analyses, and the notices the library gives (a reused transcript, a library that cannot be written).
+
+A stored analysis opens as a ``FileEntry`` in the file list whose analysis is
+already finished, so the results view shows its transcript and one tab per
+prompt without running anything; from there the Ask line, "Run again" and
+Resume work as on any finished file (``app.ui.rerun_actions``). The library
+is opened for each short read or delete in the GUI thread (milliseconds);
+everything that runs an engine goes through the worker.
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence, QTextCursor
+from PySide6.QtWidgets import QDockWidget, QMessageBox
+
+from app.core.analysis import Analysis
+from app.core.engines import EngineSettings
+from app.core.errors import HearsayError
+from app.core.events import TranscriptReady
+from app.core.library import Library, LibraryEntry, SearchHit
+from app.core.recorder import for_resume
+from app.ui import status_messages
+from app.ui.file_entry import FileEntry
+from app.ui.history_panel import HistoryPanel
+from app.ui.rerun_actions import RerunActions
+
+
+def engine_settings(stored: dict, fallback: EngineSettings) -> EngineSettings:
+    """The ``EngineSettings`` an analysis ran with (as stored); keys this version does not know are
+    ignored, and ``fallback`` is used when nothing was stored."""
+    known = {f.name for f in fields(EngineSettings)}
+    values = {k: v for k, v in stored.items() if k in known}
+    return EngineSettings(**values) if values else fallback
+
+
+class History(QObject):
+    """The History dock (``panel``, toggled by ``toggle_action``, Ctrl+H) and what its rows do.
+
+    ``open_stored`` shows a stored analysis in the window, ``resume`` finishes
+    an interrupted or cancelled one (the rest of the transcript, then only the
+    unfinished prompts, with the settings it ran with), ``delete`` removes
+    entries after asking. The panel refreshes when a file finishes. ``reruns``
+    holds Transcribe again / Run again / Resume for the file list and the tabs.
+
+    Thread-safety: GUI thread only.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = HistoryPanel(self.library)
+        self.dock = QDockWidget("History", window)
+        self.dock.setObjectName("historyDock")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                              | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.toggle_action = self.dock.toggleViewAction()
+        self.toggle_action.setText("&History")
+        self.toggle_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.toggle_action.setToolTip("Past analyses: open, search, resume or delete them (Ctrl+H)")
+        window.addAction(self.toggle_action)
+        self.reruns = RerunActions(window, self.resume)
+        self._stale = True
+
+        self.panel.open_requested.connect(self.open_stored)
+        self.panel.resume_requested.connect(lambda entry: self.resume_stored(entry))
+        self.panel.delete_requested.connect(self.delete)
+        self.dock.visibilityChanged.connect(lambda visible: visible and self._stale and self.refresh())
+        self.toggle_action.triggered.connect(lambda shown: shown and self.panel.focus_list())
+        window.file_finished.connect(lambda _entry: self.refresh())
+        window.host.worker.library_problem.connect(
+            lambda sentence: window.statusBar().showMessage(sentence, status_messages.STAY))
+        window.host.worker.event.connect(self._on_event)
+
+    @contextmanager
+    def library(self) -> Iterator[Library]:
+        """The history library for one short use in the GUI thread (opened, then closed). Raises LibraryError."""
+        library = Library()
+        try:
+            yield library
+        finally:
+            library.close()
+
+    def _say(self, text: str, ms: int = status_messages.LONG_MS) -> None:
+        self.window.statusBar().showMessage(text, ms)
+
+    # ---- the panel ----------------------------------------------------------------
+
+    def show_panel(self) -> None:
+        """Show the History dock (read afresh) with the keyboard focus in its list."""
+        self.dock.show()
+        self.dock.raise_()
+        self.refresh()
+        self.panel.focus_list()
+
+    def refresh(self) -> None:
+        """Read the library into the panel now when it is shown, else when it is next shown."""
+        self._stale = not self.dock.isVisible()
+        if not self._stale:
+            self.panel.refresh()
+
+    def _on_event(self, analysis_id: str, event) -> None:
+        if isinstance(event, TranscriptReady) and event.reused_from:
+            entry = self.window.files.find(analysis_id)
+            name = entry.path.name if entry is not None else "this file"
+            self._say(f"{status_messages.transcript_reused(event.reused_created_at)} for {name}; "
+                      "to make a new one, right-click it and choose Transcribe again.", status_messages.STAY)
+
+    # ---- opening --------------------------------------------------------------------
+
+    def open_stored(self, stored: LibraryEntry | str, hit: SearchHit | None = None) -> FileEntry | None:
+        """Show a stored analysis (an entry or an id) in the window, at ``hit`` when given; runs nothing.
+
+        A file in the list already showing that analysis is selected; else
+        the stored analysis takes the place of a finished entry of the same
+        file, or gets a row of its own. Returns the entry (None when it cannot be read).
+        """
+        analysis_id = stored if isinstance(stored, str) else stored.id
+        entry = self.window.files.find(analysis_id)
+        if entry is None:
+            try:
+                with self.library() as library:
+                    analysis = library.load(analysis_id)
+            except HearsayError as exc:
+                self._say(f"Could not open that analysis: {exc.message}.", status_messages.STAY)
+                return None
+            entry = self._place(analysis)
+            self._say(status_messages.history_opened(entry.path.name, analysis.created_at))
+        if self.window.file_view.current_entry() is entry:
+            self.window.results.show_entry(entry)
+        else:
+            self.window.file_view.select_entry(entry)
+        self._jump(entry, hit)
+        return entry
+
+    def _place(self, analysis: Analysis) -> FileEntry:
+        note = status_messages.from_history(analysis.created_at)
+        entry = self.window.files.find_path(analysis.source)
+        if entry is not None and entry.finished:
+            entry.take(analysis, note)
+            self.window.files.refresh(entry)
+            if self.window.results.entry is entry:
+                self.window.results.refresh()
+            return entry
+        entry = FileEntry.restored(analysis, note)
+        self.window.files.add(entry)
+        return entry
+
+    def _jump(self, entry: FileEntry, hit: SearchHit | None) -> None:
+        results = self.window.results
+        if hit is None or results.entry is not entry:
+            return
+        if hit.kind != "segment":
+            if 0 <= hit.idx < len(entry.prompts):
+                results.tabs.setCurrentIndex(hit.idx + 1)
+            return
+        results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
+        line = sum(1 for s in entry.segments[:hit.idx] if s.text.strip())  # the view skips empty segments
+        block = results.transcript.document().findBlockByNumber(line)
+        if block.isValid():
+            results.transcript.setTextCursor(QTextCursor(block))
+            results.transcript.centerCursor()
+
+    # ---- resuming and deleting ------------------------------------------------------
+
+    def resume_stored(self, stored: LibraryEntry | str) -> bool:
+        """Open a stored analysis and resume it (see ``resume``)."""
+        entry = self.open_stored(stored)
+        return entry is not None and self.resume(entry)
+
+    def resume(self, entry: FileEntry) -> bool:
+        """Finish ``entry``'s analysis with the settings it ran with: transcribe from the last stored segment's
+        end, then run only the prompts that did not finish. False when it is busy."""
+        if entry.active:
+            self._say(f"{entry.path.name} is still being analysed.", status_messages.SHORT_MS)
+            return False
+        fallback = self.window.settings.engine_settings()
+        try:
+            with self.library() as library:
+                settings = engine_settings(library.stored_settings(entry.id), fallback)
+        except HearsayError:  # not stored (the library is off): the current settings
+            settings = fallback
+        entry.take(for_resume(entry.analysis), entry.note)
+        self.window.files.refresh(entry)
+        if self.window.results.entry is entry:
+            self.window.results.refresh()
+        self.window.submit([entry], settings)
+        self._say(f"Resuming {entry.path.name}: only what is missing runs.", status_messages.SHORT_MS)
+        return True
+
+    def delete(self, stored: list[LibraryEntry]) -> int:
+        """Remove ``stored`` entries from the library after asking; analyses running now are kept.
+        Returns how many were deleted. Files in the list stay there."""
+        busy = {e.id for e in self.window.entries() if e.active}
+        doomed = [e for e in stored if e.id not in busy and e.status != "running"]
+        if not doomed:
+            return 0
+        what = f"the analysis of {doomed[0].source_name}" if len(doomed) == 1 else f"{len(doomed)} analyses"
+        answer = QMessageBox.question(self.window, "Delete from History",
+                                      f"Delete {what} from History? Its transcript and answers are removed "
+                                      "from this computer.", QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
+        try:
+            with self.library() as library:
+                for entry in doomed:
+                    library.delete(entry.id)
+        except HearsayError as exc:
+            self._say(f"Could not delete from History: {exc.message}.", status_messages.STAY)
+        else:
+            self._say(status_messages.deleted([e.source_name for e in doomed]))
+        self.refresh()
+        return len(doomed)
+
+    def update_actions(self, selected: list[FileEntry]) -> None:
+        """Enable the file actions for the ``selected`` files."""
+        self.reruns.update_actions(selected)

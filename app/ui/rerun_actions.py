@@ -1,0 +1,136 @@
+"""Running a finished file again without starting over: Transcribe again, Run a prompt again, Run the
+failed prompts again, Resume; in the file list's menu and on the result tabs' right-click menu.
+
+"Run again" puts the chosen prompts back to waiting and hands the finished
+analysis to the worker as a batch: its transcript is complete, so nothing is
+transcribed and only those prompts run, on the current settings; the answers
+replace the old ones in the same History entry. "Transcribe again" analyses
+the file afresh without reusing a stored transcript.
+
+Thread-safety: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMenu
+
+from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
+from app.core.prompts import tab_titles
+from app.core.transcript_files import is_transcript_file
+from app.ui.chrome import make_action
+from app.ui.file_entry import FileEntry
+
+UNFINISHED = (PromptStatus.FAILED, PromptStatus.CANCELLED, PromptStatus.SKIPPED)
+
+
+def prepare_rerun(analysis: Analysis, indices: list[int]) -> Analysis:
+    """Make prompts ``indices`` of a finished ``analysis`` wait again (their answers are cleared); the
+    other prompts and the transcript stay. Returns ``analysis``, queued."""
+    analysis.status, analysis.error = AnalysisStatus.QUEUED, None
+    for index in indices:
+        result = analysis.prompt_results[index]
+        result.status, result.error, result.response = PromptStatus.WAITING, None, ""
+        result.exec_time, result.ttft, result.completion_tokens = 0.0, None, 0
+    return analysis
+
+
+def failed_prompts(entry: FileEntry) -> list[int]:
+    """Indices of ``entry``'s prompts that failed, were cancelled or skipped."""
+    return [i for i, status in enumerate(entry.prompt_statuses) if status in UNFINISHED]
+
+
+def can_resume(entry: FileEntry) -> bool:
+    """True when ``entry`` stopped before the end (cancelled, interrupted or failed) and is not busy."""
+    return not entry.active and entry.status in (AnalysisStatus.CANCELLED, AnalysisStatus.FAILED)
+
+
+class RerunActions:
+    """The window's Transcribe again / Resume / Run failed prompts again actions and the tabs' menu.
+
+    ``resume(entry)`` is the History's resume (it needs the stored settings).
+    """
+
+    def __init__(self, window, resume: Callable[[FileEntry], bool]) -> None:
+        self.window = window
+        self._resume = resume
+        self.transcribe_again_action = make_action(
+            window, "&Transcribe again", self.transcribe_again, icon="reset",
+            tip="Analyse the selected files again without reusing a stored transcript")
+        self.resume_action = make_action(window, "Res&ume", self.resume_selected, icon="analyze",
+                                         tip="Finish the selected files: the rest of the transcript, unfinished prompts")
+        self.rerun_failed_action = make_action(window, "Run &failed prompts again", self.rerun_failed, icon="analyze",
+                                               tip="Run the prompts that failed or were cancelled, on the same transcript")
+        tab_bar = window.results.tabs.tabBar()
+        tab_bar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tab_bar.customContextMenuRequested.connect(self._tab_menu)
+
+    def _selected(self) -> list[FileEntry]:
+        return [e for e in self.window.file_view.selected_entries() if not e.active]
+
+    def update_actions(self, selected: list[FileEntry]) -> None:
+        """Enable the actions for the ``selected`` files."""
+        idle = [e for e in selected if not e.active]
+        self.transcribe_again_action.setEnabled(any(not is_transcript_file(e.path) for e in idle))
+        self.resume_action.setEnabled(any(can_resume(e) for e in idle))
+        self.rerun_failed_action.setEnabled(
+            any(e.status is AnalysisStatus.DONE and e.segments and failed_prompts(e) for e in idle))
+
+    def transcribe_again(self, entries: list[FileEntry] | None = None) -> list[FileEntry]:
+        """Analyse ``entries`` (default: the selected files) afresh with the current prompts, transcribing
+        even when History holds a transcript of the same file and settings."""
+        entries = [e for e in (entries if entries is not None else self._selected())
+                   if not e.active and not is_transcript_file(e.path)]
+        prompts = self.window.prompt_editor.prompts()
+        for entry in entries:
+            entry.renew(prompts)
+            self._refresh(entry)
+        if entries:
+            self.window.submit(entries, reuse_transcripts=False)
+        return entries
+
+    def rerun(self, entry: FileEntry, indices: list[int]) -> bool:
+        """Run prompts ``indices`` of the finished ``entry`` again on its transcript (current settings)."""
+        if entry.active or not entry.finished or not entry.segments or not indices:
+            return False
+        entry.take(prepare_rerun(entry.analysis, indices), entry.note)
+        self._refresh(entry)
+        self.window.submit([entry])
+        return True
+
+    def rerun_failed(self, entries: list[FileEntry] | None = None) -> int:
+        """Run the failed or cancelled prompts of ``entries`` (default: the selected files) again."""
+        entries = entries if entries is not None else self._selected()
+        return sum(self.rerun(e, failed_prompts(e)) for e in entries if e.status is AnalysisStatus.DONE)
+
+    def resume_selected(self) -> int:
+        """Resume the selected files that stopped before the end."""
+        return sum(self._resume(e) for e in self._selected() if can_resume(e))
+
+    def _refresh(self, entry: FileEntry) -> None:
+        self.window.files.refresh(entry)
+        if self.window.results.entry is entry:
+            self.window.results.refresh()
+
+    def _tab_menu(self, point: QPoint) -> None:
+        tab_bar = self.window.results.tabs.tabBar()
+        entry, tab = self.window.results.entry, tab_bar.tabAt(point)
+        if entry is None or tab < 0:
+            return
+        menu = QMenu(self.window)
+        if tab == 0:
+            again = menu.addAction("Transcribe again", lambda: self.transcribe_again([entry]))
+            again.setEnabled(not entry.active and not is_transcript_file(entry.path))
+        else:
+            title = tab_titles(entry.prompts)[tab - 1]
+            again = menu.addAction(f"Run “{title}” again", lambda: self.rerun(entry, [tab - 1]))
+            again.setEnabled(entry.finished and not entry.active and bool(entry.segments))
+        failed = failed_prompts(entry)
+        if failed and entry.finished and entry.segments:
+            menu.addAction(f"Run {len(failed)} failed prompt{'s' if len(failed) > 1 else ''} again",
+                           lambda: self.rerun(entry, failed))
+        if can_resume(entry):
+            menu.addAction("Resume", lambda: self._resume(entry))
+        menu.exec(tab_bar.mapToGlobal(point))
