@@ -53,6 +53,7 @@ class ScriptedTranscriber:
         self.gate = gate
         self.loads = 0
         self.calls: list[Path] = []
+        self.starts: list[float] = []
 
     def load(self) -> float:
         if self.load_error:
@@ -60,14 +61,17 @@ class ScriptedTranscriber:
         self.loads += 1
         return 0.0
 
-    def transcribe(self, path, cancel: threading.Event, language=None):
+    def transcribe(self, path, cancel: threading.Event, language=None, start=0.0):
+        """As ``Transcriber.transcribe``: from ``start`` on, only the segments ending after it
+        (``starts`` records every ``start`` asked for)."""
         self.calls.append(Path(path))
+        self.starts.append(start)
         if self.error:
             raise self.error
         duration = self.segments[-1].end if self.segments else 1.0
 
         def generate() -> Iterator[Segment]:
-            for segment in self.segments:
+            for segment in (s for s in self.segments if s.end > start):
                 if self.gate is not None:
                     while not self.gate.wait(0.01):
                         if cancel.is_set():

@@ -33,12 +33,17 @@ class Transcriber(Protocol):
         """Load the model if not loaded yet; return seconds spent (0.0 when warm). Raises ModelError."""
 
     def transcribe(
-        self, path: Path, cancel: threading.Event, language: str | None = None
+        self, path: Path, cancel: threading.Event, language: str | None = None, start: float = 0.0
     ) -> tuple[float, Iterator[Segment]]:
-        """Start decoding ``path``; return (audio duration in seconds, segments).
+        """Start decoding ``path`` from ``start`` seconds on; return (audio duration in seconds, segments).
 
-        Segments are yielded as they decode; the iterator stops early (without
-        error) once ``cancel`` is set. Raises MediaError for unreadable input.
+        The duration is the whole recording's, whatever ``start``. Segments
+        (and their words) carry times in seconds from the start of the
+        recording; with ``start`` > 0 only segments ending after ``start``
+        come out (to resume an interrupted transcription from the last stored
+        segment end). Segments are yielded as they decode; the iterator stops
+        early (without error) once ``cancel`` is set. Raises MediaError for
+        unreadable input.
         """
 
 

@@ -1,16 +1,23 @@
 """Probe and decode input media: audio files and the audio track of videos.
 
 Probing uses soundfile (libsndfile: wav, flac, ogg, mp3) where it can, PyAV
-(FFmpeg: mp4, mkv, mov, webm, m4a, opus, ...) otherwise. Decoding goes through
-faster-whisper's PyAV decoder. Every failure is a MediaError whose message
-names the cause in a few words.
+(FFmpeg: mp4, mkv, mov, webm, m4a, opus, ...) otherwise. Decoding uses PyAV
+the way faster-whisper's ``decode_audio`` does (same resampling, same
+samples), but a window at a time (``MAX_WINDOW_SECONDS``), so a long recording
+never sits in memory whole. Every failure is a MediaError whose message names
+the cause in a few words.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
+import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import av
 import numpy as np
@@ -24,6 +31,21 @@ SOUNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
 """Probed with libsndfile (fast, quiet); everything else, mp3 included, goes to FFmpeg."""
 SAMPLE_RATE = 16000
 """Whisper's input rate, samples per second."""
+MAX_WINDOW_SECONDS = 600.0
+"""Longest stretch of audio decoded and transcribed at once (10 min: 9.6 M samples, 38 MB as float32;
+faster-whisper's log-mel features of it peak near 250 MB). A longer recording is transcribed window by
+window, so memory stays bounded whatever its length (8 h as one array would be 1.8 GB, its features 13 GB)."""
+QUIET_SEARCH_SECONDS = 20.0
+"""A window that must be cut ends at the quietest point of its last this-many seconds."""
+QUIET_FRAME_SECONDS = 0.1
+"""The stretch whose energy is compared when looking for that quiet point."""
+SILENCE_PEAK = 0.001
+"""Peak amplitude (-60 dBFS) below which a window holds no speech and is not transcribed."""
+MIN_SPEECH_SECONDS = 0.2
+"""Audio shorter than this (less than a syllable) is not transcribed: on 0.1 s of speech Whisper
+tiny.en answers "Thank you."."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,19 +110,171 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError(f"cannot read the media: {exc}") from None
 
 
-def decode(path: Path) -> np.ndarray:
-    """Decode the first audio track of ``path`` to mono float32 at 16 kHz, shape (samples,).
+class AudioWindow(NamedTuple):
+    """One stretch of decoded audio: ``offset`` in seconds from the start of the recording,
+    ``samples`` mono float32 at ``SAMPLE_RATE``, shape (n,), and whether it is the ``last``."""
 
-    Raises MediaError when no audio comes out (damaged or truncated media).
+    offset: float
+    samples: np.ndarray
+    last: bool
+
+
+def decode_windows(path: Path, start: float = 0.0,
+                   window_seconds: float = MAX_WINDOW_SECONDS) -> Iterator[AudioWindow]:
+    """Decode the first audio track of ``path`` from ``start`` seconds on, one window at a time.
+
+    Windows follow each other without gap or overlap and hold at most
+    ``window_seconds`` of audio; a window that is cut (not the last) ends at
+    the quietest ``QUIET_FRAME_SECONDS`` of its final ``QUIET_SEARCH_SECONDS``,
+    so a cut rarely falls inside a word. Only about one window is held in
+    memory (``window_seconds`` x 16,000 x 6 bytes: the int16 buffer and its
+    float32 copy). A recording shorter than a window comes out as one window
+    equal to what faster-whisper's ``decode_audio`` gives.
+
+    Raises MediaError when the audio cannot be decoded, or when nothing at all
+    decodes from ``start`` = 0 (truncated or damaged media). A ``start`` past
+    the end yields no window.
     """
-    from faster_whisper.audio import decode_audio
+    window = max(int(min(window_seconds, 1e9) * SAMPLE_RATE), 2 * _QUIET_FRAME)
+    search = min(int(QUIET_SEARCH_SECONDS * SAMPLE_RATE), window // 2)
+    pending: list[np.ndarray] = []
+    held, base, emitted = 0, None, 0
+    for begin, chunk in _pcm(Path(path), start):
+        base = begin if base is None else base
+        pending.append(chunk)
+        held += chunk.size
+        while held > window:
+            buffer = np.concatenate(pending)
+            cut = window - search + _quietest(buffer[window - search:window])
+            yield AudioWindow(base + emitted / SAMPLE_RATE, _to_float(buffer[:cut]), False)
+            emitted += cut
+            pending, held = [buffer[cut:].copy()], buffer.size - cut
+            del buffer
+    if held:
+        yield AudioWindow(base + emitted / SAMPLE_RATE, _to_float(np.concatenate(pending)), True)
+    elif start <= 0:
+        raise MediaError("no audio could be decoded, the file may be truncated or damaged")
 
+
+def decode(path: Path) -> np.ndarray:
+    """Decode the whole first audio track of ``path`` to mono float32 at 16 kHz, shape (samples,).
+
+    Holds all of it in memory (an hour is 230 MB): for short clips; long
+    recordings go through ``decode_windows``. Raises MediaError as it does.
+    """
+    parts = [w.samples for w in decode_windows(path, window_seconds=float("inf"))]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def may_hold_speech(samples: np.ndarray) -> bool:
+    """False when ``samples`` (float32 in [-1, 1] at ``SAMPLE_RATE``) are shorter than
+    ``MIN_SPEECH_SECONDS`` or never reach ``SILENCE_PEAK`` (-60 dBFS): Whisper would only
+    make words up ("Thank you.") for them."""
+    if samples.size < MIN_SPEECH_SECONDS * SAMPLE_RATE:
+        return False
+    return max(float(samples.max()), -float(samples.min())) >= SILENCE_PEAK
+
+
+_QUIET_FRAME = int(QUIET_FRAME_SECONDS * SAMPLE_RATE)
+
+
+def _quietest(samples: np.ndarray) -> int:
+    """Index (in ``samples``) of the middle of its quietest ``_QUIET_FRAME``-long frame (the last of equals)."""
+    frames = samples[: samples.size // _QUIET_FRAME * _QUIET_FRAME].reshape(-1, _QUIET_FRAME)
+    energy = np.square(frames, dtype=np.float64).sum(axis=1)
+    return (energy.size - 1 - int(np.argmin(energy[::-1]))) * _QUIET_FRAME + _QUIET_FRAME // 2
+
+
+def _to_float(pcm: np.ndarray) -> np.ndarray:
+    audio = pcm.astype(np.float32)
+    audio /= 32768.0  # as faster-whisper's decode_audio: s16 back to float32
+    return audio
+
+
+class _SeekFailed(Exception):
+    pass
+
+
+def _pcm(path: Path, start: float) -> Iterator[tuple[float, np.ndarray]]:
+    """(seconds from the start of the recording of the first sample, int16 mono chunk), in order."""
+    if start > 0:
+        try:
+            yield from _pcm_from(path, start, seek=True)
+            return
+        except _SeekFailed:
+            log.info("cannot seek in %s; decoding from the beginning", path)
+    yield from _pcm_from(path, start, seek=False)
+
+
+def _pcm_from(path: Path, start: float, seek: bool) -> Iterator[tuple[float, np.ndarray]]:
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
     try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise MediaError("has no audio track")
+            stream = container.streams.audio[0]
+            frames = _valid_frames(container.decode(stream))
+            begin = 0.0
+            if seek:
+                frames, begin = _seek(container, stream, frames, start)
+            skip = max(int(round((start - begin) * SAMPLE_RATE)), 0)
+            begin = max(begin, start)
+            for frame in _resampled(_grouped(frames), resampler):
+                pcm = frame.to_ndarray().reshape(-1)
+                if skip:
+                    dropped = min(skip, pcm.size)
+                    pcm, skip = pcm[dropped:], skip - dropped
+                if pcm.size:
+                    yield begin, pcm
+    except (MediaError, _SeekFailed):
+        raise
     except av.error.FFmpegError as exc:
         raise MediaError(f"the audio cannot be decoded, the file may be damaged ({exc.strerror or exc})") from None
     except (OSError, ValueError, IndexError) as exc:
         raise MediaError(f"the audio cannot be decoded: {exc}") from None
-    if audio.size == 0:
-        raise MediaError("no audio could be decoded, the file may be truncated or damaged")
-    return audio
+    finally:
+        del resampler
+        gc.collect()  # PyAV's resampler holds memory until collected (faster-whisper issue 390)
+
+
+def _seek(container, stream, frames, start: float):
+    """Seek to the last keyframe before ``start``; return (frames from there, their start in seconds)."""
+    origin = stream.start_time or 0
+    try:
+        container.seek(origin + int(start / stream.time_base), stream=stream, backward=True)
+        first = next(frames, None)
+    except av.error.FFmpegError:
+        raise _SeekFailed from None
+    if first is None:
+        return iter(()), start
+    if first.pts is None or first.time_base is None:
+        raise _SeekFailed
+    return itertools.chain([first], frames), float((first.pts - origin) * first.time_base)
+
+
+def _valid_frames(frames):
+    iterator = iter(frames)
+    while True:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        except av.error.InvalidDataError:
+            continue  # a damaged packet: skip it, as faster-whisper does
+
+
+def _grouped(frames, samples: int = 500_000):
+    """Frames regrouped into chunks of about ``samples`` input samples (as faster-whisper resamples them)."""
+    fifo = av.audio.fifo.AudioFifo()
+    for frame in frames:
+        frame.pts = None  # the FIFO would otherwise check timestamps
+        fifo.write(frame)
+        if fifo.samples >= samples:
+            yield fifo.read()
+    if fifo.samples > 0:
+        yield fifo.read()
+
+
+def _resampled(frames, resampler):
+    for frame in itertools.chain(frames, [None]):  # None flushes the resampler
+        yield from resampler.resample(frame)

@@ -58,7 +58,11 @@ class WhisperTranscriber:
     decode that many 30-s windows at once with faster-whisper's
     ``BatchedInferencePipeline`` (which always uses the VAD). Word timestamps
     are always on. The defaults come from ``make bench`` (docs/benchmarks.md).
+    ``window_seconds``: the most audio decoded and transcribed at once
+    (``media.MAX_WINDOW_SECONDS``; see ``transcribe``).
     """
+
+    window_seconds: float = media.MAX_WINDOW_SECONDS
 
     def __init__(self, model: str | None = None, device: str = "auto", cpu_threads: int | None = None,
                  beam_size: int = 1, vad_filter: bool = False, batch_size: int = 0) -> None:
@@ -110,34 +114,83 @@ class WhisperTranscriber:
         return model
 
     def transcribe(
-        self, path: Path, cancel: threading.Event, language: str | None = None
+        self, path: Path, cancel: threading.Event, language: str | None = None, start: float = 0.0
     ) -> tuple[float, Iterator[Segment]]:
-        """Decode ``path`` and start transcribing; return (duration seconds, segment iterator).
+        """Start transcribing ``path`` from ``start`` seconds on; return (duration seconds, segment iterator).
 
-        Raises MediaError for undecodable media. The iterator stops once
-        ``cancel`` is set (checked between segments).
+        The duration is the whole recording's (exact when it fits one window,
+        else as probed). Segment and word times are seconds from the start of
+        the recording. The audio is decoded and transcribed a window at a time
+        (``media.decode_windows``), so memory stays bounded; a recording that
+        fits one window is transcribed exactly as a whole. A window that is
+        silent or shorter than a syllable (``media.may_hold_speech``) is
+        skipped, as Whisper makes words up for those. Raises MediaError for undecodable media (later
+        windows raise it from the iterator). The iterator stops once ``cancel``
+        is set (checked between segments and windows).
         """
         self.load()
-        audio = media.decode(Path(path))
-        duration = audio.shape[0] / media.SAMPLE_RATE
+        path = Path(path)
+        windows = media.decode_windows(path, start, self.window_seconds)
+        first = next(windows, None)
+        if first is not None and first.last:
+            duration = first.offset + first.samples.shape[0] / media.SAMPLE_RATE
+            announced = media.probe(path).duration
+            if announced - duration > max(1.0, 0.02 * announced):
+                log.warning("%s announces %.1f s but only %.1f s decode; it may be truncated",
+                            path.name, announced, duration)
+        else:
+            duration = max(media.probe(path).duration, first.offset if first else start)
+        return duration, self._windowed(_prepend(first, windows), language, cancel)
+
+    def _windowed(self, windows: Iterator[media.AudioWindow], language: str | None,
+                  cancel: threading.Event) -> Iterator[Segment]:
+        """Segments of every window, shifted to recording time. After the first window with
+        speech, later windows keep its language and start from its last words (as
+        faster-whisper conditions each 30-s chunk on the text before it)."""
+        previous: str | None = None
+        while not cancel.is_set() and (window := next(windows, None)) is not None:
+            offset, seconds = window.offset, window.samples.shape[0] / media.SAMPLE_RATE
+            if not media.may_hold_speech(window.samples):
+                del window
+                log.info("%.1f s of audio from %.1f s on is silent or too short; not transcribed", seconds, offset)
+                continue
+            segments, info = self._run(window.samples, language, previous)
+            del window  # with the segments done, only the next window is held while it decodes
+            language = language or info.language
+            for segment in self._convert(segments, info.language, cancel, offset):
+                previous = segment.text
+                yield segment
+            del segments
+
+    def _run(self, audio: np.ndarray, language: str | None, initial_prompt: str | None):
+        """faster-whisper over one window: (lazy segments, info)."""
         if self.batch_size > 0:
             from faster_whisper import BatchedInferencePipeline
 
-            segments, info = BatchedInferencePipeline(self._model).transcribe(
+            return BatchedInferencePipeline(self._model).transcribe(
                 audio, language=language, word_timestamps=True, beam_size=self.beam_size,
-                batch_size=self.batch_size,
+                batch_size=self.batch_size, initial_prompt=initial_prompt,
             )
-        else:
-            segments, info = self._model.transcribe(
-                audio, language=language, word_timestamps=True, beam_size=self.beam_size,
-                vad_filter=self.vad_filter,
-            )
-        return duration, self._convert(segments, info.language, cancel)
+        return self._model.transcribe(
+            audio, language=language, word_timestamps=True, beam_size=self.beam_size,
+            vad_filter=self.vad_filter, initial_prompt=initial_prompt,
+        )
 
     @staticmethod
-    def _convert(segments, language: str | None, cancel: threading.Event) -> Iterator[Segment]:
+    def _convert(segments, language: str | None, cancel: threading.Event, shift: float = 0.0) -> Iterator[Segment]:
         for seg in segments:
             if cancel.is_set():
                 return
-            words = tuple(Word(w.word.strip(), float(w.start), float(w.end), float(w.probability)) for w in seg.words or ())
-            yield Segment(float(seg.start), float(seg.end), seg.text.strip(), words, language)
+            words = tuple(
+                Word(w.word.strip(), float(w.start) + shift, float(w.end) + shift, float(w.probability))
+                for w in seg.words or ()
+            )
+            yield Segment(float(seg.start) + shift, float(seg.end) + shift, seg.text.strip(), words, language)
+
+
+def _prepend(first: media.AudioWindow | None, rest: Iterator[media.AudioWindow]) -> Iterator[media.AudioWindow]:
+    """``first`` (unless None), then ``rest``, without keeping a reference to ``first`` once it is taken."""
+    if first is not None:
+        yield first
+        del first
+    yield from rest
