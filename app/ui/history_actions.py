@@ -19,7 +19,7 @@ from dataclasses import fields
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QTextCursor
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QToolButton, QWidget
 
 from app.core.analysis import Analysis
 from app.core.engines import EngineSettings
@@ -28,6 +28,7 @@ from app.core.events import TranscriptReady
 from app.core.library import Library, LibraryEntry, SearchHit
 from app.core.recorder import for_resume
 from app.ui import status_messages
+from app.ui.chrome import section_title
 from app.ui.file_entry import FileEntry
 from app.ui.history_panel import HistoryPanel
 from app.ui.rerun_actions import RerunActions
@@ -48,7 +49,8 @@ class History(QObject):
     an interrupted or cancelled one (the rest of the transcript, then only the
     unfinished prompts, with the settings it ran with), ``delete`` removes
     entries after asking. The panel refreshes when a file finishes. ``reruns``
-    holds Transcribe again / Run again / Resume for the file list and the tabs.
+    holds Transcribe again / Run again / Resume for the file list and the tabs. The panel reads the library
+    again when a file starts (its row says Running) and when it finishes.
 
     Thread-safety: GUI thread only.
     """
@@ -60,11 +62,10 @@ class History(QObject):
         self.dock = QDockWidget("History", window)
         self.dock.setObjectName("historyDock")
         self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                              | QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock.setTitleBarWidget(self._title_bar())
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
+        self._sized = False
         self.toggle_action = self.dock.toggleViewAction()
         self.toggle_action.setText("&History")
         self.toggle_action.setShortcut(QKeySequence("Ctrl+H"))
@@ -76,12 +77,35 @@ class History(QObject):
         self.panel.open_requested.connect(self.open_stored)
         self.panel.resume_requested.connect(lambda entry: self.resume_stored(entry))
         self.panel.delete_requested.connect(self.delete)
-        self.dock.visibilityChanged.connect(lambda visible: visible and self._stale and self.refresh())
+        self.dock.visibilityChanged.connect(lambda visible: visible and self._shown())
         self.toggle_action.triggered.connect(lambda shown: shown and self.panel.focus_list())
         window.file_finished.connect(lambda _entry: self.refresh())
+        window.host.worker.analysis_started.connect(lambda _analysis: self.refresh())  # stored as running by now
         window.host.worker.library_problem.connect(
             lambda sentence: window.statusBar().showMessage(sentence, status_messages.STAY))
         window.host.worker.event.connect(self._on_event)
+
+    def _title_bar(self) -> QWidget:
+        # A section title like FILES and PROMPTS, and a close button (Ctrl+H shows it again).
+        bar = QWidget()
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(12, 6, 10, 0)
+        layout.addWidget(section_title("HISTORY"))
+        layout.addStretch(1)
+        close = QToolButton()
+        close.setObjectName("smallButton")
+        close.setIcon(bar.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        close.setToolTip("Hide the History (Ctrl+H)")
+        close.clicked.connect(self.dock.hide)
+        layout.addWidget(close)
+        return bar
+
+    def _shown(self) -> None:
+        if not self._sized:  # a modest height the first time; the user's own afterwards
+            self._sized = True
+            self.window.resizeDocks([self.dock], [250], Qt.Orientation.Vertical)
+        if self._stale:
+            self.refresh()
 
     @contextmanager
     def library(self) -> Iterator[Library]:

@@ -108,12 +108,12 @@ class HistoryPanel(QWidget):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(26)
         table.horizontalHeader().setHighlightSections(False)
         table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        table.activated.connect(lambda _index: self._open_current())  # Enter, or a double-click
+        table.activated.connect(self._open_index)  # Enter, or a double-click
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
@@ -161,9 +161,14 @@ class HistoryPanel(QWidget):
 
     def _reselect(self, ids: set[str]) -> None:
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        shown = False
         for number, row in enumerate(self.model.rows()):
-            if row.entry.id in ids:
+            if row.entry.id in ids:  # the first row of each (a search may list an analysis more than once)
+                ids.discard(row.entry.id)
                 self.table.selectionModel().select(self.model.index(number, 0), flags)
+                if not shown:
+                    shown = True
+                    self.table.scrollTo(self.model.index(number, 0))
 
     def _fit_columns(self) -> None:
         header = self.table.horizontalHeader()
@@ -208,6 +213,11 @@ class HistoryPanel(QWidget):
             index = selected[0]
         row = self.model.row(index.row())
         return row.entry, row.hit
+
+    def _open_index(self, index) -> None:
+        if index.isValid():
+            row = self.model.row(index.row())
+            self.open_requested.emit(row.entry, row.hit)
 
     def _open_current(self) -> None:
         current = self._current()
