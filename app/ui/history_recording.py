@@ -6,7 +6,8 @@ is told once, in one sentence.
 
 Thread-safety: use from the worker thread only (the owner's ``QThread``);
 the ``Library`` opened here gives each helper thread of ``run_batch`` its own
-connection.
+connection. Those threads are new for every job, so the connections are
+closed when a job ends (else a long session would hold two file handles per job).
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ class HistoryRecording:
             self.recorder.handle(analysis, event)
 
     def end(self) -> None:
-        """The job ended: tell the user (once) when its recorder could not write the library."""
+        """The job ended: tell the user (once) when its recorder could not write the library, and close the
+        job's connections (``run_batch``'s helper threads are gone; each had opened one of its own)."""
         recorder, self.recorder = self.recorder, None
         if recorder is not None and recorder.problem:
             self._say(recorder.problem[0].upper() + recorder.problem[1:] + ".")
+        if self._library is not None:
+            self._library.close()  # the next job reconnects (a few milliseconds)
 
     def _say(self, sentence: str) -> None:
         if not self._told:

@@ -6,6 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -240,3 +241,16 @@ def test_a_library_that_cannot_be_opened_is_said_once_and_analyses_still_run(mak
     assert len(told) == 1 and told[0].startswith("History is off for this session, analyses still run: cannot open")
     panel = open_panel(window, qtbot)
     assert panel.summary.text().startswith("The history cannot be read: cannot open the history library")
+
+
+def test_the_worker_holds_no_library_files_open_between_jobs(make_window, qtbot):
+    proc = Path("/proc/self/fd")
+    if not proc.is_dir():
+        pytest.skip("counting open files needs /proc")
+    window = make_window()
+    for _ in range(4):  # each batch runs in new helper threads, each with a connection of its own
+        with qtbot.waitSignal(window.idle, timeout=5000):
+            window.analyze() if window.entries() else window.add_files([SPEECH])
+    library_files = [link for link in (str(fd.readlink()) for fd in proc.iterdir() if fd.is_symlink())
+                     if link.startswith(str(default_path()))]
+    assert library_files == [] and len(Library().entries()) == 4
