@@ -31,10 +31,11 @@ SOUNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
 """Probed with libsndfile (fast, quiet); everything else, mp3 included, goes to FFmpeg."""
 SAMPLE_RATE = 16000
 """Whisper's input rate, samples per second."""
-MAX_WINDOW_SECONDS = 600.0
-"""Longest stretch of audio decoded and transcribed at once (10 min: 9.6 M samples, 38 MB as float32;
-faster-whisper's log-mel features of it peak near 250 MB). A longer recording is transcribed window by
-window, so memory stays bounded whatever its length (8 h as one array would be 1.8 GB, its features 13 GB)."""
+MAX_WINDOW_SECONDS = 300.0
+"""Longest stretch of audio decoded and transcribed at once. 5 min is 4.8 M samples, 19 MB as float32,
+and faster-whisper's log-mel features of it peak near 310 MB (616 MB measured for 10 min). A longer
+recording goes window by window, so memory stays bounded whatever its length (8 h as one array would be
+1.8 GB, its features 30 GB). Windows cost no speed or accuracy measured here (docs/robustness.md)."""
 QUIET_SEARCH_SECONDS = 20.0
 """A window that must be cut ends at the quietest point of its last this-many seconds."""
 QUIET_FRAME_SECONDS = 0.1
