@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections import Counter
 from importlib import resources
@@ -22,12 +23,17 @@ def default_prompts() -> list[str]:
 def read_prompts_file(path: Path) -> list[str]:
     """Read prompts from ``path``: a JSON array of strings, or one prompt per non-blank line.
 
-    Raises HearsayError when the file cannot be read, is not UTF-8, or holds no prompt.
+    The file is UTF-8; a byte-order mark selects UTF-8 or UTF-16 instead (as
+    Windows editors save "Unicode" text). Raises HearsayError when the file
+    cannot be read, is in another encoding (Latin-1, ...), or holds no prompt.
     """
     try:
-        text = Path(path).read_text("utf-8")
-    except UnicodeDecodeError:
-        raise HearsayError("prompts file is not UTF-8 text") from None
+        text = decode_text(Path(path).read_bytes())
+    except UnicodeDecodeError as exc:
+        raise HearsayError(
+            f"prompts file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise HearsayError(f"cannot read prompts file: {exc.strerror or exc}") from None
     stripped = text.strip()
@@ -44,6 +50,20 @@ def read_prompts_file(path: Path) -> list[str]:
     if not prompts:
         raise HearsayError("prompts file holds no prompt")
     return prompts
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes) -> str:
+    """``data`` as text: UTF-8, or what its byte-order mark says (UTF-8 or UTF-16); the mark is dropped.
+
+    Raises UnicodeDecodeError for bytes in another encoding.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec)
+    return data.decode("utf-8")
 
 
 TITLE_LIMIT = 28
