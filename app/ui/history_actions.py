@@ -5,7 +5,8 @@ A stored analysis opens as a ``FileEntry`` in the file list whose analysis is
 already finished, so the results view shows its transcript and one tab per
 prompt without running anything; from there the Ask line, "Run again" and
 Resume work as on any finished file (``app.ui.rerun_actions``). The library
-is opened for each short read or delete in the GUI thread (milliseconds);
+is opened for each short listing or delete in the GUI thread (milliseconds);
+a whole analysis is read in the background (``app.ui.history_loader``), and
 everything that runs an engine goes through the worker.
 
 Thread-safety: GUI thread only.
@@ -13,11 +14,11 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QToolButton, QWidget
 
@@ -30,6 +31,7 @@ from app.core.recorder import for_resume
 from app.ui import status_messages
 from app.ui.chrome import section_title
 from app.ui.file_entry import FileEntry
+from app.ui.history_loader import StoredLoader
 from app.ui.history_panel import HistoryPanel
 from app.ui.rerun_actions import RerunActions
 
@@ -52,12 +54,19 @@ class History(QObject):
     holds Transcribe again / Run again / Resume for the file list and the tabs. The panel reads the library
     again when a file starts (its row says Running) and when it finishes.
 
+    Signal: ``opened(FileEntry)`` once a stored analysis is shown.
+
     Thread-safety: GUI thread only.
     """
+
+    opened = Signal(object)
 
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
+        self._loader = StoredLoader(self.library, self)
+        self._loader.loaded.connect(self._loaded)
+        self._waiting: dict[str, tuple[SearchHit | None, Callable[[FileEntry], object] | None]] = {}
         self.panel = HistoryPanel(self.library)
         self.dock = QDockWidget("History", window)
         self.dock.setObjectName("historyDock")
@@ -75,7 +84,7 @@ class History(QObject):
         self._stale = True
 
         self.panel.open_requested.connect(self.open_stored)
-        self.panel.resume_requested.connect(lambda entry: self.resume_stored(entry))
+        self.panel.resume_requested.connect(self.resume_stored)
         self.panel.delete_requested.connect(self.delete)
         self.dock.visibilityChanged.connect(lambda visible: visible and self._shown())
         self.toggle_action.triggered.connect(lambda shown: shown and self.panel.focus_list())
@@ -109,7 +118,7 @@ class History(QObject):
 
     @contextmanager
     def library(self) -> Iterator[Library]:
-        """The history library for one short use in the GUI thread (opened, then closed). Raises LibraryError."""
+        """The history library for one short use (opened, then closed, in the calling thread). Raises LibraryError."""
         library = Library()
         try:
             yield library
@@ -143,30 +152,46 @@ class History(QObject):
 
     # ---- opening --------------------------------------------------------------------
 
-    def open_stored(self, stored: LibraryEntry | str, hit: SearchHit | None = None) -> FileEntry | None:
+    def open_stored(self, stored: LibraryEntry | str, hit: SearchHit | None = None,
+                    then: Callable[[FileEntry], object] | None = None) -> FileEntry | None:
         """Show a stored analysis (an entry or an id) in the window, at ``hit`` when given; runs nothing.
 
-        A file in the list already showing that analysis is selected; else
-        the stored analysis takes the place of a finished entry of the same
-        file, or gets a row of its own. Returns the entry (None when it cannot be read).
+        A file in the list already showing that analysis is selected at once
+        and returned. Otherwise the analysis is read in the background and
+        None returned; once read, it takes the place of a finished entry of
+        the same file or gets a row of its own, ``opened`` is emitted and
+        ``then(entry)`` called. A failure to read it is said in the status bar.
         """
         analysis_id = stored if isinstance(stored, str) else stored.id
         entry = self.window.files.find(analysis_id)
+        if entry is not None:
+            self._show(entry, hit, then)
+            return entry
+        earlier = self._waiting.get(analysis_id)
+        self._waiting[analysis_id] = (hit, then or (earlier[1] if earlier else None))  # a Resume is not dropped
+        self._loader.load(analysis_id)
+        return None
+
+    def _loaded(self, analysis_id: str, analysis: Analysis | None, error: str | None) -> None:
+        hit, then = self._waiting.pop(analysis_id, (None, None))
+        if analysis is None:
+            self._say(f"Could not open that analysis: {error}.", status_messages.STAY)
+            return
+        entry = self.window.files.find(analysis_id)  # (a run may have put it there meanwhile)
         if entry is None:
-            try:
-                with self.library() as library:
-                    analysis = library.load(analysis_id)
-            except HearsayError as exc:
-                self._say(f"Could not open that analysis: {exc.message}.", status_messages.STAY)
-                return None
             entry = self._place(analysis)
             self._say(status_messages.history_opened(entry.path.name, analysis.created_at))
+        self._show(entry, hit, then)
+
+    def _show(self, entry: FileEntry, hit: SearchHit | None, then) -> None:
         if self.window.file_view.current_entry() is entry:
             self.window.results.show_entry(entry)
         else:
             self.window.file_view.select_entry(entry)
         self._jump(entry, hit)
-        return entry
+        self.opened.emit(entry)
+        if then is not None:
+            then(entry)
 
     def _place(self, analysis: Analysis) -> FileEntry:
         note = status_messages.from_history(analysis.created_at)
@@ -198,10 +223,9 @@ class History(QObject):
 
     # ---- resuming and deleting ------------------------------------------------------
 
-    def resume_stored(self, stored: LibraryEntry | str) -> bool:
-        """Open a stored analysis and resume it (see ``resume``)."""
-        entry = self.open_stored(stored)
-        return entry is not None and self.resume(entry)
+    def resume_stored(self, stored: LibraryEntry | str) -> None:
+        """Open a stored analysis and resume it (see ``resume``) once it is read."""
+        self.open_stored(stored, then=self.resume)
 
     def resume(self, entry: FileEntry) -> bool:
         """Finish ``entry``'s analysis with the settings it ran with: transcribe from the last stored segment's

@@ -46,7 +46,9 @@ def test_history_stores_reuses_and_reopens_an_analysis_on_real_models(qtbot):
     reopened.history.show_panel()
     panel = reopened.history.panel
     assert [row.entry.status for row in panel.rows()] == ["done", "done"]
-    stored = reopened.history.open_stored(first_id)
+    with qtbot.waitSignal(reopened.history.opened, timeout=10_000) as opened:
+        reopened.history.open_stored(first_id)
+    stored = opened.args[0]
     transcript = reopened.results.transcript.toPlainText().lower()
     assert all(word in transcript for word in KEY_WORDS), transcript
     assert stored.responses[0] == first_answer and reopened.results.prompt_page(0).plain_text().strip()

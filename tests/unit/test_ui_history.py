@@ -99,7 +99,8 @@ def test_search_finds_a_word_of_a_transcript_and_an_answer_and_jumps_there(make_
     [row] = panel.rows()
     assert row.entry.id == stored.id and row.hit.kind == "segment" and row.hit.idx == 2
     assert cells(panel)[HistoryModel.MATCH] == "Transcript: The launch party is in [Lisbon]."
-    panel.open_requested.emit(row.entry, row.hit)
+    with qtbot.waitSignal(window.history.opened, timeout=2000):  # read in the background
+        panel.open_requested.emit(row.entry, row.hit)
     assert window.results.tabs.currentIndex() == 0
     assert window.results.transcript.textCursor().block().text() == "[00:04] The launch party is in Lisbon."
     panel.search.setText("decides")
@@ -119,7 +120,8 @@ def test_delete_asks_then_removes_the_entry(make_window, qtbot, monkeypatch):
     stored = store()
     window = make_window()
     panel = open_panel(window, qtbot)
-    window.history.open_stored(stored.id)  # in the file list, selected: Delete in the History must not remove it
+    with qtbot.waitSignal(window.history.opened, timeout=2000):  # in the file list, selected: Delete in the
+        window.history.open_stored(stored.id)                      # History must not remove it from there
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
     panel.select_id(stored.id)
@@ -195,7 +197,9 @@ def test_a_second_run_of_the_same_file_says_its_transcript_was_reused_and_can_tr
 def test_run_again_and_a_follow_up_on_a_stored_analysis_use_its_transcript_and_update_its_entry(make_window, qtbot):
     stored = store()
     window = make_window()
-    entry = window.history.open_stored(stored.id)
+    with qtbot.waitSignal(window.history.opened, timeout=2000) as opened:
+        assert window.history.open_stored(stored.id) is None  # read in the background
+    entry = opened.args[0]
     runner = window.engines.runner
     runner.tokens = ["A ", "new ", "answer."]
     with qtbot.waitSignal(window.idle, timeout=5000):
@@ -254,3 +258,15 @@ def test_the_worker_holds_no_library_files_open_between_jobs(make_window, qtbot)
     library_files = [link for link in (str(fd.readlink()) for fd in proc.iterdir() if fd.is_symlink())
                      if link.startswith(str(default_path()))]
     assert library_files == [] and len(Library().entries()) == 4
+
+
+def test_a_stored_analysis_is_read_off_the_gui_thread(make_window, qtbot, monkeypatch):
+    stored = store()
+    readers = []
+    real_load = Library.load
+    monkeypatch.setattr(Library, "load", lambda self, i: readers.append(threading.current_thread()) or real_load(self, i))
+    window = make_window()
+    with qtbot.waitSignal(window.history.opened, timeout=2000):
+        assert window.history.open_stored(stored.id) is None
+    assert readers and threading.main_thread() not in readers  # thousands of segments take a while to parse
+    assert window.results.entry.id == stored.id

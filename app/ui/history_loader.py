@@ -1,0 +1,63 @@
+"""Reads a stored analysis off the GUI thread: a two-hour recording has thousands of segments with word
+timestamps, which take a few hundred milliseconds to read and parse.
+
+Each read runs in a short-lived daemon thread with its own library
+connection (opened and closed there) and reports back through a queued
+signal; it never touches an engine, so it does not wait for the worker's jobs.
+
+Thread-safety: create and call ``load`` in the GUI thread; ``loaded`` is delivered there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.errors import HearsayError
+from app.core.library import Library
+
+log = logging.getLogger(__name__)
+
+
+class StoredLoader(QObject):
+    """``load(analysis_id)`` reads that analysis in the background; ``loaded(analysis_id, Analysis | None,
+    error | None)`` follows in the GUI thread (the error is one sentence when it could not be read).
+
+    ``open_library`` opens the library for one use (a context manager). A
+    request for an id already being read is not repeated.
+    """
+
+    loaded = Signal(str, object, object)
+
+    def __init__(self, open_library: Callable[[], AbstractContextManager[Library]], parent=None) -> None:
+        super().__init__(parent)
+        self._open_library = open_library
+        self._reading: set[str] = set()
+        self.loaded.connect(lambda analysis_id, *_: self._reading.discard(analysis_id))
+
+    def load(self, analysis_id: str) -> bool:
+        """Start reading ``analysis_id``; False when it is already being read."""
+        if analysis_id in self._reading:
+            return False
+        self._reading.add(analysis_id)
+        threading.Thread(target=self._read, args=(analysis_id,), name="hearsay-history-read", daemon=True).start()
+        return True
+
+    def _read(self, analysis_id: str) -> None:
+        analysis, error = None, None
+        try:
+            with self._open_library() as library:
+                analysis = library.load(analysis_id)
+        except HearsayError as exc:
+            error = exc.message
+        except Exception as exc:  # a bug must still answer, or the request would wait forever
+            log.exception("reading %s from the history failed", analysis_id)
+            error = f"unexpected error: {exc}"
+        try:
+            self.loaded.emit(analysis_id, analysis, error)
+        except RuntimeError:  # the window closed meanwhile
+            pass
