@@ -75,6 +75,11 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     speed.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=None,
                        help="transcribe the next file while the prompts of the previous one run "
                        "(default: on with 2 or more cores or a GPU)")
+    history = parser.add_argument_group("history (the library of past analyses, see `hearsay history`)")
+    history.add_argument("--no-history", action="store_true", help="do not store this run in the history library")
+    history.add_argument("--retranscribe", action="store_true",
+                         help="transcribe again even when the history holds a transcript of the same file "
+                         "made with the same Whisper settings")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return parser
 
@@ -175,22 +180,39 @@ def run_analyze(argv: list[str]) -> int:
     progress = ProgressPrinter(quiet=args.quiet)
     for number, analysis in enumerate(analyses, start=1):
         progress.add_file(analysis, number, len(analyses))
+    recorder = None if args.no_history else _recorder(settings, reuse=not args.retranscribe)
     cancel = threading.Event()
     previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     failures, written = 0, 0
     try:
         for analysis, event in run_batch(analyses, transcriber, runner, cancel, args.language,
-                                         overlap=resolve_overlap(settings)):
+                                         overlap=resolve_overlap(settings), recorder=recorder):
             progress.handle(analysis, event)
             if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
                 failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0, force=args.force)
                 written += 1
     finally:
         signal.signal(signal.SIGINT, previous_handler)
+    if recorder is not None and recorder.problem:
+        print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if cancel.is_set():
-        print("hearsay: interrupted; finished files were kept", file=sys.stderr)
+        hint = "; `hearsay history` lists the interrupted file, `hearsay history resume ID` finishes it" \
+            if recorder is not None and not recorder.problem else ""
+        print(f"hearsay: interrupted; finished files were kept{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_FAILED if failures or refused else EXIT_OK
+
+
+def _recorder(settings: EngineSettings, reuse: bool):
+    """A recorder into the user's history library, or None (said on stderr) when it cannot be opened."""
+    from app.core.library import Library
+    from app.core.recorder import LibraryRecorder
+
+    try:
+        return LibraryRecorder(Library(), settings, reuse_transcripts=reuse)
+    except HearsayError as exc:
+        print(f"hearsay: {exc.message}; this run is not stored in the history", file=sys.stderr)
+        return None
 
 
 def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:
