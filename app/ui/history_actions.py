@@ -5,8 +5,8 @@ A stored analysis opens as a ``FileEntry`` in the file list whose analysis is
 already finished, so the results view shows its transcript and one tab per
 prompt without running anything; from there the Ask line, "Run again" and
 Resume work as on any finished file (``app.ui.rerun_actions``). The library
-is opened for each short listing or delete in the GUI thread (milliseconds);
-a whole analysis is read in the background (``app.ui.history_loader``), and
+is opened for each short listing in the GUI thread (milliseconds); a whole
+analysis is read, and deleted, in the background (``app.ui.history_tasks``);
 everything that runs an engine goes through the worker.
 
 Thread-safety: GUI thread only.
@@ -31,7 +31,7 @@ from app.core.recorder import for_resume
 from app.ui import status_messages
 from app.ui.chrome import section_title
 from app.ui.file_entry import FileEntry
-from app.ui.history_loader import StoredLoader
+from app.ui.history_tasks import HistoryTasks
 from app.ui.history_panel import HistoryPanel
 from app.ui.rerun_actions import RerunActions
 
@@ -64,8 +64,10 @@ class History(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self._loader = StoredLoader(self.library, self)
-        self._loader.loaded.connect(self._loaded)
+        self._tasks = HistoryTasks(self.library, self)
+        self._tasks.loaded.connect(self._loaded)
+        self._tasks.deleted.connect(self._deleted)
+        self._names: dict[str, str] = {}
         self._waiting: dict[str, tuple[SearchHit | None, Callable[[FileEntry], object] | None]] = {}
         self.panel = HistoryPanel(self.library)
         self.dock = QDockWidget("History", window)
@@ -169,7 +171,7 @@ class History(QObject):
             return entry
         earlier = self._waiting.get(analysis_id)
         self._waiting[analysis_id] = (hit, then or (earlier[1] if earlier else None))  # a Resume is not dropped
-        self._loader.load(analysis_id)
+        self._tasks.load(analysis_id)
         return None
 
     def _loaded(self, analysis_id: str, analysis: Analysis | None, error: str | None) -> None:
@@ -248,8 +250,8 @@ class History(QObject):
         return True
 
     def delete(self, stored: list[LibraryEntry]) -> int:
-        """Remove ``stored`` entries from the library after asking; analyses running now are kept.
-        Returns how many were deleted. Files in the list stay there."""
+        """Remove ``stored`` entries from the library (in the background) after asking; analyses running now
+        are kept. Returns how many are being deleted. Files in the list stay there."""
         busy = {e.id for e in self.window.entries() if e.active}
         doomed = [e for e in stored if e.id not in busy and e.status != "running"]
         if not doomed:
@@ -261,16 +263,16 @@ class History(QObject):
                                       | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return 0
-        try:
-            with self.library() as library:
-                for entry in doomed:
-                    library.delete(entry.id)
-        except HearsayError as exc:
-            self._say(f"Could not delete from History: {exc.message}.", status_messages.STAY)
-        else:
-            self._say(status_messages.deleted([e.source_name for e in doomed]))
-        self.refresh()
+        self._names.update((e.id, e.source_name) for e in doomed)
+        self._tasks.delete([e.id for e in doomed])
         return len(doomed)
+
+    def _deleted(self, ids: list[str], error: str | None) -> None:
+        if error:
+            self._say(f"Could not delete from History: {error}.", status_messages.STAY)
+        else:
+            self._say(status_messages.deleted([self._names.pop(i, "an analysis") for i in ids]))
+        self.refresh()
 
     def update_actions(self, selected: list[FileEntry]) -> None:
         """Enable the file actions for the ``selected`` files."""

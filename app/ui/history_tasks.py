@@ -1,7 +1,8 @@
-"""Reads a stored analysis off the GUI thread: a two-hour recording has thousands of segments with word
-timestamps, which take a few hundred milliseconds to read and parse.
+"""Reads and deletes stored analyses off the GUI thread: a two-hour recording has thousands of segments
+with word timestamps, which take a few hundred milliseconds to parse (and tens to delete with their
+search entries).
 
-Each read runs in a short-lived daemon thread with its own library
+Each task runs in a short-lived daemon thread with its own library
 connection (opened and closed there) and reports back through a queued
 signal; it never touches an engine, so it does not wait for the worker's jobs.
 
@@ -23,15 +24,17 @@ from app.core.library import Library
 log = logging.getLogger(__name__)
 
 
-class StoredLoader(QObject):
+class HistoryTasks(QObject):
     """``load(analysis_id)`` reads that analysis in the background; ``loaded(analysis_id, Analysis | None,
     error | None)`` follows in the GUI thread (the error is one sentence when it could not be read).
+    ``delete(ids)`` removes analyses; ``deleted(ids, error | None)`` follows.
 
     ``open_library`` opens the library for one use (a context manager). A
     request for an id already being read is not repeated.
     """
 
     loaded = Signal(str, object, object)
+    deleted = Signal(list, object)
 
     def __init__(self, open_library: Callable[[], AbstractContextManager[Library]], parent=None) -> None:
         super().__init__(parent)
@@ -46,6 +49,26 @@ class StoredLoader(QObject):
         self._reading.add(analysis_id)
         threading.Thread(target=self._read, args=(analysis_id,), name="hearsay-history-read", daemon=True).start()
         return True
+
+    def delete(self, ids: list[str]) -> None:
+        """Start removing the analyses ``ids`` (with their segments, results and search entries)."""
+        threading.Thread(target=self._delete, args=(list(ids),), name="hearsay-history-delete", daemon=True).start()
+
+    def _delete(self, ids: list[str]) -> None:
+        error = None
+        try:
+            with self._open_library() as library:
+                for analysis_id in ids:
+                    library.delete(analysis_id)
+        except HearsayError as exc:
+            error = exc.message
+        except Exception as exc:
+            log.exception("deleting from the history failed")
+            error = f"unexpected error: {exc}"
+        try:
+            self.deleted.emit(ids, error)
+        except RuntimeError:  # the window closed meanwhile
+            pass
 
     def _read(self, analysis_id: str) -> None:
         analysis, error = None, None
