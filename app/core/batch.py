@@ -91,7 +91,8 @@ def run_batch(
     def prompt_thread() -> None:
         try:
             try:
-                runner.load()  # in the background, while the first file transcribes
+                if not cancel.is_set():
+                    runner.load()  # in the background, while the first file transcribes
             except Exception:  # the prompt stage loads again and reports it for the file that needs it
                 log.info("the background LLM load failed; the prompt stage reports it", exc_info=True)
             while (analysis := handoff.get()) is not None:

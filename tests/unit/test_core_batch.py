@@ -125,3 +125,14 @@ def test_an_llm_that_cannot_even_import_fails_the_files_instead_of_hanging():
     analyses = batch(2)
     collect(analyses, ScriptedTranscriber(), Broken(), overlap=True)
     assert all(a.status is AnalysisStatus.FAILED and "llama_cpp" in a.error for a in analyses)
+
+
+def test_a_batch_cancelled_before_it_starts_loads_no_model():
+    cancel = threading.Event()
+    cancel.set()
+    transcriber, runner = ScriptedTranscriber(), ScriptedPromptRunner(load_delay=0.2)
+    analyses = batch(2)
+    items = collect(analyses, transcriber, runner, overlap=True, cancel=cancel)
+    assert [a for a, e, _ in items if isinstance(e, AnalysisFinished)] == analyses
+    assert all(a.status is AnalysisStatus.CANCELLED for a in analyses)
+    assert (transcriber.loads, runner.loads) == (0, 0)
