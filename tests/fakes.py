@@ -112,11 +112,13 @@ class ScriptedPromptRunner:
         self.load_threads: list[str] = []
 
     def load(self) -> float:
-        if not self.loads:
+        """As the real runner: the seconds of the first load (``load_delay``), then 0.0 (warm)."""
+        first = not self.loads
+        if first:
             self.load_threads.append(threading.current_thread().name)
             time.sleep(self.load_delay)
         self.loads += 1
-        return 0.0
+        return self.load_delay if first else 0.0
 
     def context_limit(self) -> int:
         return self.context

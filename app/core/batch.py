@@ -90,14 +90,16 @@ def run_batch(
 
     def prompt_thread() -> None:
         try:
+            preload_time = 0.0
             try:
                 if not cancel.is_set():
-                    runner.load()  # in the background, while the first file transcribes
+                    preload_time = runner.load()  # in the background, while the first file transcribes
             except Exception:  # the prompt stage loads again and reports it for the file that needs it
                 log.info("the background LLM load failed; the prompt stage reports it", exc_info=True)
             while (analysis := handoff.get()) is not None:
-                for event in prompt_stage(analysis, runner, cancel):
+                for event in prompt_stage(analysis, runner, cancel, preload_time):
                     emit(analysis, event)
+                preload_time = 0.0  # said once, for the first file
                 finish(analysis)
         except Exception:
             log.exception("the prompt thread failed")

@@ -86,14 +86,17 @@ def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threa
         mark_failed(analysis, f"unexpected error: {exc}")
 
 
-def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Event) -> Iterator[Event]:
+def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Event,
+                 preload_time: float = 0.0) -> Iterator[Event]:
     """Load the LLM if needed and run ``analysis``'s prompts; ends ``analysis.status``.
 
+    ``preload_time``: seconds a load made beforehand took (a batch loads the LLM in the
+    background), reported in ``ModelReady`` when no load is needed here.
     Does not yield ``AnalysisFinished``.
     """
     try:
         yield StageChanged(Stage.LOADING_LLM)
-        load_time = runner.load()
+        load_time = runner.load() or preload_time
         analysis.llm_model = runner.model_name
         llm_device = f"LLM on {runner.device}"
         analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
