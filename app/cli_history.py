@@ -16,13 +16,12 @@ import argparse
 import signal
 import sys
 import threading
-from dataclasses import fields
 from pathlib import Path
 
 from app.core import export
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.batch import run_batch
-from app.core.engines import EngineSettings, create_engines
+from app.core.engines import create_engines, settings_from_dict
 from app.core.errors import HearsayError
 from app.core.export import format_duration
 from app.core.library import Library, LibraryEntry
@@ -135,7 +134,7 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     if output is not None and output.exists() and not force:
         raise export.ExportExistsError(output)
     analysis = for_resume(library.load(entry.id))
-    settings = settings_from(library.stored_settings(entry.id))
+    settings = settings_from_dict(library.stored_settings(entry.id))
     transcriber, runner = create_engines(settings)
     recorder = LibraryRecorder(library, settings)
     progress = ProgressPrinter(quiet=quiet)
@@ -159,9 +158,3 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     else:
         _write(analysis, output, None, force)
     return EXIT_OK
-
-
-def settings_from(stored: dict) -> EngineSettings:
-    """``EngineSettings`` from a stored dict; keys this version does not know are ignored."""
-    known = {f.name for f in fields(EngineSettings)}
-    return EngineSettings(**{k: v for k, v in stored.items() if k in known})

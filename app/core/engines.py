@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
@@ -106,6 +106,17 @@ class EngineSettings:
     batch_size: int = 0
     context_window: int | None = None
     overlap: bool | None = None
+
+
+def settings_from_dict(stored: dict, fallback: EngineSettings | None = None) -> EngineSettings:
+    """``EngineSettings`` from a dict (as the history library stores them, ``dataclasses.asdict``).
+
+    Keys this version does not know are ignored; ``fallback`` (default: the
+    defaults) is returned when no key is known.
+    """
+    known = {f.name for f in fields(EngineSettings)}
+    values = {k: v for k, v in stored.items() if k in known}
+    return EngineSettings(**values) if values else (fallback or EngineSettings())
 
 
 def overlap_default(cores: int, gpu: bool) -> bool:

@@ -2,9 +2,10 @@
 
 One file, ``paths.data_dir()/library.sqlite3`` (``HEARSAY_HOME`` or
 ``HEARSAY_DATA_DIR`` move it), in WAL mode with ``synchronous=NORMAL``: a
-committed write survives the process being killed. Each thread gets its own
-connection, so the transcription thread and the thread reading events may both
-write. Rows and their conversion to ``Analysis`` live in
+committed write survives the process being killed. One connection per
+``Library``, shared by its threads under a lock (the transcription thread and
+the thread reading events both write); other processes and other ``Library``
+objects read and write alongside through SQLite's own locking. Rows and their conversion to ``Analysis`` live in
 ``app.core.library_rows``; the schema in ``app.core.library_schema``.
 
 Statuses are those of ``AnalysisStatus`` plus "interrupted": stored as
@@ -83,66 +84,72 @@ def default_path() -> Path:
 class Library:
     """The history library at ``path`` (default: ``default_path()``); opens and migrates it on first use.
 
-    Thread-safety: each thread uses its own connection; SQLite serialises the
-    writers (a 10-s busy timeout). Raises LibraryError when the file cannot be
+    Thread-safety: any thread may call any method; calls take turns on one
+    connection. Writers in other processes wait up to 10 s (busy timeout). Raises LibraryError when the file cannot be
     opened or was written by a newer Hearsay.
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_path()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
         self.connection()  # fail now, not in the middle of an analysis
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit mode; writes go through ``transaction``)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                conn.execute("PRAGMA foreign_keys = ON")
-                migrate(conn)
-            except sqlite3.Error as exc:
-                raise LibraryError(f"cannot open the history library {self.path}: {exc}") from None
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        """The library's one connection (autocommit mode; writes go through ``transaction``).
+
+        Use it only while holding ``lock`` when other threads may use this library.
+        """
+        with self._lock:
+            if self._conn is None:
+                try:
+                    conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA foreign_keys = ON")
+                    migrate(conn)
+                except sqlite3.Error as exc:
+                    raise LibraryError(f"cannot open the history library {self.path}: {exc}") from None
+                conn.row_factory = sqlite3.Row
+                self._conn = conn
+            return self._conn
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every read and write of this object; hold it to use ``connection()`` directly."""
+        return self._lock
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; any sqlite3 error rolls it back and is raised as LibraryError."""
-        conn = self.connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise LibraryError(f"cannot write the history library: {exc}") from None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with self._lock:
+            conn = self.connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise LibraryError(f"cannot write the history library: {exc}") from None
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
-        try:
-            return self.connection().execute(sql, tuple(params)).fetchall()
-        except sqlite3.Error as exc:
-            raise LibraryError(f"cannot read the history library: {exc}") from None
+        with self._lock:
+            try:
+                return self.connection().execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise LibraryError(f"cannot read the history library: {exc}") from None
 
     def close(self) -> None:
-        """Close every thread's connection (call when no thread uses the library any more)."""
+        """Close the connection (a later call opens it again)."""
         with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # writing ---------------------------------------------------------------
 
@@ -183,7 +190,7 @@ class Library:
 
     def entries(self, limit: int = 500) -> list[LibraryEntry]:
         """The newest ``limit`` analyses, newest first."""
-        rows = self._read(library_rows.SELECT_ENTRIES + " ORDER BY a.created_at DESC LIMIT ?", (limit,))
+        rows = self._read(library_rows.SELECT_ENTRIES + " ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?", (limit,))
         return [_entry(row) for row in rows]
 
     def entry(self, analysis_id: str) -> LibraryEntry:
@@ -234,7 +241,7 @@ class Library:
         Whisper settings (``transcript_key``), other than ``exclude_id``; None when there is none."""
         rows = self._read(
             "SELECT id, created_at FROM analyses WHERE content_sha256 = ? AND transcript_key = ? "
-            "AND transcript_complete = 1 AND id != ? ORDER BY created_at DESC LIMIT 1",
+            "AND transcript_complete = 1 AND id != ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (content_sha256, transcript_key, exclude_id),
         )
         return (rows[0]["id"], rows[0]["created_at"]) if rows else None

@@ -22,9 +22,10 @@ import logging
 import threading
 import time
 from dataclasses import asdict
+from datetime import timezone
 
 from app.core import models
-from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
+from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
 from app.core.engines import EngineSettings
 from app.core.errors import HearsayError
 from app.core.events import (
@@ -110,6 +111,7 @@ class LibraryRecorder:
         self._llm_sha = llm_sha256(settings)
         self._settings_json = json.dumps(asdict(settings), sort_keys=True)
         self._stored: dict[str, int] = {}  # analysis id -> segments stored
+        self._by_content: dict[str, Analysis] = {}  # content sha256 -> first analysis of it in this run
         self._last_flush: dict[str, float] = {}
 
     def prepare(self, analysis: Analysis, cancel: threading.Event | None = None) -> TranscriptReady | None:
@@ -122,7 +124,8 @@ class LibraryRecorder:
         hashed = None if analysis.transcript_complete else content_sha256(analysis.source, cancel)
         reused = None
         if hashed and self.reuse_transcripts and not is_transcript_file(analysis.source):
-            reused = self._reuse(analysis, hashed[1])
+            reused = self._reuse_from_batch(analysis, hashed[1]) or self._reuse(analysis, hashed[1])
+            self._by_content.setdefault(hashed[1], analysis)
         record = SourceRecord(
             file_size=hashed[0] if hashed else None, content_sha256=hashed[1] if hashed else None,
             whisper_sha256=self._whisper_sha, llm_sha256=self._llm_sha, settings_json=self._settings_json,
@@ -135,6 +138,19 @@ class LibraryRecorder:
         self._stored[analysis.id] = len(analysis.transcript.segments)
         self._last_flush[analysis.id] = time.monotonic()
         return reused
+
+    def _reuse_from_batch(self, analysis: Analysis, sha: str) -> TranscriptReady | None:
+        # An identical file earlier in this batch: its transcript is complete in memory (the
+        # transcription thread finished it before preparing this one), maybe not yet in the library.
+        earlier = self._by_content.get(sha)
+        if earlier is None or not earlier.transcript_complete or earlier.whisper_model == "":
+            return None
+        source = earlier.transcript
+        analysis.transcript = Transcript(list(source.segments), source.language, source.duration)
+        analysis.duration, analysis.transcript_complete = earlier.duration, True
+        analysis.whisper_model = earlier.whisper_model
+        created = earlier.created_at.astimezone(timezone.utc).isoformat(timespec="seconds")
+        return TranscriptReady(reused_from=earlier.id, reused_created_at=created)
 
     def _reuse(self, analysis: Analysis, sha: str) -> TranscriptReady | None:
         try:

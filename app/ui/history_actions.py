@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QToolButton, QWidget
 
 from app.core.analysis import Analysis
-from app.core.engines import EngineSettings
+from app.core.engines import settings_from_dict
 from app.core.errors import HearsayError
 from app.core.events import TranscriptReady
 from app.core.library import Library, LibraryEntry, SearchHit
@@ -34,14 +33,6 @@ from app.ui.file_entry import FileEntry
 from app.ui.history_tasks import HistoryTasks
 from app.ui.history_panel import HistoryPanel
 from app.ui.rerun_actions import RerunActions
-
-
-def engine_settings(stored: dict, fallback: EngineSettings) -> EngineSettings:
-    """The ``EngineSettings`` an analysis ran with (as stored); keys this version does not know are
-    ignored, and ``fallback`` is used when nothing was stored."""
-    known = {f.name for f in fields(EngineSettings)}
-    values = {k: v for k, v in stored.items() if k in known}
-    return EngineSettings(**values) if values else fallback
 
 
 class History(QObject):
@@ -238,7 +229,7 @@ class History(QObject):
         fallback = self.window.settings.engine_settings()
         try:
             with self.library() as library:
-                settings = engine_settings(library.stored_settings(entry.id), fallback)
+                settings = settings_from_dict(library.stored_settings(entry.id), fallback)
         except HearsayError:  # not stored (the library is off): the current settings
             settings = fallback
         entry.take(for_resume(entry.analysis), entry.note)

@@ -192,3 +192,28 @@ def test_ids_resolve_from_a_unique_prefix_only(tmp_path):
     assert library.resolve_id(analysis.id[:6]) == analysis.id
     with pytest.raises(LibraryError, match="no analysis"):
         library.resolve_id("%")
+
+
+def test_an_identical_file_later_in_the_same_batch_reuses_the_first_ones_transcript_every_time(tmp_path):
+    for overlap in (True, False):
+        library = Library(tmp_path / f"library-{overlap}.sqlite3")
+        transcriber = ScriptedTranscriber(make_segments(TEXTS))
+        first, second = (Analysis(source=SPEECH, prompts=["Summarize."]) for _ in range(2))
+        recorder = LibraryRecorder(library, EngineSettings())
+        events = list(run_batch([first, second], transcriber, ScriptedPromptRunner(), threading.Event(),
+                                overlap=overlap, recorder=recorder))
+        assert transcriber.calls == [SPEECH]
+        ready = [e for a, e in events if a is second and isinstance(e, TranscriptReady)]
+        assert ready[0].reused_from == first.id
+        assert library.load(second.id).transcript.text == first.transcript.text
+
+
+def test_the_library_keeps_one_connection_whatever_threads_use_it(tmp_path):
+    library = Library(tmp_path / "library.sqlite3")
+    for _ in range(5):
+        run(library, [Analysis(source=SPEECH, prompts=["Summarize."])], reuse=False)
+    fds = len(list(Path("/proc/self/fd").iterdir())) if Path("/proc/self/fd").exists() else None
+    run(library, [Analysis(source=SPEECH, prompts=["Summarize."])], reuse=False)
+    if fds is not None:
+        assert len(list(Path("/proc/self/fd").iterdir())) == fds
+    assert len(library.entries()) == 6
