@@ -1,6 +1,5 @@
 """Probing gives one clear cause for bad input; transcripts can be read back from .txt and .json."""
 
-import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import soundfile
 from app.core import export, media
 from app.core.errors import MediaError
 from app.core.transcript_files import is_transcript_file, load_transcript
+from tests.makers import video_without_audio
 from tests.unit.test_core_export import sample_analysis
 
 DATA = Path(__file__).parent.parent / "data"
@@ -50,21 +50,8 @@ def test_probe_bad_input_says_why(tmp_path, case):
 
 
 def test_video_without_audio_track(tmp_path):
-    av = pytest.importorskip("av")
-    import numpy as np
-
-    path = tmp_path / "silent-film.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mpeg4", rate=5)
-        stream.width, stream.height = 32, 32
-        for _ in range(5):
-            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), dtype=np.uint8), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
     with pytest.raises(MediaError, match="has no audio track"):
-        media.probe(path)
+        media.probe(video_without_audio(tmp_path / "silent-film.mp4"))
 
 
 def test_decode_gives_16k_mono(tmp_path):
