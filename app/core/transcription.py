@@ -124,9 +124,11 @@ class WhisperTranscriber:
         (``media.decode_windows``), so memory stays bounded; a recording that
         fits one window is transcribed exactly as a whole. A window that is
         silent or shorter than a syllable (``media.may_hold_speech``) is
-        skipped, as Whisper makes words up for those. Raises MediaError for undecodable media (later
-        windows raise it from the iterator). The iterator stops once ``cancel``
-        is set (checked between segments and windows).
+        skipped, as Whisper makes words up for those. A file that decodes
+        shorter than its header announces is logged as maybe truncated.
+        Raises MediaError for undecodable media (a later window raises it from
+        the iterator). The iterator stops once ``cancel`` is set (checked
+        between segments and windows).
         """
         self.load()
         path = Path(path)
