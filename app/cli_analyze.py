@@ -220,7 +220,9 @@ def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, forc
     source = analysis.source
     if analysis.status is AnalysisStatus.FAILED:
         print(f"hearsay: {source}: {analysis.error}", file=sys.stderr)
-        return 1
+        if analysis.transcript.is_empty:
+            return 1
+        # the prompts could not run (say the LLM failed to load): the transcript is still written
     for result in analysis.prompt_results:
         if result.status is PromptStatus.FAILED:
             print(f"hearsay: {source}: prompt “{prompts.short_title(result.prompt)}” failed: {result.error}",

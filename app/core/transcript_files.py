@@ -36,7 +36,7 @@ def load_transcript(path: Path) -> Transcript:
 def _read_text(path: Path) -> str:
     check_readable_file(path)
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # a byte-order mark (Notepad) is not text
     except UnicodeDecodeError:
         raise MediaError("the transcript is not UTF-8 text") from None
     except OSError as exc:

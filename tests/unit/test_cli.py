@@ -148,3 +148,16 @@ def test_follow_up_on_a_json_result_keeps_earlier_answers_and_runs_only_new_prom
     assert all(r["success"] for r in results)
     first_results = json.loads(first.read_text("utf-8"))["result"]["audio_to_llm"]["results"]
     assert results[0] == first_results[0]
+
+
+def test_when_the_llm_cannot_load_the_transcript_is_still_written(monkeypatch, tmp_path, capsys):
+    class BrokenRunner(ScriptedPromptRunner):
+        def load(self):
+            raise ModelError("cannot load /m/x.gguf: it is not a valid GGUF model or it is truncated")
+
+    monkeypatch.setattr(cli_analyze, "create_engines", lambda settings: (ScriptedTranscriber(), BrokenRunner()))
+    out = tmp_path / "speech.md"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize.", "-o", str(out)]) == 1
+    assert "not a valid GGUF model" in capsys.readouterr().err
+    text = out.read_text("utf-8")
+    assert "We ship on Friday." in text and "Not run" in text  # the transcript, and the prompt marked as not run

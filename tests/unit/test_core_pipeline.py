@@ -138,3 +138,11 @@ def test_text_transcript_skips_transcription(tmp_path):
     assert runner.calls[0][0] == "We ship on Friday. Bob writes the notes."
     assert Stage.TRANSCRIBING not in [e.stage for e in events if isinstance(e, StageChanged)]
     assert analysis.status is AnalysisStatus.DONE
+
+
+def test_a_txt_transcript_saved_with_a_byte_order_mark_reads_without_it(tmp_path):
+    from app.core.transcript_files import load_transcript
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes("\ufeff[00:01] Hello team.\n".encode("utf-8"))
+    assert load_transcript(path).segments[0].text == "Hello team."
