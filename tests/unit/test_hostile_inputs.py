@@ -55,7 +55,14 @@ class Case:
 
 
 def NOTHING(results: dict) -> None:
-    """No result file to check: every file of the batch failed, each with its line."""
+    """No result file could be written: every file of the batch failed, each with its line."""
+    assert results == {}
+
+
+def transcript_kept(results: dict) -> None:
+    """No usable LLM: each file's transcript was still written, its prompts marked not run."""
+    assert results and all(r["status"] == "error" and r["result"]["transcription"]["full_transcript"] and not any(
+        e["success"] for e in r["result"]["audio_to_llm"]["results"]) for r in results.values())
 
 
 def line(path: Path, cause: str) -> str:
@@ -192,19 +199,19 @@ def case_truncated_gguf(tmp):
     broken = half_of_default_gguf(tmp / "downloaded-model.gguf")
     cause = re.escape(f"cannot load {broken}: it is not a valid GGUF model or it is truncated")
     other = Path(shutil.copy(GOOD, tmp / "notes.txt"))
-    return Case([GOOD, other], [line(GOOD, cause), line(other, cause)], 1, ["--llm-model", broken], NOTHING)
+    return Case([GOOD, other], [line(GOOD, cause), line(other, cause)], 1, ["--llm-model", broken], transcript_kept)
 
 
 def case_damaged_default_gguf(tmp):
     damaged = half_of_default_gguf(tmp / models.default_entry("llm").name)  # its sha256 is known
     cause = re.escape(f"the model file {damaged} is damaged (sha256 ") + r"\w+… instead of \w+…\); reinstall it"
-    return Case([GOOD], [line(GOOD, cause)], 1, ["--llm-model", damaged], NOTHING)
+    return Case([GOOD], [line(GOOD, cause)], 1, ["--llm-model", damaged], transcript_kept)
 
 
 def case_not_a_gguf(tmp):
     chosen = shutil.copy(DATA / "speech.wav", tmp / "speech.wav")
     return Case([GOOD], [line(GOOD, re.escape(f"{chosen} is not a GGUF model file"))], 1, ["--llm-model", chosen],
-                NOTHING)
+                transcript_kept)
 
 
 def case_missing_whisper_folder(tmp):
