@@ -1,7 +1,10 @@
 """Hearsay's log file: ``paths.log_dir()/hearsay.log``, rotating (1 MB x 3).
 
 Tracebacks go here, never to the user's screen. At the default level (INFO)
-no transcript or response text is logged.
+no transcript, prompt or response text is logged: Hearsay's own messages
+carry counts, times and file names only, and llama.cpp's lines (which
+``app.core.llama_logs`` routes here) are DEBUG, below that level
+(tests/unit/test_logs_private.py checks both on a real analysis).
 """
 
 from __future__ import annotations
@@ -14,15 +17,31 @@ from app.core import paths
 
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
+_MARK = "_hearsay_log"
 
 
 def setup_logging(level: int = logging.INFO) -> Path:
-    """Attach the rotating file handler to the root logger (once); return the log file path."""
+    """Attach the rotating file handler to the root logger and return the log file path.
+
+    Idempotent for one log folder. When the folder changed since the last call
+    (``HEARSAY_HOME`` moved, as between tests), the handler of the old file is
+    closed and replaced, so one process never writes to two log files.
+    """
     log_file = paths.log_dir() / "hearsay.log"
     root = logging.getLogger()
-    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == log_file for h in root.handlers):
+    current = False
+    for handler in list(root.handlers):
+        if not getattr(handler, _MARK, False):
+            continue
+        if Path(handler.baseFilename) == log_file:
+            current = True
+        else:
+            root.removeHandler(handler)
+            handler.close()
+    if not current:
         handler = RotatingFileHandler(log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
     return log_file
