@@ -10,7 +10,9 @@ measures through Hearsay's core, on the real default models:
   follow-up TTFT / cold prefill (after another file, after a restart), KV state size,
   and the decode ceiling (memory bandwidth measured here / model bytes);
 - end to end: 3 files x 3 prompts, sequential vs overlapped, and peak RSS;
-- GUI: window visible after launch, longest event-loop stall during an analysis.
+- GUI: window visible after launch, longest event-loop stall during an analysis;
+- soak: 20 files back to back through run_batch (scripts/bench_soak.py, its own process): RSS after
+  the first and the last file, threads and open file descriptors before and after the batch.
 Shared machines are noisy: compare ratios taken within one run.
 """
 
@@ -69,6 +71,29 @@ def gui_figures() -> dict:
     return figures
 
 
+def soak_rows(quick: bool) -> list[tuple[str, str, str]]:
+    """The soak figures (scripts/bench_soak.py in a child process, 20 files; 5 with ``quick``) as table rows."""
+    files = 5 if quick else 20
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_soak.py"), "--files", str(files)],
+                          capture_output=True, text=True, timeout=1800)
+    f = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    if "rss_last_mib" not in f:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return [("soak", f"{files} files back to back", "failed (see stderr)")]
+    return [
+        ("soak", f"{files} files x 2 prompts back to back: RSS after file 1 / file {files}",
+         f"{float(f['rss_first_mib']):.0f} / {float(f['rss_last_mib']):.0f} MiB "
+         f"({float(f['rss_growth_pct']):+.1f} %, goal < 10 %)"),
+        ("soak", f"Python threads / all threads / open fds when file 1 and file {files} finished",
+         f"{f['threads_fds_first']} and {f['threads_fds_last']}"),
+        ("soak", "threads before / after the batch: Python; all (native pools too)",
+         f"{f['py_threads_before']} / {f['py_threads_after']} (new: {f['new_py_threads']}); "
+         f"{f['os_threads_before']} / {f['os_threads_after']}"),
+        ("soak", "open file descriptors before / after the batch",
+         f"{f['fds_before']} / {f['fds_after']} (leaked: {f['leaked_fds']})"),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median reported)")
@@ -92,6 +117,7 @@ def main() -> int:
         rows.append(("GUI", "window visible after launch", f"{gui['window_visible_s']:.2f} s (goal < 1.5 s)"))
         rows.append(("GUI", "longest event-loop stall during an analysis",
                      f"{gui['max_stall_ms']:.0f} ms (goal < 50 ms)"))
+    rows += soak_rows(args.quick)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("process", "peak RSS of the benchmark process", f"{peak:.0f} MiB"))
     table = ["| area | measure | value |", "| --- | --- | --- |"] + [f"| {a} | {m} | {v} |" for a, m, v in rows]
