@@ -81,7 +81,7 @@ def test_prompts_file_json_array(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"\xff\xfe\x00b\x00a\x00d", "not UTF-8"), (b"[1, 2]", "array of strings"), (b"  \n", "no prompt"),
+    [(b"R\xe9sum\xe9 de la r\xe9union", "not UTF-8"), (b"[1, 2]", "array of strings"), (b"  \n", "no prompt"),
      (b"[\"unclosed", "not valid JSON")],
 )
 def test_bad_prompts_files_say_why(tmp_path, content, message):
