@@ -251,3 +251,39 @@ def test_ask_overwrite_lists_at_most_ten_names(qtbot, tmp_path, answer):
     asked = answer("Skip existing")
     assert exporting.ask_overwrite(None, existing, can_skip=True) is exporting.Overwrite.SKIP
     assert asked[0][0].endswith("f09.md\n… and 3 more")
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_the_real_save_dialog_asks_before_replacing(qtbot, tmp_path, replace):
+    """Drive Qt's own save dialog as Hearsay opens it: accepting an existing name brings Qt's
+    "already exists. Do you want to replace it?" question; No keeps the file (the dialog is then cancelled)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.analysis import Analysis
+    from app.ui.settings import Settings
+
+    (tmp_path / "speech.md").write_text("old", "utf-8")
+    settings = Settings()
+    settings.set_value(Settings.Key.LAST_EXPORT_DIR, str(tmp_path))
+    asked, finished = [], []
+
+    def drive():
+        if finished:
+            return
+        dialog = QApplication.activeModalWidget()
+        QTimer.singleShot(20, drive)  # first: accept() below runs the question's own event loop
+        if isinstance(dialog, QMessageBox):
+            asked.append(dialog.text())
+            dialog.button(QMessageBox.StandardButton.Yes if replace else QMessageBox.StandardButton.No).click()
+        elif isinstance(dialog, QFileDialog):
+            if asked:  # told not to replace: the user gives up
+                dialog.reject()
+            else:
+                dialog.accept()  # the suggested name, which exists
+
+    QTimer.singleShot(20, drive)
+    chosen = exporting.choose_targets(None, [Analysis(source=SPEECH, prompts=[])], "md", settings)
+    finished.append(True)
+    assert asked == ["speech.md already exists.\nDo you want to replace it?"]
+    assert chosen == (([tmp_path / "speech.md"], True) if replace else None)
