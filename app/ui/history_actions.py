@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QToolButton, QWidget
 
@@ -82,10 +82,19 @@ class History(QObject):
         self.dock.visibilityChanged.connect(lambda visible: visible and self._shown())
         self.toggle_action.triggered.connect(lambda shown: shown and self.panel.focus_list())
         window.file_finished.connect(lambda _entry: self.refresh())
-        window.host.worker.analysis_started.connect(lambda _analysis: self.refresh())  # stored as running by now
-        window.host.worker.library_problem.connect(
-            lambda sentence: window.statusBar().showMessage(sentence, status_messages.STAY))
+        # Bound slots of this GUI-thread QObject, so Qt queues these worker-thread signals to the GUI
+        # thread (a lambda would run in the worker thread and touch widgets there).
+        window.host.worker.analysis_started.connect(self._on_analysis_started)
+        window.host.worker.library_problem.connect(self._on_library_problem)
         window.host.worker.event.connect(self._on_event)
+
+    @Slot(object)
+    def _on_analysis_started(self, _analysis) -> None:
+        self.refresh()  # stored as running by now
+
+    @Slot(str)
+    def _on_library_problem(self, sentence: str) -> None:
+        self.window.statusBar().showMessage(sentence, status_messages.STAY)
 
     def _title_bar(self) -> QWidget:
         # A section title like FILES and PROMPTS, and a close button (Ctrl+H shows it again).

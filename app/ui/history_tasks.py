@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.errors import HearsayError
 from app.core.library import Library
@@ -40,7 +40,11 @@ class HistoryTasks(QObject):
         super().__init__(parent)
         self._open_library = open_library
         self._reading: set[str] = set()
-        self.loaded.connect(lambda analysis_id, *_: self._reading.discard(analysis_id))
+        self.loaded.connect(self._on_loaded)  # a bound slot: runs in this object's (the GUI) thread
+
+    @Slot(str, object, object)
+    def _on_loaded(self, analysis_id: str, _analysis: object, _error: object) -> None:
+        self._reading.discard(analysis_id)
 
     def load(self, analysis_id: str) -> bool:
         """Start reading ``analysis_id``; False when it is already being read."""

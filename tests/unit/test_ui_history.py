@@ -271,3 +271,16 @@ def test_a_stored_analysis_is_read_off_the_gui_thread(make_window, qtbot, monkey
         assert window.history.open_stored(stored.id) is None
     assert readers and threading.main_thread() not in readers  # thousands of segments take a while to parse
     assert window.results.entry.id == stored.id
+
+
+def test_the_history_refreshes_in_the_gui_thread_when_the_worker_starts_a_file(make_window, qtbot, monkeypatch):
+    from app.ui.history_actions import History
+
+    threads = []
+    real_refresh = History.refresh
+    monkeypatch.setattr(History, "refresh", lambda self: (threads.append(threading.current_thread()),
+                                                          real_refresh(self)))
+    window = make_window()
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([SPEECH])
+    assert threads and all(t is threading.main_thread() for t in threads)
