@@ -25,7 +25,9 @@ def _dir(kind: str) -> Path:
         path = Path(home) / kind
     else:
         path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    # Private to the user (0700 when Hearsay creates it): the history library, the KV states and the
+    # logs hold transcripts or the names of recordings.
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

@@ -134,3 +134,10 @@ def _drop_handlers(log_file: Path) -> None:
                     and Path(h.baseFilename) == log_file]:
         root.removeHandler(handler)
         handler.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_hearsays_folders_are_created_private_to_the_user(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEARSAY_HOME", str(tmp_path / "home"))
+    for folder in (paths.data_dir(), paths.log_dir(), paths.cache_dir(), paths.config_dir()):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
