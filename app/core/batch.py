@@ -22,7 +22,9 @@ import threading
 from collections.abc import Iterator
 
 from app.core.analysis import Analysis, AnalysisStatus
+from app.core.cancellable import wait_cancellable
 from app.core.engines import PromptRunner, Transcriber
+from app.core.errors import Cancelled
 from app.core.events import AnalysisFinished, Event
 from app.core.recorder import LibraryRecorder
 from app.core.pipeline import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
@@ -92,8 +94,10 @@ def run_batch(
         try:
             preload_time = 0.0
             try:
-                if not cancel.is_set():
-                    preload_time = runner.load()  # in the background, while the first file transcribes
+                if not cancel.is_set():  # in the background, while the first file transcribes
+                    preload_time = wait_cancellable(runner.load, cancel, "hearsay-llm-load")
+            except Cancelled:
+                pass  # the files are cancelled too; the load finishes unobserved
             except Exception:  # the prompt stage loads again and reports it for the file that needs it
                 log.info("the background LLM load failed; the prompt stage reports it", exc_info=True)
             while (analysis := handoff.get()) is not None:

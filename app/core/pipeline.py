@@ -5,7 +5,9 @@ stages that ``app.core.batch`` also runs in two threads: ``transcribe_stage``
 and ``prompt_stage``. Neither raises for bad input or a failing model: those
 end the file with ``AnalysisStatus.FAILED`` and a one-sentence ``error``; a
 failing prompt fails only that prompt. Setting the ``cancel`` event stops work
-between segments, prefill slices and tokens.
+between segments, prefill slices and tokens; model loads and Whisper windows,
+which cannot be interrupted, are waited on in a way a cancel cuts short
+(``app.core.cancellable``), so a cancel lands within about 50 ms.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from app.core import media, transcript_files
 from app.core.prompt_stage import run_prompts
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
 from app.core.engines import PromptRunner, Transcriber
-from app.core.errors import HearsayError
+from app.core.cancellable import iterate_cancellable, wait_cancellable
+from app.core.errors import Cancelled, HearsayError
 from app.core.events import (
     AnalysisFinished,
     Event,
@@ -79,6 +82,8 @@ def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threa
                 result.status = PromptStatus.SKIPPED
                 result.error = "no speech was found in the recording"
             analysis.status = AnalysisStatus.DONE
+    except Cancelled:  # given up waiting for a model load or a Whisper window
+        mark_cancelled(analysis)
     except HearsayError as exc:
         mark_failed(analysis, exc.message)
     except Exception as exc:  # an engine bug must not take the batch down
@@ -96,7 +101,7 @@ def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Eve
     """
     try:
         yield StageChanged(Stage.LOADING_LLM)
-        load_time = runner.load() or preload_time
+        load_time = wait_cancellable(runner.load, cancel, "hearsay-llm-load") or preload_time
         analysis.llm_model = runner.model_name
         llm_device = f"LLM on {runner.device}"
         analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
@@ -107,6 +112,8 @@ def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Eve
             mark_cancelled(analysis)
         else:
             analysis.status = AnalysisStatus.DONE
+    except Cancelled:
+        mark_cancelled(analysis)
     except HearsayError as exc:
         mark_failed(analysis, exc.message)
     except Exception as exc:
@@ -119,7 +126,7 @@ def _transcribe(
 ) -> Iterator[Event]:
     info = media.probe(analysis.source)
     yield StageChanged(Stage.LOADING_WHISPER)
-    load_time = transcriber.load()
+    load_time = wait_cancellable(transcriber.load, cancel, "hearsay-whisper-load")
     analysis.whisper_model = transcriber.model_name
     analysis.device = f"whisper on {transcriber.device}"
     yield ModelReady("whisper", transcriber.model_name, transcriber.device, load_time)
@@ -128,14 +135,17 @@ def _transcribe(
     kept = analysis.transcript.segments  # a resumed analysis keeps what was stored
     resume_at = kept[-1].end if kept else 0.0
     if resume_at > 0:
-        duration, segments = transcriber.transcribe(analysis.source, cancel, language, start=resume_at)
+        duration, segments = wait_cancellable(
+            lambda: transcriber.transcribe(analysis.source, cancel, language, start=resume_at), cancel,
+            "hearsay-whisper-start")
     else:
-        duration, segments = transcriber.transcribe(analysis.source, cancel, language)
+        duration, segments = wait_cancellable(
+            lambda: transcriber.transcribe(analysis.source, cancel, language), cancel, "hearsay-whisper-start")
     analysis.duration = duration or info.duration
     analysis.transcript = Transcript(segments=list(kept), language=analysis.transcript.language,
                                      duration=analysis.duration)
     yield TranscriptionProgress(resume_at, analysis.duration)
-    for segment in segments:
+    for segment in iterate_cancellable(segments, cancel, "hearsay-whisper-windows"):
         analysis.transcript.segments.append(segment)
         yield SegmentDecoded(segment)
         yield TranscriptionProgress(min(segment.end, analysis.duration), analysis.duration)

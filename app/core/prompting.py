@@ -101,6 +101,7 @@ class LlamaPromptRunner:
         self.n_ctx_train = 0
         self.last_stats: PrefillStats | None = None
         self._llm = None
+        self._load_lock = threading.Lock()
         self._path = ""
         self._identity = ""
         self._formatter = None
@@ -122,7 +123,15 @@ class LlamaPromptRunner:
         return min(limit, self.context_window) if self.context_window else limit
 
     def load(self) -> float:
-        """Load the model once (idempotent); return seconds spent. Raises ModelError."""
+        """Load the model once (idempotent); return seconds spent. Raises ModelError.
+
+        Thread-safe: a second caller waits for a load in progress (a cancelled
+        wait leaves one finishing in the background) and then returns 0.0.
+        """
+        with self._load_lock:
+            return self._load()
+
+    def _load(self) -> float:
         if self._llm is not None:
             return 0.0
         started = time.perf_counter()

@@ -75,9 +75,18 @@ class WhisperTranscriber:
         self.model_name = model or models.default_entry("whisper").name
         self.device = "not loaded"
         self._model = None
+        self._load_lock = threading.Lock()
 
     def load(self) -> float:
-        """Load the model once (idempotent); return seconds spent. Raises ModelError."""
+        """Load the model once (idempotent); return seconds spent. Raises ModelError.
+
+        Thread-safe: a second caller waits for a load in progress (a cancelled
+        wait leaves one finishing in the background) and then returns 0.0.
+        """
+        with self._load_lock:
+            return self._load()
+
+    def _load(self) -> float:
         if self._model is not None:
             return 0.0
         started = time.perf_counter()

@@ -4,11 +4,12 @@ generation, through the core (``run_batch``) and the window's worker (``WorkerHo
 ``latency`` is the time from setting the cancel flag to the run being over: ``run_batch``'s iterator
 exhausted (both its threads joined) or the worker's ``batch_finished`` delivered in the GUI thread.
 Some engine steps cannot be interrupted once started: a model load, and one faster-whisper window
-(30 s of audio: encode, the decode with its temperature fallbacks, word alignment, then its segments). ``blocked`` is the part of the
-latency spent waiting for such a step that was already running when cancel was set. Every stage must
-stop within 1 s of that step ending (``latency - blocked < 1 s``: no new work starts after a cancel);
-generation, cancelled between tokens, must stop within 1 s outright. Run with ``-s`` to see the
-figures; they are also recorded as the tests' ``cancel_latency_s`` and ``blocked_s`` properties.
+(30 s of audio: encode, the decode with its temperature fallbacks, word alignment, then its segments). The
+pipeline waits on them in a way a cancel cuts short (``app.core.cancellable``), so every stage must stop
+within 1 s of the cancel, whatever is in flight. ``blocked`` reports how much of the latency would have
+been spent waiting for such a step had it been waited on directly (it finishes in the background).
+Run with ``-s`` to see the figures; they are also recorded as the tests' ``cancel_latency_s`` and
+``blocked_s`` properties.
 """
 
 from __future__ import annotations
@@ -112,9 +113,7 @@ def check(record_property, steps: NativeSteps, driver: str, stage: str, cancelle
     record_property("blocked_s", round(blocked, 3))
     print(f"\ncancel latency, {driver}, during {stage}: {latency * 1000:.0f} ms "
           f"(of which {blocked * 1000:.0f} ms waiting for the step in flight: {what})")
-    assert latency - blocked < BOUND_S
-    if stage == "generation":
-        assert latency < BOUND_S
+    assert latency < BOUND_S  # whatever was in flight: loads and Whisper windows are waited on cancellably
 
 
 def analyse_normally(engines) -> Analysis:

@@ -57,7 +57,7 @@ def test_the_llm_loads_in_the_background_while_the_first_file_transcribes():
     feeder.start()
     items = collect(batch(1), transcriber, runner, overlap=False)
     feeder.join()
-    assert thread_names == [["hearsay-prompts"]]  # loaded before any segment was let through
+    assert thread_names == [["hearsay-llm-load"]]  # loaded before any segment was let through
     llm_ready = [e for _, e, _ in items if isinstance(e, ModelReady) and e.role == "llm"]
     assert runner.loads >= 2 and len(runner.load_threads) == 1  # the prompt stage found it warm
     assert llm_ready and llm_ready[0].load_time == 0.2  # and still reports what the background load took

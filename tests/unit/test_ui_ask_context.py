@@ -33,7 +33,7 @@ def test_ask_adds_a_tab_with_the_streamed_answer_on_the_same_engines(make_window
     assert results.prompt_page(3).plain_text() == "Answer to prompt 4."
     assert entry.prompts[-1] == "Who decides the budget?" and entry.status is AnalysisStatus.DONE
     assert entry.analysis.prompt_results[-1].response == "Answer to prompt 4."  # exported with the others
-    assert len(window.engines.calls) == 1 and window.engines.runner.load_threads == ["hearsay-prompts"]
+    assert len(window.engines.calls) == 1 and window.engines.runner.load_threads == ["hearsay-llm-load"]
     assert window.engines.transcriber.loads == 1  # no new transcription either
     assert ask.line.isEnabled() and window.export_md_action.isEnabled()
     assert window.statusBar().currentMessage() == "Answered “Who decides the budget?” about speech.wav."

@@ -61,7 +61,7 @@ def test_the_llm_loads_in_a_background_thread_before_the_first_transcript_is_don
         gate.set()  # one segment, then the transcriber waits
         qtbot.waitUntil(lambda: runner.loads >= 1, timeout=3000)
         assert len(segments) <= 1 and analysis.prompt_results[0].status is PromptStatus.WAITING
-        assert runner.load_threads == ["hearsay-prompts"]
+        assert runner.load_threads == ["hearsay-llm-load"]
         assert threading.current_thread().name not in runner.load_threads
         with qtbot.waitSignal(host.worker.batch_finished, timeout=5000):
             for _ in range(2):  # the other two segments
@@ -86,7 +86,7 @@ def test_a_follow_up_runs_on_the_warm_engines(qtbot):
             host.ask(analysis, "Who speaks?", EngineSettings())
     finally:
         host.shutdown()
-    assert len(made) == 1 and runner.load_threads == ["hearsay-prompts"]
+    assert len(made) == 1 and runner.load_threads == ["hearsay-llm-load"]
     assert isinstance(events[0], PromptAdded) and events[0] == PromptAdded(1, "Who speaks?")
     assert isinstance(events[-1], AnalysisFinished) and events[-1].analysis is analysis
     assert analysis.prompts == ["A?", "Who speaks?"]
