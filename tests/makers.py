@@ -69,3 +69,14 @@ def half_of_default_gguf(target: Path) -> Path:
     if source is None:
         pytest.skip("the default LLM is not installed (make setup)")
     return copy_of(source, target, 0.5)
+
+
+def repeated_speech(path: Path, times: int, seconds: float | None = None) -> Path:
+    """``tests/data/speech.wav`` (13.3 s) ``times`` over with half a second of silence after each,
+    cut to ``seconds`` when given: a longer recording for cancel and crash tests, without speech tools."""
+    import soundfile
+
+    audio, rate = soundfile.read(Path(__file__).parent / "data" / "speech.wav", dtype="float32")
+    joined = np.concatenate([audio, np.zeros(rate // 2, dtype=np.float32)] * times)
+    soundfile.write(path, joined[: int(seconds * rate)] if seconds else joined, rate)
+    return path

@@ -18,14 +18,13 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.batch import run_batch
 from app.core.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.events import AnalysisFinished, ResponseDelta, SegmentDecoded, Stage, StageChanged
+from tests.makers import repeated_speech
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +42,7 @@ STAGES = {
 @pytest.fixture(scope="module")
 def long_speech(tmp_path_factory) -> Path:
     """About 60 s of speech: tests/data/speech.wav five times with half a second of silence between."""
-    audio, rate = soundfile.read(DATA / "speech.wav", dtype="float32")
-    gap = np.zeros(rate // 2, dtype=np.float32)
-    path = tmp_path_factory.mktemp("speech") / "long.wav"
-    soundfile.write(path, np.concatenate([audio, gap] * 5)[: 60 * rate], rate)
-    return path
+    return repeated_speech(tmp_path_factory.mktemp("speech") / "long.wav", 5, seconds=60)
 
 
 class NativeSteps:

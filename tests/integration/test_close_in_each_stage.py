@@ -16,11 +16,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile
 
 from app.core.library import LIBRARY_FILE, Library
+from tests.makers import repeated_speech
 
 pytestmark = pytest.mark.integration
 
@@ -87,11 +86,7 @@ CHILD = textwrap.dedent('''
 @pytest.fixture(scope="module")
 def long_speech(tmp_path_factory) -> Path:
     """About 60 s of speech: tests/data/speech.wav five times with half a second of silence between."""
-    audio, rate = soundfile.read(DATA / "speech.wav", dtype="float32")
-    gap = np.zeros(rate // 2, dtype=np.float32)
-    path = tmp_path_factory.mktemp("speech") / "long.wav"
-    soundfile.write(path, np.concatenate([audio, gap] * 5)[: 60 * rate], rate)
-    return path
+    return repeated_speech(tmp_path_factory.mktemp("speech") / "long.wav", 5, seconds=60)
 
 
 @pytest.mark.parametrize("stage", ["loading", "transcribing", "prompting"])

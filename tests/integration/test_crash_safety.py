@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile
+
+from tests.makers import repeated_speech
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,11 +28,7 @@ REPEATS = 12  # about 160 s of speech: several seconds of transcription to land 
 
 @pytest.fixture(scope="module")
 def long_speech(tmp_path_factory) -> Path:
-    audio, rate = soundfile.read(SPEECH, dtype="float32")
-    pause = np.zeros(rate // 2, dtype=np.float32)
-    path = tmp_path_factory.mktemp("crash") / "long meeting.wav"
-    soundfile.write(path, np.concatenate([np.concatenate([audio, pause])] * REPEATS), rate)
-    return path
+    return repeated_speech(tmp_path_factory.mktemp("crash") / "long meeting.wav", REPEATS)
 
 
 def hearsay(home: Path, *args: str, **kwargs) -> subprocess.Popen:
