@@ -60,3 +60,14 @@ def test_an_error_while_producing_reaches_the_consumer():
     assert next(items) == "first"
     with pytest.raises(ModelError):
         next(items)
+
+
+def test_abandoned_work_is_waited_for_at_exit():
+    from app.core.cancellable import join_abandoned
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        wait_cancellable(lambda: time.sleep(0.3), cancel, "test-abandoned")
+    assert not join_abandoned(timeout=0.01)  # still running
+    assert join_abandoned(timeout=2)  # what the atexit hook does before the interpreter is torn down
