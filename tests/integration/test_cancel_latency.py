@@ -6,10 +6,10 @@ exhausted (both its threads joined) or the worker's ``batch_finished`` delivered
 Some engine steps cannot be interrupted once started: a model load, and one faster-whisper window
 (30 s of audio: encode, the decode with its temperature fallbacks, word alignment, then its segments). The
 pipeline waits on them in a way a cancel cuts short (``app.core.cancellable``), so every stage must stop
-within 1 s of the cancel, whatever is in flight. ``blocked`` reports how much of the latency would have
-been spent waiting for such a step had it been waited on directly (it finishes in the background).
+within 1 s of the cancel, whatever is in flight. The step in flight finishes in the background; the
+test waits for it afterwards and reports how long it ran on (what a cancel would have waited for before).
 Run with ``-s`` to see the figures; they are also recorded as the tests' ``cancel_latency_s`` and
-``blocked_s`` properties.
+``step_in_flight_ran_on_s`` properties.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.batch import run_batch
+from app.core.cancellable import join_abandoned
 from app.core.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.events import AnalysisFinished, ResponseDelta, SegmentDecoded, Stage, StageChanged
 from tests.makers import repeated_speech
@@ -103,11 +104,12 @@ def native_steps(monkeypatch) -> NativeSteps:
 
 def check(record_property, steps: NativeSteps, driver: str, stage: str, cancelled_at: float, ended_at: float):
     latency = ended_at - cancelled_at
-    blocked, what = steps.blocked(cancelled_at, ended_at)
+    join_abandoned(timeout=60)  # let the step in flight finish in the background, to say how long it ran on
+    ran_on, what = steps.blocked(cancelled_at, time.perf_counter())
     record_property("cancel_latency_s", round(latency, 3))
-    record_property("blocked_s", round(blocked, 3))
+    record_property("step_in_flight_ran_on_s", round(ran_on, 3))
     print(f"\ncancel latency, {driver}, during {stage}: {latency * 1000:.0f} ms "
-          f"(of which {blocked * 1000:.0f} ms waiting for the step in flight: {what})")
+          f"(the step in flight, {what}, ran on {ran_on * 1000:.0f} ms in the background)")
     assert latency < BOUND_S  # whatever was in flight: loads and Whisper windows are waited on cancellably
 
 
