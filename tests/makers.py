@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import struct
@@ -50,15 +51,33 @@ def video_without_audio(path: Path) -> Path:
 
 def read_only_folder(path: Path, request) -> Path:
     """A new folder at ``path`` that refuses new files until the test ends: mode 0555, plus for root (whom
-    modes do not stop) the immutable flag; the test is skipped when root cannot set it (no ``chattr``)."""
+    modes do not stop) the immutable flag. Where root cannot set it (no ``chattr``, or a container without
+    CAP_LINUX_IMMUTABLE) the refusal is injected instead: creating a file there raises EACCES."""
     path.mkdir()
     path.chmod(0o555)
     request.addfinalizer(lambda: path.chmod(0o755))
     if os.geteuid() == 0:
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode:
-            pytest.skip("running as root, where only the immutable flag (chattr +i) makes a folder read-only")
-        request.addfinalizer(lambda: subprocess.run(["chattr", "-i", str(path)], check=True))
+        if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+            request.addfinalizer(lambda: subprocess.run(["chattr", "-i", str(path)], check=True))
+        else:
+            _refuse_new_files(path, request.getfixturevalue("monkeypatch"))
     return path
+
+
+def _refuse_new_files(folder: Path, monkeypatch) -> None:
+    """Exports into ``folder`` fail as a read-only folder makes them fail (their temp file cannot be made)."""
+    import tempfile
+
+    from app.core import export
+
+    real = tempfile.NamedTemporaryFile
+
+    def named_temporary_file(*args, **kwargs):
+        if kwargs.get("dir") is not None and Path(kwargs["dir"]).resolve() == folder.resolve():
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export.tempfile, "NamedTemporaryFile", named_temporary_file)
 
 
 def half_of_default_gguf(target: Path) -> Path:
@@ -66,8 +85,7 @@ def half_of_default_gguf(target: Path) -> Path:
     from app.core import models
 
     source = models.default_entry("llm").installed_path()
-    if source is None:
-        pytest.skip("the default LLM is not installed (make setup)")
+    assert source is not None, "the default LLM is not installed: `make test` installs it (make setup)"
     return copy_of(source, target, 0.5)
 
 

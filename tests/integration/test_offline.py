@@ -97,10 +97,11 @@ def namespace_reason() -> str | None:
     return None
 
 
+NAMESPACE_PROBLEM = namespace_reason()
+
+
+@pytest.mark.skipif(NAMESPACE_PROBLEM is not None, reason=f"unshare -rn cannot run here: {NAMESPACE_PROBLEM}")
 def test_cli_analysis_in_a_network_namespace_without_interfaces(tmp_path):
-    reason = namespace_reason()
-    if reason:
-        pytest.skip(reason)
     env = child_env(tmp_path)
     # The namespace really has no network: an outside address is unreachable from inside it.
     probe = subprocess.run(

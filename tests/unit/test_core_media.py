@@ -166,10 +166,7 @@ def whisper():
     from app.core.transcription import WhisperTranscriber
 
     transcriber = WhisperTranscriber(device="cpu", cpu_threads=2)
-    try:
-        transcriber.load()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"the default Whisper model cannot load here: {exc}")
+    transcriber.load()  # `make test` installs the model: a failure here is a failure, not a skip
     return transcriber
 
 

@@ -9,15 +9,11 @@ import sys
 import threading
 import time
 
-import pytest
 
-from app.core import models
 from app.core.prompting import LlamaPromptRunner
 
 
 def test_lines_printed_while_the_llm_loads_reach_stderr(capfd):
-    if models.default_entry("llm").installed_path() is None:
-        pytest.skip("the default LLM is not installed (make setup)")
     runner = LlamaPromptRunner(device="cpu", context_window=512)
     loader = threading.Thread(target=runner.load)
     loader.start()

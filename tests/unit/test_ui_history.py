@@ -248,10 +248,9 @@ def test_a_library_that_cannot_be_opened_is_said_once_and_analyses_still_run(mak
     assert panel.summary.text().startswith("The history cannot be read: cannot open the history library")
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counting open files needs /proc (Linux)")
 def test_the_worker_holds_no_library_files_open_between_jobs(make_window, qtbot):
     proc = Path("/proc/self/fd")
-    if not proc.is_dir():
-        pytest.skip("counting open files needs /proc")
     window = make_window()
     for _ in range(4):  # each batch runs in new helper threads, each with a connection of its own
         with qtbot.waitSignal(window.idle, timeout=5000):
