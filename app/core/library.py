@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core import library_rows, paths
-from app.core.analysis import Analysis, PromptResult, Segment, Transcript
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript
 from app.core.errors import LibraryError
 from app.core.library_schema import migrate
 
@@ -153,11 +153,15 @@ class Library:
 
     # writing ---------------------------------------------------------------
 
-    def save_analysis(self, analysis: Analysis, record: library_rows.SourceRecord) -> None:
-        """Store ``analysis`` whole: create or update its row, every prompt result, and the segments
-        not stored yet. Marks it as owned by this process."""
+    def save_analysis(self, analysis: Analysis, record: library_rows.SourceRecord,
+                      status: AnalysisStatus | None = None) -> None:
+        """Store ``analysis`` whole: create or update its row (with ``status`` instead of its own when
+        given), every prompt result, and the segments not stored yet. Marks it as owned by this process."""
         with self.transaction() as conn:
-            conn.execute(library_rows.UPSERT_ANALYSIS, library_rows.analysis_values(analysis, record, os.getpid()))
+            values = library_rows.analysis_values(analysis, record, os.getpid())
+            if status is not None:
+                values["status"] = status.value
+            conn.execute(library_rows.UPSERT_ANALYSIS, values)
             stored = conn.execute("SELECT COUNT(*) FROM segments WHERE analysis_id = ?", (analysis.id,)).fetchone()[0]
             conn.executemany(library_rows.INSERT_SEGMENT, library_rows.segment_values(
                 analysis.id, analysis.transcript.segments[stored:], first_idx=stored))

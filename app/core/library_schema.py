@@ -116,26 +116,11 @@ def migrate(connection: sqlite3.Connection) -> int:
             f"{SCHEMA_VERSION}); update Hearsay"
         )
     for version in range(found, SCHEMA_VERSION):
-        connection.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[version]):
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {version + 1}")
-            connection.execute("COMMIT")
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
     return found
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into complete statements (``sqlite3.complete_statement`` decides)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements

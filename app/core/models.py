@@ -11,13 +11,14 @@ import hashlib
 import importlib.util
 import json
 import os
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from app.core import paths
-from app.core.errors import ModelError
+from app.core.errors import Cancelled, ModelError
 
 GGUF_MAGIC = b"GGUF"
 WHISPER_SIZES = (
@@ -160,11 +161,16 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
     return ResolvedModel(candidate.name, str(candidate), known.get(candidate.name, ""))
 
 
-def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex sha256 of the file at ``path``, read in ``chunk_bytes`` chunks."""
+def sha256_of(path: Path, chunk_bytes: int = 1 << 20, cancel: threading.Event | None = None) -> str:
+    """Hex sha256 of the file at ``path``, read in ``chunk_bytes`` chunks.
+
+    Raises OSError when the file cannot be read, and Cancelled when ``cancel`` is set (checked per chunk).
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_bytes):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
             digest.update(chunk)
     return digest.hexdigest()
 

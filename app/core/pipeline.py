@@ -134,13 +134,9 @@ def _transcribe(
     started = time.perf_counter()
     kept = analysis.transcript.segments  # a resumed analysis keeps what was stored
     resume_at = kept[-1].end if kept else 0.0
-    if resume_at > 0:
-        duration, segments = wait_cancellable(
-            lambda: transcriber.transcribe(analysis.source, cancel, language, start=resume_at), cancel,
-            "hearsay-whisper-start")
-    else:
-        duration, segments = wait_cancellable(
-            lambda: transcriber.transcribe(analysis.source, cancel, language), cancel, "hearsay-whisper-start")
+    duration, segments = wait_cancellable(
+        lambda: transcriber.transcribe(analysis.source, cancel, language, start=resume_at), cancel,
+        "hearsay-whisper-start")
     analysis.duration = duration or info.duration
     analysis.transcript = Transcript(segments=list(kept), language=analysis.transcript.language,
                                      duration=analysis.duration)

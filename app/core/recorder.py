@@ -16,9 +16,9 @@ caller to show, and recording stops.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import asdict
@@ -27,7 +27,7 @@ from datetime import timezone
 from app.core import models
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
 from app.core.engines import EngineSettings
-from app.core.errors import HearsayError
+from app.core.errors import Cancelled, HearsayError
 from app.core.events import (
     AnalysisFinished,
     Event,
@@ -50,17 +50,10 @@ HASH_CHUNK_BYTES = 1 << 20
 
 def content_sha256(path, cancel: threading.Event | None = None) -> tuple[int, str] | None:
     """(size in bytes, hex sha256) of the file at ``path``; None when it cannot be read or ``cancel`` is set."""
-    digest, size = hashlib.sha256(), 0
     try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK_BYTES):
-                if cancel is not None and cancel.is_set():
-                    return None
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError:
+        return os.path.getsize(path), models.sha256_of(path, HASH_CHUNK_BYTES, cancel)
+    except (OSError, Cancelled):
         return None
-    return size, digest.hexdigest()
 
 
 def transcript_key(settings: EngineSettings) -> tuple[str, str]:
@@ -131,10 +124,7 @@ class LibraryRecorder:
             whisper_sha256=self._whisper_sha, llm_sha256=self._llm_sha, settings_json=self._settings_json,
             transcript_key=self._key,
         )
-        status = analysis.status
-        analysis.status = AnalysisStatus.RUNNING
-        self._write(self.library.save_analysis, analysis, record)
-        analysis.status = status
+        self._write(self.library.save_analysis, analysis, record, AnalysisStatus.RUNNING)
         self._stored[analysis.id] = len(analysis.transcript.segments)
         self._last_flush[analysis.id] = time.monotonic()
         return reused
@@ -143,7 +133,7 @@ class LibraryRecorder:
         # An identical file earlier in this batch: its transcript is complete in memory (the
         # transcription thread finished it before preparing this one), maybe not yet in the library.
         earlier = self._by_content.get(sha)
-        if earlier is None or not earlier.transcript_complete or earlier.whisper_model == "":
+        if earlier is None or not earlier.transcript_complete:
             return None
         source = earlier.transcript
         analysis.transcript = Transcript(list(source.segments), source.language, source.duration)
@@ -181,10 +171,7 @@ class LibraryRecorder:
                 self._flush(analysis)
         elif isinstance(event, TranscriptReady):
             self._flush(analysis)
-        elif isinstance(event, (PromptStarted, PromptFinished)):
-            self._write(self.library.save_prompt_result, analysis, event.index,
-                        analysis.prompt_results[event.index])
-        elif isinstance(event, PromptAdded):
+        elif isinstance(event, (PromptAdded, PromptStarted, PromptFinished)):
             self._write(self.library.save_prompt_result, analysis, event.index,
                         analysis.prompt_results[event.index])
         elif isinstance(event, AnalysisFinished):

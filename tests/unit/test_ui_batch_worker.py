@@ -18,9 +18,9 @@ SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 class NamingTranscriber(ScriptedTranscriber):
     """Says which file it transcribes, so each file's events can be told apart."""
 
-    def transcribe(self, path, cancel, language=None):
+    def transcribe(self, path, cancel, language=None, start=0.0):
         self.segments = make_segments([f"This is {Path(path).stem}."])
-        return super().transcribe(path, cancel, language)
+        return super().transcribe(path, cancel, language, start)
 
 
 @pytest.mark.parametrize("overlap", [True, False])

@@ -233,9 +233,9 @@ def test_transcripts_and_folders_can_be_dropped(make_window, drop_files, qtbot, 
 class NamingTranscriber(ScriptedTranscriber):
     """Says which file it transcribes, so each file's results differ."""
 
-    def transcribe(self, path, cancel, language=None):
+    def transcribe(self, path, cancel, language=None, start=0.0):
         self.segments = make_segments([f"This is {Path(path).stem}."])
-        return super().transcribe(path, cancel, language)
+        return super().transcribe(path, cancel, language, start)
 
 
 def test_several_files_run_in_order_and_selection_shows_each(make_window, drop_files, qtbot, speech_copies):
