@@ -22,7 +22,6 @@ import argparse
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ os.environ.setdefault("HEARSAY_HOME", tempfile.mkdtemp(prefix="hearsay-bench-"))
 import bench_fixtures  # noqa: E402
 import bench_llm  # noqa: E402
 import bench_whisper  # noqa: E402
+
 from app.core import hardware  # noqa: E402
 
 

@@ -9,16 +9,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from app.core import hardware, models
-from app.core.analysis import Analysis, Segment, Transcript
-from app.core.batch import run_batch
-from app.core.kv_states import PrefixStateCache
-from app.core.prompt_stage import ask, run_prompts
-from app.core.prompting import LlamaPromptRunner
-from app.core.prompts import default_prompts
-from app.core.transcription import WhisperTranscriber
+from app.core.pipeline.stages.batch import run_batch
+from app.core.pipeline.stages.prompting import ask, run_prompts
 from bench_fixtures import transcript_text
+
+from app.core import hardware
+from app.core.analysis import Analysis, Segment, Transcript
+from app.core.hub import catalog
+from app.core.llm.kv_states import PrefixStateCache
+from app.core.llm.prompts import default_prompts
+from app.core.llm.runner import LlamaPromptRunner
+from app.core.speech.transcription import WhisperTranscriber
 
 Row = tuple[str, str, str]
 SIX_PROMPTS = default_prompts() + ["Who spoke, and about what?", "List every number mentioned.",
@@ -69,7 +70,7 @@ def llm_rows(repeats: int, words: int = 2200) -> list[Row]:
     tokens = six.prompt_results[0].prompt_tokens
     ttft_median = [statistics.median(run[i] for run in ttfts) for i in range(len(SIX_PROMPTS))]
     cold, after_other, after_restart, state_bytes = _follow_ups(words, repeats)
-    model_bytes = Path(models.resolve_llm(None).path).stat().st_size
+    model_bytes = Path(catalog.resolve_llm(None).path).stat().st_size
     bandwidth = memory_bandwidth()
     ceiling = bandwidth / model_bytes
     return [

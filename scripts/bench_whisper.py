@@ -7,8 +7,10 @@ import threading
 import time
 from pathlib import Path
 
-from app.core import hardware, media, models
-from app.core.transcription import WhisperTranscriber
+from app.core import hardware
+from app.core.hub import catalog
+from app.core.speech import media
+from app.core.speech.transcription import WhisperTranscriber
 
 Row = tuple[str, str, str]
 
@@ -35,7 +37,7 @@ def transcription_rows(short: Path, long: Path, repeats: int) -> list[Row]:
 
     transcriber = WhisperTranscriber()
     transcriber.load()
-    direct = WhisperModel(models.resolve_whisper(None).path, device="cpu", compute_type="int8",
+    direct = WhisperModel(catalog.resolve_whisper(None).path, device="cpu", compute_type="int8",
                           cpu_threads=hardware.physical_cores())
     ours, theirs, ratios = [], [], []
     for _ in range(repeats):

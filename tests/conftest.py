@@ -141,8 +141,8 @@ def make_window(qtbot):
 
     The window's engine factory is an ``EngineRecorder`` (``window.engines``).
     """
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import Settings
+    from app.ui.settings.store import Settings
+    from app.ui.window.main_window import MainWindow
 
     def make(transcriber=None, runner=None, auto_start=True, settings=None):
         settings = settings or Settings()

@@ -1,6 +1,6 @@
 """Scripted engines for fast tests: they yield segments and tokens on cue and raise on cue.
 
-They satisfy ``app.core.engines.Transcriber`` / ``PromptRunner``. Used only to
+They satisfy ``app.core.pipeline.engines.Transcriber`` / ``PromptRunner``. Used only to
 drive the pipeline and the GUI quickly and to inject faults; the integration
 tests run the real faster-whisper and llama.cpp.
 """

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 
 def put(path: Path, data: bytes | None) -> Path:
@@ -68,7 +67,7 @@ def _refuse_new_files(folder: Path, monkeypatch) -> None:
     """Exports into ``folder`` fail as a read-only folder makes them fail (their temp file cannot be made)."""
     import tempfile
 
-    from app.core import export
+    from app.core.export import files as export_files
 
     real = tempfile.NamedTemporaryFile
 
@@ -77,14 +76,14 @@ def _refuse_new_files(folder: Path, monkeypatch) -> None:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(export.tempfile, "NamedTemporaryFile", named_temporary_file)
+    monkeypatch.setattr(export_files.tempfile, "NamedTemporaryFile", named_temporary_file)
 
 
 def half_of_default_gguf(target: Path) -> Path:
     """``target`` holding the first half of the default LLM's file (a download cut off halfway)."""
-    from app.core import models
+    from app.core.hub import catalog
 
-    source = models.default_entry("llm").installed_path()
+    source = catalog.default_entry("llm").installed_path()
     assert source is not None, "the default LLM is not installed: `make test` installs it (make setup)"
     return copy_of(source, target, 0.5)
 

@@ -15,10 +15,10 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable, Sequence
 
-from app.cli_analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, run_analyze
-from app.core import models
-from app.core.errors import HearsayError
+from app.cli.analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, run_analyze
+from app.cli.models import run_models
 from app.core.logs import setup_logging
 
 SUBCOMMANDS = ("analyze", "history", "models")
@@ -40,33 +40,13 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_models(argv: list[str]) -> int:
-    """``hearsay models [--verify]``: list catalog models, where they are, and (with --verify) their checksums."""
-    parser = argparse.ArgumentParser(prog="hearsay models", description="List Hearsay's models.")
-    parser.add_argument("--verify", action="store_true", help="check the sha256 of installed models")
-    args = parser.parse_args(argv)
-    status = EXIT_OK
-    for entry in models.catalog():
-        path = entry.installed_path()
-        mark = "default" if entry.default else ("recommended" if entry.recommended else "")
-        where = str(path) if path else "not installed"
-        line = f"{entry.role:8} {entry.name:40} {mark:12} {where}"
-        if args.verify and path is not None and entry.sha256:
-            try:
-                models.verify_checksum(models.checksum_target(path), entry.sha256)
-                line += "  sha256 ok"
-            except HearsayError as exc:
-                line += f"  {exc.message}"
-                status = EXIT_FAILED
-        elif args.verify and entry.default and path is None:
-            line += "  missing"
-            status = EXIT_FAILED
-        print(line)
-    return status
+def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], int] | None = None) -> int:
+    """Entry point of ``hearsay`` and ``python -m app`` (through ``app.__main__``). Returns the exit code.
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``hearsay`` and ``python -m app``. Returns the exit code.
+    ``analyze``, ``history`` and ``models`` run here without importing Qt; with
+    no command, ``open_window(files)`` opens the window (``app.__main__`` passes
+    ``app.ui.launch.run_gui``: the command line never imports the window
+    itself). Without ``open_window``, asking for the window is a usage error.
 
     Sets ``HF_HUB_OFFLINE=1`` (unless the environment already sets it) before
     any engine is imported, so nothing Hearsay runs reaches Hugging Face. A
@@ -83,13 +63,14 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "models":
             return run_models(argv[1:])
         if argv and argv[0] == "history":
-            from app.cli_history import run_history
+            from app.cli.history import run_history
 
             return run_history(argv[1:])
         args = build_gui_parser().parse_args(argv)
-        from app.ui.launch import run_gui
-
-        return run_gui(args.files)
+        if open_window is None:
+            print("hearsay: the window is opened by the `hearsay` command (or `python -m app`)", file=sys.stderr)
+            return EXIT_USAGE
+        return open_window(args.files)
     except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except KeyboardInterrupt:

@@ -14,12 +14,14 @@ import sys
 import threading
 from pathlib import Path
 
-from app.core import export, prompts, transcript_files
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
-from app.core.batch import run_batch
-from app.core.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.errors import HearsayError
-from app.core.events import AnalysisFinished
+from app.core.export import files as export_files
+from app.core.llm import prompts
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
+from app.core.pipeline.events import AnalysisFinished
+from app.core.speech import transcript_files
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXISTS_CAUSE = "already exists; use --force to replace it"
@@ -115,7 +117,7 @@ def _output_paths(args, parser) -> list[Path | None] | int:
     if args.output.exists() and not args.output.is_dir():
         return _usage_error(parser, f"{args.output}: with several inputs, -o must be a folder")
     args.output.mkdir(parents=True, exist_ok=True)
-    return [args.output / name for name in export.output_names(inputs, _format(args))]
+    return [args.output / name for name in export_files.output_names(inputs, _format(args))]
 
 
 def _format(args) -> str:
@@ -152,7 +154,7 @@ def _file_failed(analysis: Analysis) -> bool:
 
 def run_analyze(argv: list[str]) -> int:
     """``hearsay analyze``: see ``build_analyze_parser``. Returns the exit code."""
-    from app.cli_progress import ProgressPrinter
+    from app.cli.progress import ProgressPrinter
 
     parser = build_analyze_parser()
     args = parser.parse_args(argv)
@@ -162,7 +164,7 @@ def run_analyze(argv: list[str]) -> int:
     outputs = _output_paths(args, parser)
     if isinstance(outputs, int):
         return outputs
-    refused = [] if args.force else export.existing_targets(outputs)
+    refused = [] if args.force else export_files.existing_targets(outputs)
     for output in refused:  # said before any model loads, not after an hour of transcription
         print(f"hearsay: {output}: {EXISTS_CAUSE}", file=sys.stderr)
     if refused and len(refused) == len(outputs):
@@ -205,8 +207,8 @@ def run_analyze(argv: list[str]) -> int:
 
 def _recorder(settings: EngineSettings, reuse: bool):
     """A recorder into the user's history library, or None (said on stderr) when it cannot be opened."""
-    from app.core.library import Library
-    from app.core.recorder import LibraryRecorder
+    from app.core.library.store import Library
+    from app.core.pipeline.recorder import LibraryRecorder
 
     try:
         return LibraryRecorder(Library(), settings, reuse_transcripts=reuse)
@@ -227,14 +229,14 @@ def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, forc
         if result.status is PromptStatus.FAILED:
             print(f"hearsay: {source}: prompt “{prompts.short_title(result.prompt)}” failed: {result.error}",
                   file=sys.stderr)
-    text = export.render(analysis, fmt)
+    text = export_files.render(analysis, fmt)
     if output is None:
         sys.stdout.write(text if first else "\n" + text)
         sys.stdout.flush()
         return int(_file_failed(analysis))
     try:
-        export.write_export(output, text, overwrite=force)
-    except export.ExportExistsError as exc:  # appeared while this file was analysed
+        export_files.write_export(output, text, overwrite=force)
+    except export_files.ExportExistsError as exc:  # appeared while this file was analysed
         print(f"hearsay: {exc.path}: {EXISTS_CAUSE}", file=sys.stderr)
         return 1
     except HearsayError as exc:

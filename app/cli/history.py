@@ -18,14 +18,14 @@ import sys
 import threading
 from pathlib import Path
 
-from app.core import export
 from app.core.analysis import Analysis, AnalysisStatus
-from app.core.batch import run_batch
-from app.core.engines import create_engines, settings_from_dict
 from app.core.errors import HearsayError
-from app.core.export import format_duration
-from app.core.library import Library, LibraryEntry
-from app.core.recorder import LibraryRecorder, for_resume
+from app.core.export import files as export_files
+from app.core.export.markdown import format_duration
+from app.core.library.store import Library, LibraryEntry
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import create_engines, settings_from_dict
+from app.core.pipeline.recorder import LibraryRecorder, for_resume
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -75,11 +75,11 @@ def run_history(argv: list[str]) -> int:
             return resume(library, args.id, args.output, args.force, args.quiet)
         analysis = library.load(args.id)
         if command == "show":
-            sys.stdout.write(export.render(analysis, args.format))
+            sys.stdout.write(export_files.render(analysis, args.format))
             return EXIT_OK
         _write(analysis, args.output, args.format, args.force)
         return EXIT_OK
-    except export.ExportExistsError as exc:
+    except export_files.ExportExistsError as exc:
         print(f"hearsay: {exc.path}: already exists; use --force to replace it", file=sys.stderr)
         return EXIT_FAILED
     except HearsayError as exc:
@@ -118,21 +118,21 @@ def _search(library: Library, text: str) -> int:
 
 def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool) -> None:
     fmt = fmt or ("json" if output.suffix.lower() == ".json" else "md")
-    export.write_export(output, export.render(analysis, fmt), overwrite=force)
+    export_files.write_export(output, export_files.render(analysis, fmt), overwrite=force)
     print(f"wrote {output}", file=sys.stderr)
 
 
 def resume(library: Library, analysis_id: str, output: Path | None, force: bool, quiet: bool) -> int:
     """Finish a stored analysis with the settings it was started with: transcribe from the last stored
     segment's end, then run only the prompts that did not finish. Prints the result (or writes ``output``)."""
-    from app.cli_progress import ProgressPrinter
+    from app.cli.progress import ProgressPrinter
 
     entry = library.entry(analysis_id)
     if not entry.resumable:
         print(f"hearsay: history: {entry.id[:8]} ({entry.source_name}) has nothing left to do", file=sys.stderr)
         return EXIT_OK
     if output is not None and output.exists() and not force:
-        raise export.ExportExistsError(output)
+        raise export_files.ExportExistsError(output)
     analysis = for_resume(library.load(entry.id))
     settings = settings_from_dict(library.stored_settings(entry.id))
     transcriber, runner = create_engines(settings)
@@ -154,7 +154,7 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
         print("hearsay: interrupted; what was finished is kept in the history", file=sys.stderr)
         return 130
     if output is None:
-        sys.stdout.write(export.render(analysis, "md"))
+        sys.stdout.write(export_files.render(analysis, "md"))
     else:
         _write(analysis, output, None, force)
     return EXIT_OK

@@ -7,8 +7,8 @@ import time
 from typing import TextIO
 
 from app.core.analysis import Analysis, PromptStatus
-from app.core.export import format_timestamp
-from app.core.events import (
+from app.core.export.markdown import format_timestamp
+from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
     Event,

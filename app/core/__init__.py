@@ -1,4 +1,6 @@
-"""Hearsay's Qt-free core: media, transcription, prompting, models, export, pipeline.
+"""Hearsay's Qt-free core, by domain: ``pipeline`` (where the others meet), ``speech``, ``llm``, ``library``,
+``export``, ``hub``; shared leaves beside them (``analysis``, ``errors``, ``paths``, ``logs``, ``hardware``).
+See docs/architecture.md.
 
 Importing it switches the Hugging Face hub to offline mode: Hearsay makes no
 network call unless the user explicitly asks for a download.

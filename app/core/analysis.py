@@ -2,7 +2,7 @@
 
 Shapes only; no I/O and no engines here. All times are in seconds (float).
 The JSON shape these map to follows Gladia's pre-recorded result (see
-``app.core.export``).
+``app.core.export.json_result``).
 """
 
 from __future__ import annotations

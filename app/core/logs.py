@@ -3,7 +3,7 @@
 Tracebacks go here, never to the user's screen. At the default level (INFO)
 no transcript, prompt or response text is logged: Hearsay's own messages
 carry counts, times and file names only, and llama.cpp's lines (which
-``app.core.llama_logs`` routes here) are DEBUG, below that level
+``app.core.llm.llama_logs`` routes here) are DEBUG, below that level
 (tests/unit/test_logs_private.py checks both on a real analysis).
 """
 

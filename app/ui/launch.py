@@ -22,8 +22,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.ui import theme
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
+from app.ui.settings.store import Settings
+from app.ui.window.main_window import MainWindow
 from app.ui.workers import EngineFactory
 
 

@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core import models
 from app.core.analysis import AnalysisStatus, PromptResult, PromptStatus
-from app.core.engines import EngineSettings
-from app.core.events import ContextMeasured, ModelReady
-from app.core.prompts import short_title
+from app.core.hub import catalog
+from app.core.llm.prompts import short_title
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import ContextMeasured, ModelReady
 
-if TYPE_CHECKING:  # file_entry uses coverage_note, so no import at run time
-    from app.ui.file_entry import FileEntry
+if TYPE_CHECKING:  # files.entry uses coverage_note, so no import at run time
+    from app.ui.files.entry import FileEntry
 
 SHORT_MS, LONG_MS, STAY = 5000, 8000, 0
 """How long a message stays, in milliseconds (0: until the next one)."""
@@ -90,7 +90,7 @@ def exported(written: list[Path]) -> str:
 
 def _default_model(role: str) -> str:
     try:
-        return models.default_entry(role).name
+        return catalog.default_entry(role).name
     except Exception:  # a broken catalog must not keep the window from opening
         return f"default {role} model"
 

@@ -3,16 +3,16 @@
 Shape (Anki's single-worker executor, superqt's generator workers): the
 engines are created, driven and closed under ONE long-lived ``QThread``, so
 they stay loaded across files, batches and follow-up questions, and jobs run
-one after another. A batch runs through ``app.core.batch.run_batch``, which
+one after another. A batch runs through ``app.core.pipeline.batch.run_batch``, which
 drives the transcriber and the prompt runner from two helper threads of its
 own (one engine each; the LLM loads in the background while the first file
 transcribes) and returns only after both ended; a follow-up runs
-``app.core.prompt_stage.ask`` in the worker thread itself. So the ``Llama`` never
+``app.core.pipeline.prompting.ask`` in the worker thread itself. So the ``Llama`` never
 has two callers at once. The GUI thread hands over a job through a queued
 signal, follows it through signals that carry the pipeline's own event
 objects, and cancels by setting a ``threading.Event`` (safe from any thread).
 The pipeline checks that flag between segments and between tokens, so a
-cancel lands within a segment or a token. Jobs are recorded in the history (``history_recording``).
+cancel lands within a segment or a token. Jobs are recorded in the history (``app.ui.history.recording``).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
-from app.core.batch import run_batch
-from app.core.engines import EngineSettings, PromptRunner, Transcriber, create_engines, resolve_overlap
 from app.core.errors import HearsayError
-from app.core.events import AnalysisFinished, Event, PromptAdded, PromptFinished
-from app.core.pipeline import mark_cancelled, mark_failed
-from app.core.prompt_stage import ask
-from app.ui.history_recording import HistoryRecording
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import EngineSettings, PromptRunner, Transcriber, create_engines, resolve_overlap
+from app.core.pipeline.events import AnalysisFinished, Event, PromptAdded, PromptFinished
+from app.core.pipeline.prompting import ask
+from app.core.pipeline.stages import mark_cancelled, mark_failed
+from app.ui.history.recording import HistoryRecording
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Batch:
     ``cancel`` is this job's flag: set it (from any thread) to stop the
     current file at its next segment or token and skip the files after it.
     ``follow_up``: when set, ``analyses`` holds one finished analysis and the
-    job asks it this prompt (``prompt_stage.ask``) instead of analysing.
+    job asks it this prompt (``app.core.pipeline.prompting.ask``) instead of analysing.
     ``reuse_transcripts`` False: the user asked to transcribe again (no stored transcript is reused).
     """
 
@@ -73,7 +73,7 @@ class AnalysisWorker(QObject):
       overlap two files run at once: the next one transcribes while the
       prompts of the one before run, and their events interleave.
     - ``event(str, object)``: ``(analysis.id, event)`` for every pipeline event
-      (``app.core.events``), ending with ``AnalysisFinished`` for every file,
+      (``app.core.pipeline.events``), ending with ``AnalysisFinished`` for every file,
       also for files skipped because the batch was cancelled first, and for
       every follow-up (``PromptAdded`` first).
     - ``batch_finished(Batch)``: after the job's last file.

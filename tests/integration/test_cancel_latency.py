@@ -5,7 +5,7 @@ generation, through the core (``run_batch``) and the window's worker (``WorkerHo
 exhausted (both its threads joined) or the worker's ``batch_finished`` delivered in the GUI thread.
 Some engine steps cannot be interrupted once started: a model load, and one faster-whisper window
 (30 s of audio: encode, the decode with its temperature fallbacks, word alignment, then its segments). The
-pipeline waits on them in a way a cancel cuts short (``app.core.cancellable``), so every stage must stop
+pipeline waits on them in a way a cancel cuts short (``app.core.pipeline.cancellable``), so every stage must stop
 within 1 s of the cancel, whatever is in flight. The step in flight finishes in the background; the
 test waits for it afterwards and reports how long it ran on (what a cancel would have waited for before).
 Run with ``-s`` to see the figures; they are also recorded as the tests' ``cancel_latency_s`` and
@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.batch import run_batch
-from app.core.cancellable import join_abandoned
-from app.core.engines import EngineSettings, create_engines, resolve_overlap
-from app.core.events import AnalysisFinished, ResponseDelta, SegmentDecoded, Stage, StageChanged
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.cancellable import join_abandoned
+from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
+from app.core.pipeline.events import AnalysisFinished, ResponseDelta, SegmentDecoded, Stage, StageChanged
 from tests.makers import repeated_speech
 
 pytestmark = pytest.mark.integration
@@ -92,8 +92,8 @@ class NativeSteps:
 def native_steps(monkeypatch) -> NativeSteps:
     from faster_whisper.transcribe import WhisperModel
 
-    from app.core.prompting import LlamaPromptRunner
-    from app.core.transcription import WhisperTranscriber
+    from app.core.llm.runner import LlamaPromptRunner
+    from app.core.speech.transcription import WhisperTranscriber
 
     steps = NativeSteps()
     for owner, name in [(WhisperTranscriber, "load"), (LlamaPromptRunner, "load"), (WhisperModel, "encode"),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.library import LIBRARY_FILE, Library
+from app.core.library.store import LIBRARY_FILE, Library
 from tests.makers import repeated_speech
 
 pytestmark = pytest.mark.integration
@@ -30,11 +30,11 @@ CHILD = textwrap.dedent('''
     import json, sys, time
     from PySide6.QtCore import QObject, QTimer, Slot
     from PySide6.QtWidgets import QApplication
-    from app.core.engines import EngineSettings
-    from app.core.events import ResponseDelta, SegmentDecoded, Stage, StageChanged
+    from app.core.pipeline.engines import EngineSettings
+    from app.core.pipeline.events import ResponseDelta, SegmentDecoded, Stage, StageChanged
     from app.ui.launch import run_gui
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import Settings
+    from app.ui.window.main_window import MainWindow
+    from app.ui.settings.store import Settings
 
     wanted, recording = sys.argv[1], sys.argv[2]
     reached = {

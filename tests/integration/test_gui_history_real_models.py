@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.engines import EngineSettings, create_engines
-from app.core.events import ModelReady
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
+from app.core.pipeline.engines import EngineSettings, create_engines
+from app.core.pipeline.events import ModelReady
+from app.ui.settings.store import Settings
+from app.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,12 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.engines import EngineSettings, create_engines
-from app.core.events import ModelReady
-from app.core.prompts import default_prompts
-from app.core.prompts import tab_titles
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
-from app.ui.stall_meter import StallMeter
+from app.core.llm.prompts import default_prompts, tab_titles
+from app.core.pipeline.engines import EngineSettings, create_engines
+from app.core.pipeline.events import ModelReady
+from app.ui.settings.store import Settings
+from app.ui.window.main_window import MainWindow
+from app.ui.window.stall_meter import StallMeter
 
 pytestmark = pytest.mark.integration
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from app.core.kv_states import PrefixStateCache
-from app.core.prompting import LlamaPromptRunner
+from app.core.llm.kv_states import PrefixStateCache
+from app.core.llm.runner import LlamaPromptRunner
 
 pytestmark = pytest.mark.integration
 

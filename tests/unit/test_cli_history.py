@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from app import cli, cli_analyze, cli_history
-from app.core.library import Library
+from app import cli
+from app.cli import analyze as cli_analyze
+from app.cli import history as cli_history
+from app.core.library.store import Library
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

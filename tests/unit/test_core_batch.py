@@ -5,8 +5,8 @@ import time
 from pathlib import Path
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.batch import run_batch
-from app.core.events import AnalysisFinished, ModelReady, PromptStarted, SegmentDecoded
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.events import AnalysisFinished, ModelReady, PromptStarted, SegmentDecoded
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from app.core.cancellable import iterate_cancellable, wait_cancellable
 from app.core.errors import Cancelled, ModelError
+from app.core.pipeline.cancellable import iterate_cancellable, wait_cancellable
 
 
 def test_a_cancel_stops_waiting_for_work_that_goes_on_in_the_background():
@@ -63,7 +63,7 @@ def test_an_error_while_producing_reaches_the_consumer():
 
 
 def test_abandoned_work_is_waited_for_at_exit():
-    from app.core.cancellable import join_abandoned
+    from app.core.pipeline.cancellable import join_abandoned
 
     cancel = threading.Event()
     cancel.set()

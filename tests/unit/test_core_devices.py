@@ -3,7 +3,7 @@
 import pytest
 
 from app.core.hardware import physical_cores, usable_cpus
-from app.core.transcription import DeviceChoice, choose_whisper_device
+from app.core.speech.transcription import DeviceChoice, choose_whisper_device
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_unknown_device_is_rejected():
 
 def test_cuda_init_failure_falls_back_to_cpu(monkeypatch):
     """A CUDA device that fails at first use (missing cuDNN) must not fail the analysis."""
-    from app.core import transcription
+    from app.core.speech import transcription
 
     monkeypatch.setattr(transcription.hardware, "cuda_device_count", lambda: 1)
     built = []

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core import export
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Transcript
 from app.core.errors import ExportError
+from app.core.export import files as export_files
+from app.core.export import json_result, markdown
 from tests.fakes import make_segments
 
 GOLDEN = Path(__file__).parent.parent / "data" / "golden" / "standup.md"
@@ -40,14 +41,14 @@ def sample_analysis() -> Analysis:
 
 
 def test_markdown_matches_golden_file():
-    rendered = export.render_markdown(sample_analysis())
+    rendered = markdown.render_markdown(sample_analysis())
     if os.environ.get("HEARSAY_UPDATE_GOLDEN"):
         GOLDEN.write_text(rendered, "utf-8")
     assert rendered == GOLDEN.read_text("utf-8")
 
 
 def test_markdown_orders_prompts_then_transcript():
-    text = export.render_markdown(sample_analysis())
+    text = markdown.render_markdown(sample_analysis())
     assert text.startswith("# standup.wav\n")
     assert text.index("## Summarize.") < text.index("## List the action items.") < text.index("## Transcript")
     assert "[01:10] Bob writes notes." in text
@@ -55,7 +56,7 @@ def test_markdown_orders_prompts_then_transcript():
 
 
 def test_json_follows_gladia_shape():
-    data = json.loads(export.render_json(sample_analysis()))
+    data = json.loads(json_result.render_json(sample_analysis()))
     assert data["id"] == "00000000-0000-0000-0000-000000000001"
     assert data["status"] == "done"
     assert data["file"] == {"path": "/recordings/standup.wav", "filename": "standup.wav", "duration": 105.0}
@@ -82,21 +83,21 @@ def test_json_follows_gladia_shape():
 def test_empty_recording_is_flagged_empty():
     analysis = sample_analysis()
     analysis.transcript = Transcript([], duration=3.0)
-    data = export.to_json_dict(analysis)
+    data = json_result.to_json_dict(analysis)
     assert data["result"]["audio_to_llm"]["is_empty"] is True
-    assert "_(no speech found)_" in export.render_markdown(analysis)
+    assert "_(no speech found)_" in markdown.render_markdown(analysis)
 
 
 def test_timestamps():
-    assert export.format_timestamp(0) == "[00:00]"
-    assert export.format_timestamp(65.9) == "[01:05]"
-    assert export.format_timestamp(3725) == "[1:02:05]"
+    assert markdown.format_timestamp(0) == "[00:00]"
+    assert markdown.format_timestamp(65.9) == "[01:05]"
+    assert markdown.format_timestamp(3725) == "[1:02:05]"
 
 
 def test_write_export_replaces_atomically(tmp_path):
     target = tmp_path / "out.md"
     target.write_text("old", "utf-8")
-    export.write_export(target, "new", overwrite=True)
+    export_files.write_export(target, "new", overwrite=True)
     assert target.read_text("utf-8") == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 
@@ -105,12 +106,12 @@ def test_export_gets_normal_permissions_not_the_temp_files(tmp_path):
     umask = os.umask(0o022)
     try:
         fresh = tmp_path / "fresh.md"
-        export.write_export(fresh, "x")
+        export_files.write_export(fresh, "x")
         assert fresh.stat().st_mode & 0o777 == 0o644
         shared = tmp_path / "shared.md"
         shared.write_text("old", "utf-8")
         shared.chmod(0o664)
-        export.write_export(shared, "new", overwrite=True)
+        export_files.write_export(shared, "new", overwrite=True)
         assert shared.stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(umask)
@@ -123,13 +124,13 @@ def test_failed_write_keeps_the_old_file_and_says_why(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", full_disk)
+    monkeypatch.setattr(export_files.os, "fsync", full_disk)
     with pytest.raises(ExportError, match="No space left on device"):
-        export.write_export(target, "new", overwrite=True)
+        export_files.write_export(target, "new", overwrite=True)
     assert target.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 
 
 def test_write_into_missing_folder_is_an_export_error(tmp_path):
     with pytest.raises(ExportError, match="cannot write"):
-        export.write_export(tmp_path / "missing" / "out.md", "x")
+        export_files.write_export(tmp_path / "missing" / "out.md", "x")

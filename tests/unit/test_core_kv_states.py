@@ -3,7 +3,7 @@
 import os
 import time
 
-from app.core.kv_states import PrefixStateCache
+from app.core.llm.kv_states import PrefixStateCache
 
 
 def test_keys_depend_on_model_and_every_token():

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.batch import run_batch
-from app.core.engines import EngineSettings
 from app.core.errors import LibraryError
-from app.core.events import AnalysisFinished, SegmentDecoded, TranscriptReady
-from app.core.library import INTERRUPTED, Library, default_path
-from app.core.library_schema import SCHEMA_VERSION
-from app.core.recorder import FLUSH_SEGMENTS, LibraryRecorder, for_resume
-from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments, wait_until
+from app.core.library.schema import SCHEMA_VERSION
+from app.core.library.store import INTERRUPTED, Library, default_path
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import AnalysisFinished, SegmentDecoded, TranscriptReady
+from app.core.pipeline.recorder import FLUSH_SEGMENTS, LibraryRecorder, for_resume
+from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 TEXTS = ["We ship the release on Friday.", "Marta owns the budget review.", "The launch party is in Lisbon."]

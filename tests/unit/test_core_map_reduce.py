@@ -4,11 +4,12 @@ import threading
 from pathlib import Path
 
 from app.core.analysis import Analysis, PromptStatus, Transcript
-from app.core.chunking import group_texts, split_segments
-from app.core.events import ContextMeasured, MapProgress, PromptFinished
-from app.core.export import render_markdown, to_json_dict
-from app.core.prompt_assembly import REDUCE_SYSTEM_TEXT
-from app.core.prompt_stage import ask, run_prompts
+from app.core.export.json_result import to_json_dict
+from app.core.export.markdown import render_markdown
+from app.core.llm.assembly import REDUCE_SYSTEM_TEXT
+from app.core.llm.chunking import group_texts, split_segments
+from app.core.pipeline.events import ContextMeasured, MapProgress, PromptFinished
+from app.core.pipeline.prompting import ask, run_prompts
 from tests.fakes import ScriptedPromptRunner, make_segments
 
 SENTENCES = [f"Sentence number {i} says the budget moves by {i} euros." for i in range(30)]  # 10 words each

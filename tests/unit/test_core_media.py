@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from app.core import export, media
 from app.core.errors import MediaError
-from app.core.transcript_files import is_transcript_file, load_transcript
+from app.core.export import json_result
+from app.core.speech import media
+from app.core.speech.transcript_files import is_transcript_file, load_transcript
 from tests.makers import video_without_audio
 from tests.unit.test_core_export import sample_analysis
 
@@ -133,7 +134,7 @@ def test_load_text_transcript_with_and_without_stamps(tmp_path):
 def test_json_result_round_trips(tmp_path):
     original = sample_analysis()
     path = tmp_path / "standup.json"
-    path.write_text(export.render_json(original), "utf-8")
+    path.write_text(json_result.render_json(original), "utf-8")
     transcript = load_transcript(path)
     assert transcript.text == original.transcript.text
     assert transcript.segments == original.transcript.segments
@@ -163,7 +164,7 @@ def test_non_utf8_text_transcript(tmp_path):
 
 @pytest.fixture(scope="module")
 def whisper():
-    from app.core.transcription import WhisperTranscriber
+    from app.core.speech.transcription import WhisperTranscriber
 
     transcriber = WhisperTranscriber(device="cpu", cpu_threads=2)
     transcriber.load()  # `make test` installs the model: a failure here is a failure, not a skip

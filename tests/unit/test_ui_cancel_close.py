@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.events import Stage
+from app.core.pipeline.events import Stage
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.errors import ExportError
-from app.core.prompts import default_prompts
-from app.ui import exporting
-from app.ui.settings import Settings
+from app.core.llm.prompts import default_prompts
+from app.ui.files import exporting
+from app.ui.settings.store import Settings
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 

@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.batch import run_batch
-from app.core.engines import EngineSettings
-from app.core.library import Library, default_path
-from app.core.recorder import LibraryRecorder
-from app.ui.history_model import HistoryModel
+from app.core.library.store import Library, default_path
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.recorder import LibraryRecorder
+from app.ui.history.model import HistoryModel
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -273,7 +273,7 @@ def test_a_stored_analysis_is_read_off_the_gui_thread(make_window, qtbot, monkey
 
 
 def test_the_history_refreshes_in_the_gui_thread_when_the_worker_starts_a_file(make_window, qtbot, monkeypatch):
-    from app.ui.history_actions import History
+    from app.ui.history.actions import History
 
     threads = []
     real_refresh = History.refresh

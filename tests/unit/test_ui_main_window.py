@@ -7,7 +7,8 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QKeySequence
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.events import (
+from app.core.llm.prompts import default_prompts, short_title
+from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
     ModelReady,
@@ -20,9 +21,8 @@ from app.core.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
-from app.core.prompts import default_prompts, short_title
-from app.ui.drop_zone import PLACEHOLDER
-from app.ui.prompt_page import PromptPage
+from app.ui.files.drop_zone import PLACEHOLDER
+from app.ui.results.prompt_page import PromptPage
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -188,7 +188,7 @@ def test_a_bad_file_fails_with_its_reason_and_the_next_one_runs(make_window, qtb
 
 def test_engine_setup_error_is_reported_per_file(qtbot):
     from app.core.errors import ModelError
-    from app.ui.main_window import MainWindow
+    from app.ui.window.main_window import MainWindow
 
     def broken(settings):
         raise ModelError("the model file /nowhere/x.gguf does not exist")
@@ -290,7 +290,7 @@ def test_without_auto_start_analyze_runs_the_queue_and_reruns_with_new_prompts(m
 
 
 def test_engines_live_in_one_worker_thread_and_are_rebuilt_only_for_new_models(make_window, qtbot, speech_copies):
-    from app.core.engines import EngineSettings
+    from app.core.pipeline.engines import EngineSettings
 
     a, b, c, d = speech_copies("a.wav", "b.wav", "c.wav", "d.wav")
     window = make_window()
@@ -338,7 +338,7 @@ def test_remove_finished_file(make_window, qtbot):
 def test_open_dialog_adds_files_and_remembers_the_folder(make_window, qtbot, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from app.ui.settings import Settings
+    from app.ui.settings.store import Settings
 
     asked = []
 

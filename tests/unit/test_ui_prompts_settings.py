@@ -5,12 +5,12 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QMessageBox
 
-from app.core.engines import EngineSettings
-from app.core.prompts import default_prompts, short_title
-from app.ui import prompt_editor
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
-from app.ui.settings_dialog import SettingsDialog
+from app.core.llm.prompts import default_prompts, short_title
+from app.core.pipeline.engines import EngineSettings
+from app.ui.settings.dialog import SettingsDialog
+from app.ui.settings.store import Settings
+from app.ui.window import prompt_editor
+from app.ui.window.main_window import MainWindow
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 
@@ -149,7 +149,7 @@ def test_settings_file_lives_in_hearsay_home(_isolated_home):
 
 
 def test_tab_titles_are_short_titles_made_distinct():
-    from app.core.prompts import tab_titles
+    from app.core.llm.prompts import tab_titles
 
     prompts = ["Who speaks?", "List every decision made in this meeting, with who made it",
                "List every decision made in this meeting, in order"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from app.ui.stall_meter import StallMeter
+from app.ui.window.stall_meter import StallMeter
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("faster_whisper", "ctranslate2", "llama_cpp")
@@ -18,7 +18,7 @@ SHOW_WINDOW = """
 import json, sys
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from app.ui.main_window import MainWindow
+from app.ui.window.main_window import MainWindow
 window = MainWindow()  # the default engine factory; nothing is analysed
 window.show()
 app.processEvents()

@@ -8,9 +8,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.engines import EngineSettings
 from app.core.errors import ModelError
-from app.core.events import AnalysisFinished
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import AnalysisFinished
 from app.ui.workers import WorkerHost
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 
@@ -92,8 +92,8 @@ def test_submit_after_shutdown_is_refused():
 
 def test_run_gui_queues_and_starts_the_files(qapp, monkeypatch):
     from app.ui.launch import run_gui
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import Settings
+    from app.ui.settings.store import Settings
+    from app.ui.window.main_window import MainWindow
 
     settings = Settings()
     settings.set_auto_start(False)  # files named on the command line start anyway

@@ -1,4 +1,4 @@
-"""Where models come from: the catalog, the bundled defaults, user paths, checksums.
+"""Where models come from: the catalog, the bundled defaults, user paths.
 
 Resolution never touches the network. The catalog is ``models/catalog.toml``
 (installed as ``app.catalog``). Model files are also searched in the ``models/``
@@ -7,18 +7,16 @@ folder of a checkout and in ``paths.data_dir()/models``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 import os
-import threading
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import tomllib
+
 from app.core import paths
-from app.core.errors import Cancelled, ModelError
+from app.core.errors import ModelError
 
 GGUF_MAGIC = b"GGUF"
 WHISPER_SIZES = (
@@ -159,61 +157,3 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
         raise ModelError(f"{candidate} is not a GGUF model file")
     known = {e.name: e.sha256 for e in catalog() if e.role == "llm"}
     return ResolvedModel(candidate.name, str(candidate), known.get(candidate.name, ""))
-
-
-def sha256_of(path: Path, chunk_bytes: int = 1 << 20, cancel: threading.Event | None = None) -> str:
-    """Hex sha256 of the file at ``path``, read in ``chunk_bytes`` chunks.
-
-    Raises OSError when the file cannot be read, and Cancelled when ``cancel`` is set (checked per chunk).
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_checksum(path: Path, expected: str) -> bool:
-    """Check ``path`` against ``expected`` sha256 once; the result is remembered by (path, size, mtime).
-
-    Returns True when checked (now or before) and matching, False when there is
-    nothing to check against. Raises ModelError on a mismatch or an unreadable file.
-    """
-    if not expected:
-        return False
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
-    record_file = paths.cache_dir() / "verified-models.json"
-    try:
-        records = json.loads(record_file.read_text("utf-8"))
-    except (OSError, ValueError):
-        records = {}
-    key = str(path.resolve())
-    stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": expected}
-    if records.get(key) == stamp:
-        return True
-    try:
-        actual = sha256_of(path)
-    except OSError as exc:
-        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
-    if actual != expected:
-        raise ModelError(
-            f"the model file {path} is damaged (sha256 {actual[:12]}… instead of {expected[:12]}…); reinstall it"
-        )
-    records[key] = stamp
-    try:
-        record_file.write_text(json.dumps(records, indent=1), "utf-8")
-    except OSError:
-        pass  # remembering is an optimisation only
-    return True
-
-
-def checksum_target(path: Path | str) -> Path:
-    """The file a model's sha256 covers: ``model.bin`` of a Whisper folder, else the file itself."""
-    path = Path(path)
-    return path / "model.bin" if path.is_dir() else path

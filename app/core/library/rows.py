@@ -1,6 +1,6 @@
 """Rows of the history library and their conversion to and from ``Analysis``.
 
-The SQL here matches ``app.core.library_schema``. Dates are stored as ISO 8601
+The SQL here matches ``app.core.library.schema``. Dates are stored as ISO 8601
 UTC text, times and durations as seconds (REAL), word timestamps as a JSON
 array of ``[word, start, end, confidence]``.
 """

@@ -6,7 +6,7 @@ committed write survives the process being killed. One connection per
 ``Library``, shared by its threads under a lock (the transcription thread and
 the thread reading events both write); other processes and other ``Library``
 objects read and write alongside through SQLite's own locking. Rows and their conversion to ``Analysis`` live in
-``app.core.library_rows``; the schema in ``app.core.library_schema``.
+``app.core.library.rows``; the schema in ``app.core.library.schema``.
 
 Statuses are those of ``AnalysisStatus`` plus "interrupted": stored as
 running, but the process that ran it is gone (killed, crashed, power lost).
@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.core import library_rows, paths
+from app.core import paths
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript
 from app.core.errors import LibraryError
-from app.core.library_schema import migrate
+from app.core.library import rows as library_rows
+from app.core.library.schema import migrate
 
 LIBRARY_FILE = "library.sqlite3"
 INTERRUPTED = "interrupted"

@@ -1,9 +1,9 @@
 """Prompts over a transcript with a local GGUF model through llama-cpp-python.
 
 The prompts of a file share one prefix (system text + transcript, see
-``app.core.prompt_assembly``). ``LlamaPromptRunner`` evaluates that prefix once,
+``app.core.llm.assembly``). ``LlamaPromptRunner`` evaluates that prefix once,
 in slices so a cancel lands within about a second, keeps it in the KV cache
-for the next prompt, and stores it on disk (``app.core.kv_states``) so a
+for the next prompt, and stores it on disk (``app.core.llm.kv_states``) so a
 follow-up after other files, or after a restart, restores it instead of
 prefilling again. Only each prompt's own tokens are evaluated after that.
 
@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from app.core import hardware, models
+from app.core import hardware
 from app.core.errors import ContextOverflowError, ModelError
-from app.core.kv_states import PrefixStateCache
-from app.core.llama_logs import route_llama_logs
-from app.core.prompt_assembly import SYSTEM_TEXT, build_messages, plain_prompt, uses_transcript_tag
+from app.core.hub import catalog, checksums
+from app.core.llm.assembly import SYSTEM_TEXT, build_messages, plain_prompt, uses_transcript_tag
+from app.core.llm.kv_states import PrefixStateCache
+from app.core.llm.llama_logs import route_llama_logs
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class LlamaPromptRunner:
         self.temperature = temperature
         self.repeat_penalty = repeat_penalty  # 1.1, llama.cpp's classic default: small models loop without it
         self.seed = seed
-        self.model_name = Path(model).name if model else models.default_entry("llm").name
+        self.model_name = Path(model).name if model else catalog.default_entry("llm").name
         self.device = "not loaded"
         self.n_ctx_train = 0
         self.last_stats: PrefillStats | None = None
@@ -135,10 +136,10 @@ class LlamaPromptRunner:
         if self._llm is not None:
             return 0.0
         started = time.perf_counter()
-        resolved = models.resolve_llm(self.requested_model)
+        resolved = catalog.resolve_llm(self.requested_model)
         self.model_name, self._path = resolved.name, resolved.path
         if resolved.sha256:
-            models.verify_checksum(resolved.path, resolved.sha256)
+            checksums.verify_checksum(resolved.path, resolved.sha256)
         self.n_ctx_train = self._read_trained_context()
         self._open(min(self._limit(), DEFAULT_CONTEXT_CAP))
         return time.perf_counter() - started

@@ -1,7 +1,7 @@
 """Several files in a row: transcription and prompts in two threads, the LLM loading in the background.
 
 ``run_batch`` runs the transcription stage in one thread and the prompt stage
-in another (``app.core.pipeline``). The prompt thread starts by loading the
+in another (``app.core.pipeline.stages``). The prompt thread starts by loading the
 LLM, so the model is warm by the time the first transcript is ready. With
 ``overlap`` the transcription of file k+1 runs while the prompts of file k do
 (at most one finished transcript waits); without it the files go strictly one
@@ -22,12 +22,12 @@ import threading
 from collections.abc import Iterator
 
 from app.core.analysis import Analysis, AnalysisStatus
-from app.core.cancellable import wait_cancellable
-from app.core.engines import PromptRunner, Transcriber
 from app.core.errors import Cancelled
-from app.core.events import AnalysisFinished, Event
-from app.core.recorder import LibraryRecorder
-from app.core.pipeline import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
+from app.core.pipeline.cancellable import wait_cancellable
+from app.core.pipeline.engines import PromptRunner, Transcriber
+from app.core.pipeline.events import AnalysisFinished, Event
+from app.core.pipeline.recorder import LibraryRecorder
+from app.core.pipeline.stages import mark_cancelled, mark_failed, prompt_stage, transcribe_stage
 
 log = logging.getLogger(__name__)
 _DONE = object()

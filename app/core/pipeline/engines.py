@@ -1,13 +1,13 @@
 """The two engine interfaces the pipeline drives, and the settings that build the real ones.
 
-The real engines are ``app.core.transcription.WhisperTranscriber``
-(faster-whisper) and ``app.core.prompting.LlamaPromptRunner``
+The real engines are ``app.core.speech.transcription.WhisperTranscriber``
+(faster-whisper) and ``app.core.llm.runner.LlamaPromptRunner``
 (llama-cpp-python). Tests inject scripted engines with the same methods to cue
 segments, tokens and faults.
 
 Thread-safety contract: an engine is used by one thread at a time. The
 transcriber and the prompt runner may run at the same time in two threads
-(``app.core.batch`` overlaps them); llama-cpp-python crashes on concurrent use
+(``app.core.pipeline.batch`` overlaps them); llama-cpp-python crashes on concurrent use
 of one ``Llama``, so the prompt runner never gets two callers at once.
 """
 
@@ -148,9 +148,9 @@ def create_engines(settings: EngineSettings):
     Prefix KV states are kept under the user cache folder (``kv-states``).
     """
     from app.core import paths
-    from app.core.kv_states import PrefixStateCache
-    from app.core.prompting import LlamaPromptRunner
-    from app.core.transcription import WhisperTranscriber
+    from app.core.llm.kv_states import PrefixStateCache
+    from app.core.llm.runner import LlamaPromptRunner
+    from app.core.speech.transcription import WhisperTranscriber
 
     cores = hardware.physical_cores()
     overlap = resolve_overlap(settings)

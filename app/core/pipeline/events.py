@@ -1,6 +1,6 @@
 """Progress events the analysis pipeline yields, in order, for one file.
 
-The pipeline (``app.core.pipeline.analyze``) is a generator of these; the CLI
+The pipeline (``app.core.pipeline.stages.analyze``) is a generator of these; the CLI
 prints them and the GUI's worker turns each into a Qt signal. Times are
 seconds. Order for an audio file::
 
@@ -13,9 +13,9 @@ seconds. Order for an audio file::
 A transcript input (.txt / .json) skips the Whisper stages; a failure or a
 cancel jumps to AnalysisFinished. A transcript restored or reused from the
 history library (``analysis.transcript_complete``) skips to the prompts; a
-partial one transcribes only the rest. In a batch (``app.core.batch``) the LLM loads
+partial one transcribes only the rest. In a batch (``app.core.pipeline.batch``) the LLM loads
 in the background, so its ``ModelReady`` may come while the first file is
-still transcribing. A follow-up (``prompt_stage.ask``) on a finished analysis
+still transcribing. A follow-up (``app.core.pipeline.prompting.ask``) on a finished analysis
 yields ``PromptAdded`` then the prompt events and a new ``AnalysisFinished``.
 """
 

@@ -20,10 +20,11 @@ import time
 from collections.abc import Iterator
 
 from app.core.analysis import Analysis, PromptResult, PromptStatus
-from app.core.chunking import group_texts, split_segments
-from app.core.engines import PromptRunner
 from app.core.errors import ContextOverflowError, HearsayError
-from app.core.events import (
+from app.core.llm.assembly import REDUCE_SYSTEM_TEXT, partial_answers_text
+from app.core.llm.chunking import group_texts, split_segments
+from app.core.pipeline.engines import PromptRunner
+from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
     Event,
@@ -33,7 +34,6 @@ from app.core.events import (
     PromptStarted,
     ResponseDelta,
 )
-from app.core.prompt_assembly import REDUCE_SYSTEM_TEXT, partial_answers_text
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,13 @@ import time
 from dataclasses import asdict
 from datetime import timezone
 
-from app.core import models
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
-from app.core.engines import EngineSettings
 from app.core.errors import Cancelled, HearsayError
-from app.core.events import (
+from app.core.hub import catalog, checksums
+from app.core.library.rows import SourceRecord
+from app.core.library.store import Library
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import (
     AnalysisFinished,
     Event,
     PromptAdded,
@@ -37,9 +39,7 @@ from app.core.events import (
     SegmentDecoded,
     TranscriptReady,
 )
-from app.core.library import Library
-from app.core.library_rows import SourceRecord
-from app.core.transcript_files import is_transcript_file
+from app.core.speech.transcript_files import is_transcript_file
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ HASH_CHUNK_BYTES = 1 << 20
 def content_sha256(path, cancel: threading.Event | None = None) -> tuple[int, str] | None:
     """(size in bytes, hex sha256) of the file at ``path``; None when it cannot be read or ``cancel`` is set."""
     try:
-        return os.path.getsize(path), models.sha256_of(path, HASH_CHUNK_BYTES, cancel)
+        return os.path.getsize(path), checksums.sha256_of(path, HASH_CHUNK_BYTES, cancel)
     except (OSError, Cancelled):
         return None
 
@@ -59,7 +59,7 @@ def content_sha256(path, cancel: threading.Event | None = None) -> tuple[int, st
 def transcript_key(settings: EngineSettings) -> tuple[str, str]:
     """(canonical JSON of the Whisper settings that decide a transcript, the Whisper model's sha256 or "")."""
     try:
-        resolved = models.resolve_whisper(settings.whisper_model)
+        resolved = catalog.resolve_whisper(settings.whisper_model)
         name, sha = resolved.name, resolved.sha256
     except HearsayError:
         name, sha = settings.whisper_model or "", ""
@@ -71,7 +71,7 @@ def transcript_key(settings: EngineSettings) -> tuple[str, str]:
 def llm_sha256(settings: EngineSettings) -> str:
     """The LLM file's sha256 when the catalog knows it, else "" (a user's GGUF is not hashed on every run)."""
     try:
-        return models.resolve_llm(settings.llm_model).sha256
+        return catalog.resolve_llm(settings.llm_model).sha256
     except HearsayError:
         return ""
 

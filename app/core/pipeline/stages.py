@@ -1,13 +1,13 @@
 """The analysis of one file: transcribe (or load a transcript), then run each prompt.
 
-``analyze`` is a generator of ``app.core.events`` events, built from two
-stages that ``app.core.batch`` also runs in two threads: ``transcribe_stage``
+``analyze`` is a generator of ``app.core.pipeline.events`` events, built from two
+stages that ``app.core.pipeline.batch`` also runs in two threads: ``transcribe_stage``
 and ``prompt_stage``. Neither raises for bad input or a failing model: those
 end the file with ``AnalysisStatus.FAILED`` and a one-sentence ``error``; a
 failing prompt fails only that prompt. Setting the ``cancel`` event stops work
 between segments, prefill slices and tokens; model loads and Whisper windows,
 which cannot be interrupted, are waited on in a way a cancel cuts short
-(``app.core.cancellable``), so a cancel lands within about 50 ms.
+(``app.core.pipeline.cancellable``), so a cancel lands within about 50 ms.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ import threading
 import time
 from collections.abc import Iterator
 
-from app.core import media, transcript_files
-from app.core.prompt_stage import run_prompts
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
-from app.core.engines import PromptRunner, Transcriber
-from app.core.cancellable import iterate_cancellable, wait_cancellable
 from app.core.errors import Cancelled, HearsayError
-from app.core.events import (
+from app.core.pipeline.cancellable import iterate_cancellable, wait_cancellable
+from app.core.pipeline.engines import PromptRunner, Transcriber
+from app.core.pipeline.events import (
     AnalysisFinished,
     Event,
     ModelReady,
@@ -33,6 +31,8 @@ from app.core.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
+from app.core.pipeline.prompting import run_prompts
+from app.core.speech import media, transcript_files
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Two inputs: a ``.txt`` transcript (one segment per non-blank line; a leading
 ``[mm:ss]`` or ``[h:mm:ss]`` stamp, as Hearsay's exports write, gives the start
-time) and a ``.json`` result written by Hearsay (``app.core.export``; Gladia's
+time) and a ``.json`` result written by Hearsay (``app.core.export.json_result``; Gladia's
 ``result.transcription.utterances`` shape).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
 from app.core.errors import MediaError
-from app.core.media import check_readable_file
+from app.core.speech.media import check_readable_file
 
 TRANSCRIPT_EXTENSIONS = (".txt", ".json")
 _STAMP = re.compile(r"^\[(?:(\d+):)?(\d{1,2}):(\d{2})\]\s*")

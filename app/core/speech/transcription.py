@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core import hardware, media, models
+from app.core import hardware
 from app.core.analysis import Segment, Word
 from app.core.errors import ModelError
+from app.core.hub import catalog, checksums
+from app.core.speech import media
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ class WhisperTranscriber:
         self.beam_size = beam_size
         self.vad_filter = vad_filter
         self.batch_size = batch_size
-        self.model_name = model or models.default_entry("whisper").name
+        self.model_name = model or catalog.default_entry("whisper").name
         self.device = "not loaded"
         self._model = None
         self._load_lock = threading.Lock()
@@ -90,10 +92,10 @@ class WhisperTranscriber:
         if self._model is not None:
             return 0.0
         started = time.perf_counter()
-        resolved = models.resolve_whisper(self.requested_model)
+        resolved = catalog.resolve_whisper(self.requested_model)
         self.model_name = resolved.name
         if resolved.sha256:
-            models.verify_checksum(models.checksum_target(resolved.path), resolved.sha256)
+            checksums.verify_checksum(checksums.checksum_target(resolved.path), resolved.sha256)
         choice = choose_whisper_device(self.requested_device, hardware.cuda_device_count())
         try:
             self._model = self._build(resolved.path, choice)

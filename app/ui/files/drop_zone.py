@@ -12,10 +12,10 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.core.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
-from app.core.transcript_files import TRANSCRIPT_EXTENSIONS
+from app.core.speech.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+from app.core.speech.transcript_files import TRANSCRIPT_EXTENSIONS
 from app.ui import theme
-from app.ui.settings import Settings
+from app.ui.settings.store import Settings
 
 MEDIA_EXTENSIONS = tuple(sorted(set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)))
 ACCEPTED_EXTENSIONS = MEDIA_EXTENSIONS + TRANSCRIPT_EXTENSIONS

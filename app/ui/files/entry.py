@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Segment
-from app.core.events import (
+from app.core.export.markdown import segment_lines
+from app.core.library.store import INTERRUPTED
+from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
     MapProgress,
@@ -31,9 +33,7 @@ from app.core.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
-from app.core.export import segment_lines
-from app.core.library import INTERRUPTED
-from app.ui.status_messages import coverage_note, map_progress, transcript_reused
+from app.ui.messages import coverage_note, map_progress, transcript_reused
 
 
 @dataclass

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
-from app.core.export import existing_targets, output_names, render, write_export
-from app.ui.file_entry import FileEntry
-from app.ui.settings import Settings
-from app.ui.status_messages import exported
+from app.core.export.files import existing_targets, output_names, render, write_export
+from app.ui.files.entry import FileEntry
+from app.ui.messages import exported
+from app.ui.settings.store import Settings
 
 FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)")}
 MAX_LISTED = 10

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from app.core.analysis import AnalysisStatus
 from app.ui import theme
-from app.ui.file_entry import FileEntry
+from app.ui.files.entry import FileEntry
 
 
 class FileListModel(QAbstractListModel):

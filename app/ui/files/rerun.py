@@ -18,10 +18,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.prompts import tab_titles
-from app.core.transcript_files import is_transcript_file
-from app.ui.chrome import make_action
-from app.ui.file_entry import FileEntry
+from app.core.llm.prompts import tab_titles
+from app.core.speech.transcript_files import is_transcript_file
+from app.ui.files.entry import FileEntry
+from app.ui.widgets import make_action
 
 UNFINISHED = (PromptStatus.FAILED, PromptStatus.CANCELLED, PromptStatus.SKIPPED)
 

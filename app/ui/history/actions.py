@@ -4,9 +4,9 @@ analyses, and the notices the library gives (a reused transcript, a library that
 A stored analysis opens as a ``FileEntry`` in the file list whose analysis is
 already finished, so the results view shows its transcript and one tab per
 prompt without running anything; from there the Ask line, "Run again" and
-Resume work as on any finished file (``app.ui.rerun_actions``). The library
+Resume work as on any finished file (``app.ui.files.rerun``). The library
 is opened for each short listing in the GUI thread (milliseconds); a whole
-analysis is read, and deleted, in the background (``app.ui.history_tasks``);
+analysis is read, and deleted, in the background (``app.ui.history.tasks``);
 everything that runs an engine goes through the worker.
 
 Thread-safety: GUI thread only.
@@ -22,17 +22,17 @@ from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QToolButton, QWidget
 
 from app.core.analysis import Analysis
-from app.core.engines import settings_from_dict
 from app.core.errors import HearsayError
-from app.core.events import TranscriptReady
-from app.core.library import Library, LibraryEntry, SearchHit
-from app.core.recorder import for_resume
-from app.ui import status_messages
-from app.ui.chrome import section_title
-from app.ui.file_entry import FileEntry
-from app.ui.history_tasks import HistoryTasks
-from app.ui.history_panel import HistoryPanel
-from app.ui.rerun_actions import RerunActions
+from app.core.library.store import Library, LibraryEntry, SearchHit
+from app.core.pipeline.engines import settings_from_dict
+from app.core.pipeline.events import TranscriptReady
+from app.core.pipeline.recorder import for_resume
+from app.ui import messages as status_messages
+from app.ui.files.entry import FileEntry
+from app.ui.files.rerun import RerunActions
+from app.ui.history.panel import HistoryPanel
+from app.ui.history.tasks import HistoryTasks
+from app.ui.widgets import section_title
 
 
 class History(QObject):

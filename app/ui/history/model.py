@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.core.export import format_duration
-from app.core.library import INTERRUPTED, LibraryEntry, SearchHit
+from app.core.export.markdown import format_duration
+from app.core.library.store import INTERRUPTED, LibraryEntry, SearchHit
 from app.ui import theme
-from app.ui.status_messages import local_date
+from app.ui.messages import local_date
 
 STATUS_TEXT = {"done": "Done", "failed": "Failed", "cancelled": "Cancelled", INTERRUPTED: "Interrupted",
                "running": "Running", "queued": "Queued"}

@@ -4,7 +4,7 @@ It reads the library through ``open_library`` (a context manager giving a
 ``Library``), only when asked (``refresh``) or when the search text settles;
 a listing or an FTS5 search of a few hundred rows takes a few milliseconds,
 so it runs in the GUI thread. It never writes: Open, Resume and Delete are
-signals for ``app.ui.history_actions`` to carry out.
+signals for ``app.ui.history.actions`` to carry out.
 
 Thread-safety: GUI thread only.
 """
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import HearsayError
-from app.core.library import Library, LibraryEntry, SearchHit
+from app.core.library.store import Library, LibraryEntry, SearchHit
 from app.ui import theme
-from app.ui.history_model import HistoryModel, HistoryRow
+from app.ui.history.model import HistoryModel, HistoryRow
 
 LibraryOpener = Callable[[], AbstractContextManager[Library]]
 """Opens the library for one read (``with open_library() as library: ...``); raises LibraryError."""

@@ -16,11 +16,11 @@ import logging
 from collections.abc import Callable
 
 from app.core.analysis import Analysis
-from app.core.engines import EngineSettings
 from app.core.errors import HearsayError
-from app.core.events import Event
-from app.core.library import Library
-from app.core.recorder import LibraryRecorder
+from app.core.library.store import Library
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.events import Event
+from app.core.pipeline.recorder import LibraryRecorder
 
 log = logging.getLogger(__name__)
 

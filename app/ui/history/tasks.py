@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.errors import HearsayError
-from app.core.library import Library
+from app.core.library.store import Library
 
 log = logging.getLogger(__name__)
 

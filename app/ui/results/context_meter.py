@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from app.core.events import ContextMeasured
-from app.ui.status_messages import context_summary
+from app.core.pipeline.events import ContextMeasured
+from app.ui.messages import context_summary
 
 STEPS = 1000
 

@@ -10,9 +10,9 @@ import html
 from PySide6.QtWidgets import QPlainTextEdit
 
 from app.core.analysis import AnalysisStatus, Segment
-from app.core.events import Stage
-from app.core.export import format_timestamp
-from app.ui.file_entry import FileEntry
+from app.core.export.markdown import format_timestamp
+from app.core.pipeline.events import Stage
+from app.ui.files.entry import FileEntry
 
 TIMESTAMP_COLOR = "#8b95a7"
 TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."

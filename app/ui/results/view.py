@@ -17,7 +17,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.core.analysis import AnalysisStatus
-from app.core.events import (
+from app.core.export.markdown import format_duration
+from app.core.library.store import INTERRUPTED
+from app.core.llm.prompts import tab_titles
+from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
     MapProgress,
@@ -30,16 +33,37 @@ from app.core.events import (
     StageChanged,
     TranscriptionProgress,
 )
-from app.core.export import format_duration
-from app.core.library import INTERRUPTED
-from app.core.prompts import tab_titles
-from app.ui import chrome, theme
-from app.ui.ask_bar import AskBar
-from app.ui.context_meter import ContextMeter
-from app.ui.file_entry import FileEntry
-from app.ui.prompt_page import PROMPT_ICONS, PromptPage
-from app.ui.status_messages import map_progress
-from app.ui.transcript_view import TranscriptView, transcript_state
+from app.ui import theme
+from app.ui.files.entry import FileEntry
+from app.ui.messages import map_progress
+from app.ui.results.ask_bar import AskBar
+from app.ui.results.context_meter import ContextMeter
+from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
+from app.ui.results.transcript_view import TranscriptView, transcript_state
+
+
+def empty_results_page() -> QWidget:
+    """What the results area shows when no file is selected."""
+    page = QWidget()
+    icon = QLabel()
+    icon.setPixmap(theme.app_icon().pixmap(72, 72))
+    icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    title = QLabel("No file selected")
+    title.setObjectName("emptyTitle")
+    title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    text = QLabel("Drop audio or video files on the left, or press Ctrl+O.\n"
+                  "The transcript and each prompt's answer appear here in their own tabs.")
+    text.setObjectName("emptyText")
+    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    text.setWordWrap(True)
+    layout = QVBoxLayout(page)
+    layout.addStretch(1)
+    layout.addWidget(icon)
+    layout.addSpacing(6)
+    layout.addWidget(title)
+    layout.addWidget(text)
+    layout.addStretch(2)
+    return page
 
 
 class ResultsView(QWidget):
@@ -110,7 +134,7 @@ class ResultsView(QWidget):
         layout.addWidget(self.ask_bar)
 
         self.stack = QStackedWidget()
-        self.stack.addWidget(chrome.empty_results_page())
+        self.stack.addWidget(empty_results_page())
         self.stack.addWidget(results)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.engines import EngineSettings
-from app.core.models import WHISPER_SIZES, default_entry
-from app.ui.settings import (
+from app.core.hub.catalog import WHISPER_SIZES, default_entry
+from app.core.pipeline.engines import EngineSettings
+from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
     BEAM_SIZE_RANGE,
     CONTEXT_WINDOW_RANGE,

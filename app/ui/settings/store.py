@@ -13,8 +13,8 @@ from enum import Enum
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.core import paths
-from app.core.engines import EngineSettings
-from app.core.prompts import default_prompts
+from app.core.llm.prompts import default_prompts
+from app.core.pipeline.engines import EngineSettings
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_TOKENS_RANGE = (16, 8192)

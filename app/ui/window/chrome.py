@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -25,14 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import theme
-from app.ui.settings import Settings
-
-
-def section_title(title: str) -> QLabel:
-    """A small grey heading over a side-panel section."""
-    label = QLabel(title)
-    label.setObjectName("sectionTitle")
-    return label
+from app.ui.settings.store import Settings
+from app.ui.widgets import make_action, section_title
 
 
 def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, prompt_editor: QWidget,
@@ -97,46 +91,6 @@ def wait_cursor(busy: bool = True) -> Iterator[None]:
     finally:
         if busy:
             QApplication.restoreOverrideCursor()
-
-
-def empty_results_page() -> QWidget:
-    """What the results area shows when no file is selected."""
-    page = QWidget()
-    icon = QLabel()
-    icon.setPixmap(theme.app_icon().pixmap(72, 72))
-    icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    title = QLabel("No file selected")
-    title.setObjectName("emptyTitle")
-    title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    text = QLabel("Drop audio or video files on the left, or press Ctrl+O.\n"
-                  "The transcript and each prompt's answer appear here in their own tabs.")
-    text.setObjectName("emptyText")
-    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    text.setWordWrap(True)
-    layout = QVBoxLayout(page)
-    layout.addStretch(1)
-    layout.addWidget(icon)
-    layout.addSpacing(6)
-    layout.addWidget(title)
-    layout.addWidget(text)
-    layout.addStretch(2)
-    return page
-
-
-def make_action(window: QWidget, text: str, slot, shortcuts=(), icon: str | None = None,
-                tip: str | None = None) -> QAction:
-    """A window-wide action calling ``slot()``, with its first shortcut shown in the tooltip."""
-    action = QAction(text, window)
-    if icon:
-        action.setIcon(theme.icon(icon))
-    keys = [QKeySequence(s) for s in shortcuts]
-    if keys:
-        action.setShortcuts(keys)
-    shown = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
-    action.setToolTip((tip or text.replace("&", "").rstrip("…")) + (f" ({shown})" if shown else ""))
-    action.triggered.connect(lambda checked=False: slot())
-    window.addAction(action)
-    return action
 
 
 def build_actions(window) -> None:

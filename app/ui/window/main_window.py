@@ -15,17 +15,20 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEv
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.core.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
-from app.ui import chrome, history_actions, status_messages, theme
-from app.ui.drop_zone import DropZone, choose_files
-from app.ui.exporting import export_entries
-from app.ui.file_entry import FileEntry
-from app.ui.file_list import FileListModel, FileListView
-from app.ui.progress_panel import ProgressPanel
-from app.ui.prompt_editor import PromptEditor
-from app.ui.results_view import ResultsView
-from app.ui.settings import Settings
-from app.ui.settings_dialog import SettingsDialog
+from app.core.pipeline.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
+from app.ui import messages as status_messages
+from app.ui import theme
+from app.ui.files.drop_zone import DropZone, choose_files
+from app.ui.files.entry import FileEntry
+from app.ui.files.exporting import export_entries
+from app.ui.files.list_view import FileListModel, FileListView
+from app.ui.history import actions as history_actions
+from app.ui.results.view import ResultsView
+from app.ui.settings.dialog import SettingsDialog
+from app.ui.settings.store import Settings
+from app.ui.window import chrome
+from app.ui.window.progress_panel import ProgressPanel
+from app.ui.window.prompt_editor import PromptEditor
 from app.ui.workers import EngineFactory, WorkerHost
 
 

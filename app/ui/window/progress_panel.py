@@ -11,10 +11,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
 from app.core.analysis import AnalysisStatus
-from app.core.events import Stage
-from app.core.export import format_timestamp
-from app.ui.file_entry import FileEntry
-from app.ui.status_messages import map_progress
+from app.core.export.markdown import format_timestamp
+from app.core.pipeline.events import Stage
+from app.ui.files.entry import FileEntry
+from app.ui.messages import map_progress
 
 STEPS = 1000
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.prompts import default_prompts, short_title
+from app.core.llm.prompts import default_prompts, short_title
 from app.ui import theme
 
 PROMPT_HINT = (

@@ -1,0 +1,111 @@
+"""Export files: the rendering a format asks for, names for several inputs, and atomic writing.
+
+Every export is written to a temporary file in the target's folder, fsynced,
+then renamed into place, so a crash never leaves half a file and an existing
+file is never replaced unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from app.core.analysis import Analysis
+from app.core.errors import ExportError
+from app.core.export.json_result import render_json
+from app.core.export.markdown import render_markdown
+
+
+def output_names(sources: list[Path], fmt: str) -> list[str]:
+    """Export file names for ``sources``: ``<stem>.<fmt>``; sources sharing a stem keep their
+    extension (``speech.wav.md``, ``speech.mp3.md``) so one never overwrites another."""
+    stems = [Path(s).stem for s in sources]
+    return [(Path(s).name if stems.count(Path(s).stem) > 1 else Path(s).stem) + f".{fmt}" for s in sources]
+
+
+def render(analysis: Analysis, fmt: str) -> str:
+    """Render as ``fmt`` ("md" or "json"). Raises ValueError for another format."""
+    if fmt == "md":
+        return render_markdown(analysis)
+    if fmt == "json":
+        return render_json(analysis)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _new_file_mode(path: Path) -> int:
+    # A temp file is created 0600; the export should get what a plain open() would give:
+    # the old file's mode when replacing one, else 0666 less the umask.
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+class ExportExistsError(ExportError):
+    """The export's target already exists and replacing it was not asked for. ``path``: the target."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists")
+        self.path = Path(path)
+
+
+def existing_targets(paths: Iterable[Path | None]) -> list[Path]:
+    """The ``paths`` that already exist (``None`` entries, meaning stdout, are ignored), in order."""
+    return [Path(p) for p in paths if p is not None and os.path.lexists(p)]
+
+
+def write_export(path: Path, text: str, overwrite: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, fsync, then rename.
+
+    A reader never sees a half-written file, and a failed write leaves any
+    earlier file untouched. An existing ``path`` is replaced only with
+    ``overwrite``; otherwise ExportExistsError is raised and nothing changes
+    (the no-replace move is a hard link, which fails atomically when the name
+    is taken; where the file system has no hard links, an existence check
+    just before the rename). Raises ExportError naming the cause for any
+    other failure (missing folder, permissions, full disk).
+    """
+    path = Path(path)
+    if not overwrite and os.path.lexists(path):
+        raise ExportExistsError(path)  # early, before a possibly large temp file is written
+    tmp_name = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            tmp_name = handle.name
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _new_file_mode(path))
+        if overwrite:
+            os.replace(tmp_name, path)
+            tmp_name = None
+        else:
+            _move_without_replacing(tmp_name, path)
+    except ExportExistsError:
+        raise
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp_name:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+
+
+def _move_without_replacing(tmp_name: str, path: Path) -> None:
+    """Give the finished temp file the name ``path`` unless it is taken; the caller removes ``tmp_name``."""
+    try:
+        os.link(tmp_name, path)
+    except FileExistsError:
+        raise ExportExistsError(path) from None
+    except OSError:  # no hard links here (some network and FAT file systems)
+        if os.path.lexists(path):
+            raise ExportExistsError(path) from None
+        os.replace(tmp_name, path)  # the temp name is gone afterwards; the caller's unlink finds nothing

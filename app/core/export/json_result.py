@@ -1,0 +1,85 @@
+"""The JSON export of an Analysis, shaped as Gladia's pre-recorded result.
+
+``result.transcription`` with ``full_transcript`` and ``utterances[].words[]``,
+``result.audio_to_llm`` with one entry per prompt in prompt order, plus a
+``result.metadata`` block (https://docs.gladia.io/, pre-recorded transcription
+result). Times are seconds (floats).
+"""
+
+from __future__ import annotations
+
+import json
+
+from app.core.analysis import Analysis, AnalysisStatus
+
+JSON_FORMAT_VERSION = 1
+
+
+def to_json_dict(analysis: Analysis) -> dict:
+    """The JSON export as a dict (shape: Gladia's pre-recorded result plus ``metadata``)."""
+    transcript = analysis.transcript
+    languages = sorted({s.language for s in transcript.segments if s.language} or ({transcript.language} - {None}))
+    prompt_entries = [
+        {
+            "success": r.success,
+            "is_empty": not r.response,
+            "exec_time": round(r.exec_time, 3),
+            "error": r.error,
+            "status": r.status.value,
+            "ttft": None if r.ttft is None else round(r.ttft, 3),
+            "prompt_tokens": r.prompt_tokens,
+            "reused_tokens": r.reused_tokens,
+            "strategy": r.strategy,
+            "parts": r.parts,
+            "coverage": round(r.coverage, 4),
+            "results": {"prompt": r.prompt, "response": r.response},
+        }
+        for r in analysis.prompt_results
+    ]
+    failed = [r for r in analysis.prompt_results if not r.success]
+    return {
+        "id": analysis.id,
+        "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
+        "error": analysis.error,
+        "version": JSON_FORMAT_VERSION,
+        "file": {"path": str(analysis.source), "filename": analysis.source.name, "duration": analysis.duration},
+        "result": {
+            "metadata": {
+                "audio_duration": analysis.duration,
+                "transcription_time": round(analysis.transcription_time, 3),
+                "whisper_model": analysis.whisper_model,
+                "llm_model": analysis.llm_model,
+                "device": analysis.device,
+                "created_at": analysis.created_at.isoformat(),
+            },
+            "transcription": {
+                "full_transcript": transcript.text,
+                "languages": languages,
+                "utterances": [
+                    {
+                        "text": s.text.strip(),
+                        "start": s.start,
+                        "end": s.end,
+                        "language": s.language or transcript.language,
+                        "words": [
+                            {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
+                            for w in s.words
+                        ],
+                    }
+                    for s in transcript.segments
+                ],
+            },
+            "audio_to_llm": {
+                "success": not failed and analysis.status is AnalysisStatus.DONE,
+                "is_empty": transcript.is_empty,
+                "exec_time": round(analysis.prompts_exec_time, 3),
+                "error": (f"{len(failed)} of {len(prompt_entries)} prompts did not finish" if failed else None),
+                "results": prompt_entries,
+            },
+        },
+    }
+
+
+def render_json(analysis: Analysis) -> str:
+    """The JSON export as text (UTF-8, indented, non-ASCII kept)."""
+    return json.dumps(to_json_dict(analysis), indent=2, ensure_ascii=False) + "\n"

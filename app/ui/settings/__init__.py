@@ -1,0 +1,2 @@
+"""Remembered settings (typed keys over QSettings) and the Settings dialog.
+"""

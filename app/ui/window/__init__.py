@@ -1,0 +1,2 @@
+"""The main window: its layout, actions, toolbar and menus, the prompt list, the progress panel and the stall meter.
+"""
