@@ -19,10 +19,10 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.core.pipeline.stages.engines import EngineSettings  # noqa: E402
-from app.ui.settings.store.store import Settings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.core.pipeline.engines import EngineSettings  # noqa: E402
+from app.ui.settings.store import Settings  # noqa: E402
 from app.ui.window.main_window import MainWindow  # noqa: E402
 from app.ui.window.stall_meter import StallMeter  # noqa: E402
 

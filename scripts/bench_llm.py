@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from app.core.pipeline.stages.batch import run_batch
-from app.core.pipeline.stages.prompting import ask, run_prompts
 from bench_fixtures import transcript_text
 
 from app.core import hardware
@@ -19,6 +17,8 @@ from app.core.hub import catalog
 from app.core.llm.kv_states import PrefixStateCache
 from app.core.llm.prompts import default_prompts
 from app.core.llm.runner import LlamaPromptRunner
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.prompting import ask, run_prompts
 from app.core.speech.transcription import WhisperTranscriber
 
 Row = tuple[str, str, str]

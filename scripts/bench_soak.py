@@ -98,11 +98,10 @@ def make_files(folder: Path, count: int) -> list[Path]:
 
 def soak(count: int, max_tokens: int, prompts: list[str]) -> dict[str, float | str]:
     """Run ``count`` files through one ``run_batch``; return the figures described in the module docstring."""
-    from app.core.pipeline.stages.batch import run_batch
-    from app.core.pipeline.stages.engines import EngineSettings, create_engines, resolve_overlap
-    from app.core.pipeline.stages.events import AnalysisFinished
-
     from app.core.analysis import Analysis, AnalysisStatus
+    from app.core.pipeline.batch import run_batch
+    from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
+    from app.core.pipeline.events import AnalysisFinished
 
     settings = EngineSettings(max_tokens=max_tokens)
     transcriber, runner = create_engines(settings)
