@@ -70,6 +70,7 @@ def llm_rows(repeats: int, words: int = 2200) -> list[Row]:
     tokens = six.prompt_results[0].prompt_tokens
     ttft_median = [statistics.median(run[i] for run in ttfts) for i in range(len(SIX_PROMPTS))]
     cold, after_other, after_restart, state_bytes = _follow_ups(words, repeats)
+    checked, unchecked, digest = _state_check(words)
     model_bytes = Path(catalog.resolve_llm(None).path).stat().st_size
     bandwidth = memory_bandwidth()
     ceiling = bandwidth / model_bytes
@@ -88,6 +89,10 @@ def llm_rows(repeats: int, words: int = 2200) -> list[Row]:
          f"{after_restart / cold:.3f} ({after_restart:.2f} s / {cold:.1f} s)"),
         ("LLM", "stored KV state of the transcript prefix",
          f"{state_bytes / 1024**2:.0f} MiB ({state_bytes / tokens / 1024:.1f} KiB per token)"),
+        ("LLM", "KV state restore with its checksum check / without (median of 9)",
+         f"{checked * 1000:.1f} ms / {unchecked * 1000:.1f} ms: the check adds {(checked - unchecked) * 1000:+.1f} ms "
+         f"({(checked - unchecked) / unchecked:+.1%}); the XXH3 digest alone takes {digest * 1000:.1f} ms, "
+         f"read while llama.cpp loads the state"),
         ("LLM", "decode ceiling (bandwidth / model bytes)",
          f"{ceiling:.0f} tokens/s ({bandwidth / 1e9:.1f} GB/s / {model_bytes / 1e6:.0f} MB); "
          f"achieved {statistics.median(decode) / ceiling:.0%}"),
@@ -114,6 +119,51 @@ def _follow_ups(words: int, repeats: int) -> tuple[float, float, float, int]:
             restart.append(first.prompt_results[-1].ttft)
             restarted.close()
     return statistics.median(cold), statistics.median(other), statistics.median(restart), size
+
+
+def _state_check(words: int, repeats: int = 9) -> tuple[float, float, float]:
+    """Median seconds to restore a stored prefix state with the checksum check (``PrefixStateCache.restore``),
+    to load the same file without it (llama.cpp alone), and to take its digest alone."""
+    import ctypes
+
+    import llama_cpp
+
+    from app.core.llm.kv_states import state_digest
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = PrefixStateCache(Path(folder))
+        runner = LlamaPromptRunner(max_tokens=8, state_cache=cache)
+        text = transcript_text(words, offset=700)
+        "".join(runner.stream(text, "Summarize.", threading.Event()))
+        assembled = runner.assemble(text, "Summarize.")
+        prefix = assembled.tokens[: assembled.prefix_len]
+        key = cache.key(runner._identity, prefix)
+        [path] = cache.stored(key)
+        llm = runner._llm
+
+        def timed(step) -> float:
+            times = []
+            for _ in range(repeats):
+                llm.reset()
+                started = time.perf_counter()
+                step()
+                times.append(time.perf_counter() - started)
+            return statistics.median(times)
+
+        def unchecked() -> None:
+            ids = (llama_cpp.llama_token * llm.n_ctx())()
+            count = ctypes.c_size_t(0)
+            assert llama_cpp.llama_state_load_file(llm._ctx.ctx, str(path).encode(), ids, llm.n_ctx(), ctypes.byref(count))
+
+        with_check = timed(lambda: cache.restore(llm, key, prefix) or _fail("the state did not restore"))
+        without = timed(unchecked)
+        digest = timed(lambda: state_digest(path))
+        runner.close()
+    return with_check, without, digest
+
+
+def _fail(message: str):
+    raise RuntimeError(message)
 
 
 def end_to_end_rows(folder: Path, repeats: int) -> list[Row]:

@@ -30,6 +30,7 @@ from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, T
 from app.core.errors import LibraryError
 from app.core.library import rows as library_rows
 from app.core.library.schema import migrate
+from app.core.processes import pid_alive
 
 LIBRARY_FILE = "library.sqlite3"
 INTERRUPTED = "interrupted"
@@ -221,7 +222,7 @@ class Library:
         row = self._read("SELECT * FROM analyses WHERE id = ?", (full,))[0]
         segments = self._read("SELECT * FROM segments WHERE analysis_id = ? ORDER BY idx", (full,))
         results = self._read("SELECT * FROM prompt_results WHERE analysis_id = ? ORDER BY idx", (full,))
-        return library_rows.to_analysis(row, segments, results, alive=_alive(row["owner_pid"]))
+        return library_rows.to_analysis(row, segments, results, alive=pid_alive(row["owner_pid"]))
 
     def load_transcript(self, analysis_id: str) -> Transcript:
         """Only the stored transcript of ``analysis_id`` (a full id)."""
@@ -263,35 +264,13 @@ class Library:
 
 def _entry(row: sqlite3.Row) -> LibraryEntry:
     status = row["status"]
-    if status == "running" and not _alive(row["owner_pid"]):
+    if status == "running" and not pid_alive(row["owner_pid"]):
         status = INTERRUPTED
     return LibraryEntry(
         row["id"], row["source_name"], row["source_path"], library_rows.parse_time(row["created_at"]),
         row["duration"], status, row["error"], row["prompts_total"], row["prompts_done"],
         bool(row["transcript_complete"]),
     )
-
-
-def _alive(pid: int | None) -> bool:
-    """Whether process ``pid`` still runs (the owner of a "running" analysis)."""
-    if not pid:
-        return False
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
-        import ctypes
-
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if handle:
-            ctypes.windll.kernel32.CloseHandle(handle)
-        return bool(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def now_iso() -> str:
