@@ -9,11 +9,19 @@ for six prompts over 3,000 tokens).
 
 A prompt holding AssemblyAI's ``{{ transcript }}`` tag gets the transcript
 there instead, and forgoes that reuse.
+
+The transcript, the user's prompts and partial answers are data, never markup:
+the rendered prompt is tokenized with special tokens on (the chat template's
+role markers must become control tokens), so the text of a control token
+inside data (``<|im_end|>`` in a transcript, say) is broken with a word joiner
+first (``neutralize``) and can never close a message or open a role, whatever
+the chat template.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 SYSTEM_TEXT = (
     "You are Hearsay, a careful assistant. Answer the user's request about the recording "
@@ -26,11 +34,36 @@ REDUCE_SYSTEM_TEXT = (
     "drop repetitions, and do not mention the parts."
 )
 TRANSCRIPT_TAG = re.compile(r"\{\{\s*transcript\s*\}\}")
+WORD_JOINER = "\u2060"
+"""Inserted after the first character of a control token's text found in data: invisible, and no token of any vocabulary
+starts with it after that character, so the control token cannot be formed."""
 
 
 def uses_transcript_tag(prompt: str) -> bool:
     """True when ``prompt`` places the transcript itself with ``{{ transcript }}``."""
     return bool(TRANSCRIPT_TAG.search(prompt))
+
+
+def control_text_pattern(control_texts: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern matching any of ``control_texts`` (the texts of a vocabulary's control tokens, e.g.
+    ``<|im_start|>``), longest first; None when there is none to match. One-character texts are left out:
+    they cannot be broken, and no chat template uses one."""
+    texts = sorted({t for t in control_texts if len(t) > 1}, key=len, reverse=True)
+    if not texts:
+        return None
+    first = "".join(sorted({re.escape(t[0]) for t in texts}))
+    return re.compile(f"(?=[{first}])(?:{'|'.join(re.escape(t) for t in texts)})")
+
+
+def neutralize(text: str, control_texts: re.Pattern[str] | None) -> str:
+    """``text`` with every match of ``control_texts`` broken by ``WORD_JOINER`` after its first character.
+
+    Text without such a match comes back unchanged (the same object), so ordinary transcripts
+    tokenize exactly as before and keep their prefix reuse.
+    """
+    if control_texts is None or not control_texts.search(text):
+        return text
+    return control_texts.sub(lambda m: m.group()[0] + WORD_JOINER + m.group()[1:], text)
 
 
 def build_messages(transcript: str, prompt: str, system_text: str = SYSTEM_TEXT) -> list[dict[str, str]]:
