@@ -1,0 +1,134 @@
+"""Screenshots of the window in the situations a first-time user meets, on the real default models.
+
+Run it on a real X server (Xvfb) so the pictures are what a person sees::
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshots.py --out /tmp/shots
+
+Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
+one line with what it measured (window width, the visible tab). Hearsay's folders go to a
+temporary ``HEARSAY_HOME``; nothing of the user's is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+os.environ.setdefault("HEARSAY_HOME", tempfile.mkdtemp(prefix="hearsay-shots-"))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.core.pipeline.engines import EngineSettings  # noqa: E402
+from app.ui.settings.store import Settings  # noqa: E402
+from app.ui.window.main_window import MainWindow  # noqa: E402
+from tests.makers import repeated_speech  # noqa: E402
+
+SPEECH = ROOT / "tests" / "data" / "speech.wav"
+LONG_NAME = ("Interview with the regional water authority about the drought plan and the summer restrictions, "
+             "take 2.wav")  # 110 characters with the extension
+
+
+def wait_until(condition, timeout: float = 300.0, step_ms: int = 50) -> bool:
+    """Run the event loop until ``condition()`` holds or ``timeout`` seconds pass; True when it held."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(step_ms / 1000)
+    return False
+
+
+def settle(seconds: float = 0.6) -> None:
+    wait_until(lambda: False, timeout=seconds)
+
+
+def shot(out: Path, name: str, note: str = "") -> None:
+    settle(0.4)
+    subprocess.run(["import", "-window", "root", str(out / f"{name}.png")], check=True)
+    print(f"{name}: {note}", flush=True)
+
+
+def new_window(max_tokens: int = 96, size=(1240, 780)) -> MainWindow:
+    settings = Settings()
+    settings.set_engine_settings(EngineSettings(max_tokens=max_tokens))
+    window = MainWindow(settings=settings)
+    window.resize(*size)
+    window.move(0, 0)
+    window.show()
+    settle()
+    return window
+
+
+def finished(window: MainWindow) -> bool:
+    return not window.is_busy() and all(not e.active for e in window.entries())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    QApplication.instance() or QApplication(sys.argv[:1])
+    work = Path(tempfile.mkdtemp(prefix="hearsay-shot-files-"))
+    long_file = shutil.copy(SPEECH, work / LONG_NAME)
+    interview = repeated_speech(work / "interview.wav", 24)  # about 5.5 minutes of speech
+    chosen = set(args.only or [])
+
+    def wanted(name: str) -> bool:
+        return not chosen or name in chosen
+
+    if wanted("long-name"):
+        for size in ((1240, 780), (1024, 700), (1600, 1000)):
+            window = new_window(size=size)
+            window.add_files([long_file], start=False)
+            settle()
+            shot(args.out, f"long-name-{size[0]}x{size[1]}",
+                 f"asked {size[0]}x{size[1]}, window is {window.width()}x{window.height()}")
+            window.close()
+    if wanted("streaming") or wanted("rerun") or wanted("cut-off"):
+        window = new_window(max_tokens=48)
+        window.add_files([SPEECH], start=True)
+        wait_until(lambda: any(e.responses and e.responses[0] for e in window.entries()), timeout=300)
+        shot(args.out, "streaming", f"tab shown: {window.results.tabs.tabText(window.results.tabs.currentIndex())}")
+        wait_until(lambda: finished(window))
+        window.results.tabs.setCurrentIndex(1)
+        shot(args.out, "cut-off", "first prompt's tab after Done, max_tokens=48")
+        window.analyze()
+        settle(1.5)
+        shot(args.out, "rerun", "Analyze pressed again on the finished file")
+        wait_until(lambda: finished(window))
+        window.close()
+    if wanted("cancel"):
+        window = new_window()
+        window.add_files([interview], start=True)
+        wait_until(lambda: any(len(e.segments) >= 8 for e in window.entries()), 300)
+        window.cancel()
+        wait_until(lambda: finished(window))
+        shot(args.out, "cancel-transcript", "cancelled during transcription: the Transcript tab")
+        window.results.tabs.setCurrentIndex(1)
+        shot(args.out, "cancel-prompt-tab", "cancelled during transcription: a prompt tab")
+        window.close()
+    if wanted("returning"):
+        window = new_window()
+        shot(args.out, "returning-user", "a new window after earlier runs")
+        window.close()
+    QTimer.singleShot(0, QApplication.instance().quit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
