@@ -36,7 +36,7 @@ from tests.makers import repeated_speech  # noqa: E402
 
 SPEECH = ROOT / "tests" / "data" / "speech.wav"
 LONG_NAME = ("Interview with the regional water authority about the drought plan and the summer restrictions, "
-             "take 2.wav")  # 110 characters with the extension
+             "take two b.wav")  # 110 characters with the extension
 
 
 def wait_until(condition, timeout: float = 300.0, step_ms: int = 50) -> bool:

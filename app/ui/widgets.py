@@ -1,12 +1,13 @@
-"""Small widget helpers shared by the window's parts: section headings and window-wide actions.
+"""Small widget helpers shared by the window's parts: section headings, window-wide actions, elided labels.
 
 Thread-safety: GUI thread only.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from app.ui import theme
 
@@ -32,3 +33,52 @@ def make_action(window: QWidget, text: str, slot, shortcuts=(), icon: str | None
     action.triggered.connect(lambda checked=False: slot())
     window.addAction(action)
     return action
+
+
+class ElidedLabel(QLabel):
+    """A one-line label showing as much of its text as fits, with "…" where it is cut; the full text is
+    its tooltip while it is cut. It never asks for more width than a few characters, so a long file,
+    prompt or model name can never widen the window (``text()`` still returns the full text).
+
+    ``mode``: where the cut goes (``Qt.TextElideMode.ElideMiddle`` keeps a file name's end and extension).
+    ``hint``: a tooltip of its own, shown under the full text when the text is cut.
+    """
+
+    MIN_CHARACTERS = 8
+
+    def __init__(self, text: str = "", mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle,
+                 parent: QWidget | None = None, hint: str = "") -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._mode = mode
+        self.hint = hint
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def text(self) -> str:  # noqa: D102 (the full text, not the elided one shown)
+        return self._full
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text or ""
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        metrics = self.fontMetrics()
+        return QSize(metrics.averageCharWidth() * self.MIN_CHARACTERS, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 2, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def is_elided(self) -> bool:
+        """True while the text shown is cut."""
+        return super().text() != self._full
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, self._mode, max(self.width(), 1))
+        super().setText(shown)
+        cut = shown != self._full
+        self.setToolTip("\n".join(t for t in (self._full if cut else "", self.hint) if t))

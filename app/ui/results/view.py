@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.analysis import AnalysisStatus
 from app.core.export.markdown import format_duration
@@ -40,6 +49,7 @@ from app.ui.results.ask_bar import AskBar
 from app.ui.results.context_meter import ContextMeter
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
 from app.ui.results.transcript_view import TranscriptView, transcript_state
+from app.ui.widgets import ElidedLabel
 
 
 def empty_results_page() -> QWidget:
@@ -93,12 +103,12 @@ class ResultsView(QWidget):
         self._flush_timer.setInterval(self.FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
 
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("resultTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel()
         self.meta.setObjectName("resultMeta")
         self.meta.setWordWrap(True)
+        self.meta.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the window
         self.context_meter = ContextMeter()
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
@@ -215,8 +225,8 @@ class ResultsView(QWidget):
 
     def _update_header(self) -> None:
         entry = self._entry
+        self.title.hint = str(entry.path)
         self.title.setText(entry.path.name)
-        self.title.setToolTip(str(entry.path))
         parts = []
         if entry.seconds_total:
             parts.append(format_duration(entry.seconds_total))

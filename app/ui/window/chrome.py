@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import theme
 from app.ui.settings.store import Settings
-from app.ui.widgets import make_action, section_title
+from app.ui.widgets import ElidedLabel, make_action, section_title
 
 
 def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, prompt_editor: QWidget,
@@ -74,8 +74,8 @@ def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, pr
 
 def build_status_bar(window: QMainWindow) -> QLabel:
     """The status bar with a size grip; returns its permanent label for the models in use."""
-    label = QLabel()
-    label.setToolTip("The models the next file uses (Settings, Ctrl+,)")
+    label = ElidedLabel(mode=Qt.TextElideMode.ElideRight, hint="The models the next file uses (Settings, Ctrl+,)")
+    label.setMinimumWidth(label.fontMetrics().averageCharWidth() * 24)
     window.statusBar().addPermanentWidget(label)
     window.statusBar().setSizeGripEnabled(True)
     return label

@@ -15,6 +15,7 @@ from app.core.export.markdown import format_timestamp
 from app.core.pipeline.events import Stage
 from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
+from app.ui.widgets import ElidedLabel
 
 STEPS = 1000
 
@@ -28,7 +29,7 @@ class ProgressRow(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = ElidedLabel()
         self.label.setObjectName("progressText")
         self.detail = QLabel()
         self.detail.setObjectName("resultMeta")
