@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSizePolicy,
     QSplitter,
     QToolBar,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.ui import theme
 from app.ui.settings.store import Settings
 from app.ui.widgets import ElidedLabel, make_action, section_title
+from app.ui.window import help_pages
 
 
 def build_layout(window: QMainWindow, drop_zone: QWidget, file_view: QWidget, prompt_editor: QWidget,
@@ -109,6 +109,7 @@ def build_actions(window) -> None:
     w.removeAction(w.remove_action)  # Delete removes files only from the file list, not from the History or prompts
     w.file_view.addAction(w.remove_action)
     w.quit_action = act(w, "&Quit", w.close, ["Ctrl+Q"])
+    w.ask_focus_action = act(w, "Ask about this &recording", w.focus_ask, ["Ctrl+L"])
     w.next_tab_action = act(w, "Next tab", lambda: w.results.step_tab(1), ["Ctrl+PgDown"])
     w.prev_tab_action = act(w, "Previous tab", lambda: w.results.step_tab(-1), ["Ctrl+PgUp"])
     window.progress.cancel_button.setDefaultAction(window.cancel_action)
@@ -194,13 +195,17 @@ def build_menus(window) -> None:
     _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None,
                                        reruns.transcribe_again_action, reruns.resume_action,
                                        reruns.rerun_failed_action, None, window.remove_action,
-                                       None, window.next_tab_action, window.prev_tab_action))
+                                       None, window.ask_focus_action, window.next_tab_action,
+                                       window.prev_tab_action))
     editor = window.prompt_editor
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
                                       editor.up_action, editor.down_action, None, editor.reset_action))
     _fill(menus.addMenu("&View"), (window.history.toggle_action,))
     help_menu = menus.addMenu("&Help")
-    help_menu.addAction(make_action(window, "&About Hearsay", lambda: show_about(window, window.settings.file_name())))
+    _fill(help_menu, (make_action(window, "&Keyboard shortcuts", lambda: help_pages.show_shortcuts(window), ["F1"]),
+                      make_action(window, "&How Hearsay works", lambda: help_pages.show_how_it_works(window)), None,
+                      make_action(window, "&About Hearsay",
+                                  lambda: help_pages.show_about(window, window.settings.file_name()))))
 
 
 def file_context_menu(window, at: QPoint) -> None:
@@ -210,11 +215,3 @@ def file_context_menu(window, at: QPoint) -> None:
                  reruns.rerun_failed_action, None, window.export_md_action, window.export_json_action, None,
                  window.remove_action))
     menu.exec(at)
-
-
-def show_about(parent: QWidget, settings_file: str) -> None:
-    """Help → About."""
-    QMessageBox.about(parent, "About Hearsay",
-                      "<b>Hearsay</b> 0.1.0<br>Transcribe recordings and run your prompts over them, "
-                      "privately, on this computer (faster-whisper and llama.cpp).<br><br>"
-                      f"Settings: {settings_file}")

@@ -206,6 +206,17 @@ class MainWindow(QMainWindow):
         self._update_actions()
         return True
 
+    def focus_ask(self) -> bool:
+        """Put the keyboard focus in the Ask line (Ctrl+L); when asking is not possible now, say why. True when focused."""
+        line = self.results.ask_bar.line
+        if self.results.entry is None or not line.isEnabled():
+            reason = line.toolTip() or "Add a file and analyse it first; then ask about it here."
+            self.statusBar().showMessage(reason, status_messages.SHORT_MS)
+            return False
+        line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        line.selectAll()
+        return True
+
     def cancel(self) -> None:
         """Stop the current file within about a second; queued files are marked cancelled. Finished files stay."""
         if self.is_busy():

@@ -6,15 +6,18 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QPen, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
-    QInputDialog,
+    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QPlainTextEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -27,8 +30,8 @@ from app.core.llm.prompts import default_prompts, short_title
 from app.ui import theme
 
 PROMPT_HINT = (
-    "Prompt (runs over the transcript; write {{ transcript }} to place the transcript\n"
-    "yourself, which makes prompts run slower):"
+    "The prompt runs over the transcript. Write {{ transcript }} to place the transcript yourself "
+    "(such prompts run slower). Enter starts a new line; Ctrl+Enter saves."
 )
 
 
@@ -66,11 +69,45 @@ class PromptItemDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class PromptDialog(QDialog):
+    """Add or edit one prompt: a wrapping text box where Enter starts a new line, Tab moves to the buttons,
+    and Ctrl+Enter (either Enter key) saves; Esc cancels."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        hint = QLabel(PROMPT_HINT)
+        hint.setWordWrap(True)
+        hint.setObjectName("dialogHint")
+        self.editor = QPlainTextEdit(text)
+        self.editor.setAccessibleName("Prompt")
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.editor.setTabChangesFocus(True)
+        self.editor.setMinimumHeight(140)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setToolTip(f"Save the prompt ({QKeySequence('Ctrl+Return').toString(QKeySequence.SequenceFormat.NativeText)})")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(buttons)
+        self.editor.setFocus()
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
+
+    def text(self) -> str:
+        """The prompt as typed, without surrounding blank space."""
+        return self.editor.toPlainText().strip()
+
+
 def ask_prompt_text(parent: QWidget, title: str, text: str = "") -> str | None:
-    """Ask for a prompt in a multi-line dialog; the stripped text, or None when cancelled or blank."""
-    value, ok = QInputDialog.getMultiLineText(parent, title, PROMPT_HINT, text)
-    value = value.strip() if ok else ""
-    return value or None
+    """Ask for a prompt in a ``PromptDialog``; the stripped text, or None when cancelled or blank."""
+    dialog = PromptDialog(parent, title, text)
+    return (dialog.text() or None) if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class PromptEditor(QWidget):
