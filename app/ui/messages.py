@@ -150,3 +150,14 @@ def history_opened(name: str, when: datetime) -> str:
 def deleted(names: list[str]) -> str:
     """Stored analyses were removed from the history."""
     return f"Deleted {names[0]} from History." if len(names) == 1 else f"Deleted {len(names)} analyses from History."
+
+
+def stop_question(doing: str, entries: list[FileEntry]) -> str:
+    """The question before stopping a run: ``doing`` ("Stop analysing", "Quit while analysing") the running
+    file (and how many wait), and what is kept."""
+    running = [e for e in entries if e.status is AnalysisStatus.RUNNING]
+    waiting = sum(1 for e in entries if e.status is AnalysisStatus.QUEUED and e.submitted)
+    name = running[0].path.name if running else "the queued files"
+    more = f" ({waiting} more file{'s' if waiting != 1 else ''} waiting)" if waiting else ""
+    return (f"{doing} {name}{more}?\n\nThe transcript so far and the finished answers are kept, "
+            "and History → Resume finishes the rest later.")

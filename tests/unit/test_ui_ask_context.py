@@ -83,7 +83,8 @@ def test_cancel_stops_a_follow_up_and_keeps_the_earlier_answers(make_window, qtb
         window.cancel()
     entry = window.entries()[0]
     assert entry.prompt_statuses == [PromptStatus.DONE] * 3 + [PromptStatus.CANCELLED]
-    assert entry.status is AnalysisStatus.DONE and page.banner_text() == "Cancelled before it finished."
+    assert entry.status is AnalysisStatus.DONE and page.banner_text() == (
+        "Cancelled while answering: the answer below is incomplete. Right-click the tab → Run again to finish it.")
     assert window.results.prompt_page(0).plain_text() == "Answer to prompt 1."
     assert window.statusBar().currentMessage() == "Cancelled the question “Slowly, please?” about speech.wav."
 

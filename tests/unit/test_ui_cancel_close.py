@@ -44,7 +44,8 @@ def test_cancel_mid_transcription_keeps_finished_files_and_cancels_the_queue(mak
     assert window.export_md_action.isEnabled()  # the finished file (and the partial transcript) can be exported
     window.file_view.select_entry(running)
     assert window.results.transcript.toPlainText().startswith("[00:00] Segment 0.")
-    assert window.results.prompt_page(0).banner_text() == "Cancelled before it finished."
+    assert window.results.prompt_page(0).banner_text() == (
+        "Not run: the analysis was cancelled before this prompt. Analysis → Resume runs it.")
 
 
 def test_cancel_mid_generation_with_esc(make_window, qtbot):
@@ -61,7 +62,8 @@ def test_cancel_mid_generation_with_esc(make_window, qtbot):
     assert time.monotonic() - started < 1.0
     assert entry.status is AnalysisStatus.CANCELLED
     assert entry.prompt_statuses == [PromptStatus.CANCELLED] * 3
-    assert page.banner_text() == "Cancelled before it finished."
+    assert page.banner_text() == (
+        "Cancelled while answering: the answer below is incomplete. Right-click the tab → Run again to finish it.")
     assert page.plain_text().count("t") >= 2  # the partial response stays visible
     assert not window.cancel_action.isEnabled() and not window.progress.isVisible()
 

@@ -88,22 +88,28 @@ class PromptPage(QWidget):
         if at_bottom:
             bar.setValue(bar.maximum())
 
-    def show_result(self, status: PromptStatus, error: str | None, response: str) -> None:
-        """Show the prompt's state: the response (Markdown once done) and a banner for failures and notes."""
+    def show_result(self, status: PromptStatus, error: str | None, response: str, waiting_for: str = "") -> None:
+        """Show the prompt's state with one message that fits it: the response (Markdown once done), a
+        banner for failures and stops, a placeholder only while it may still run. ``waiting_for`` says
+        what a waiting prompt waits for ("the transcript", "the prompts before it")."""
         if status is PromptStatus.DONE:
             self.set_banner(None)
             self.text.setMarkdown(response or "_(The model gave an empty response.)_")
             return
         self.text.setPlainText(response)
+        placeholder = ""
         if status is PromptStatus.FAILED:
             self.set_banner(f"This prompt failed: {error or 'unknown error'}.", "error")
+        elif status is PromptStatus.CANCELLED and response:
+            self.set_banner("Cancelled while answering: the answer below is incomplete. "
+                            "Right-click the tab → Run again to finish it.", "info")
         elif status is PromptStatus.CANCELLED:
-            self.set_banner("Cancelled before it finished.", "info")
+            self.set_banner("Not run: the analysis was cancelled before this prompt. "
+                            "Analysis → Resume runs it.", "info")
         elif status is PromptStatus.SKIPPED:
             self.set_banner(f"Not run: {error or 'the analysis stopped before this prompt'}.", "info")
         else:
             self.set_banner(None)
-        if status is PromptStatus.RUNNING:
-            self.text.setPlaceholderText("Thinking…")
-        else:
-            self.text.setPlaceholderText("This prompt runs once the transcript is ready.")
+            placeholder = "Thinking…" if status is PromptStatus.RUNNING else \
+                f"This prompt runs once {waiting_for or 'the transcript is ready'}."
+        self.text.setPlaceholderText(placeholder)

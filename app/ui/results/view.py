@@ -48,7 +48,7 @@ from app.ui.messages import map_progress
 from app.ui.results.ask_bar import AskBar
 from app.ui.results.context_meter import ContextMeter
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
-from app.ui.results.transcript_view import TranscriptView, transcript_state
+from app.ui.results.transcript_view import TranscriptView, transcript_end_note, transcript_state
 from app.ui.widgets import ElidedLabel
 
 
@@ -243,6 +243,7 @@ class ResultsView(QWidget):
         self.context_meter.show_measure(entry.context)
         placeholder, icon = transcript_state(entry)
         self.transcript.setPlaceholderText(placeholder)
+        self.transcript.set_end_note(transcript_end_note(entry))
         self.tabs.setTabIcon(self.TRANSCRIPT_TAB, theme.icon(icon))
         if entry.can_ask:
             self.ask_bar.set_available(True)

@@ -56,6 +56,7 @@ class Settings:
         CONTEXT_WINDOW = "speed/context_window"
         OVERLAP = "speed/overlap"
         AUTO_START = "analysis/auto_start"
+        CONFIRM_STOP = "analysis/confirm_stop"
         LAST_OPEN_DIR = "paths/last_open_dir"
         LAST_EXPORT_DIR = "paths/last_export_dir"
         WINDOW_GEOMETRY = "window/geometry"
@@ -177,3 +178,11 @@ class Settings:
     def set_auto_start(self, value: bool) -> None:
         """Remember whether added files start analysing at once."""
         self.set_value(self.Key.AUTO_START, bool(value))
+
+    def confirm_stop(self) -> bool:
+        """Whether Cancel and Quit ask first while a run of more than a few seconds is going (default: yes)."""
+        return self.get_bool(self.Key.CONFIRM_STOP, True)
+
+    def set_confirm_stop(self, value: bool) -> None:
+        """Remember whether Cancel and Quit ask first ("Don't ask again" turns it off)."""
+        self.set_value(self.Key.CONFIRM_STOP, bool(value))

@@ -99,7 +99,7 @@ def build_actions(window) -> None:
     w.open_action = act(w, "&Open…", w.open_files, ["Ctrl+O"], "open", "Open audio or video files")
     w.analyze_action = act(w, "&Analyze", w.analyze, ["Ctrl+Return", "Ctrl+Enter"], "analyze",
                            "Analyze the queued files, or the selected file again")
-    w.cancel_action = act(w, "&Cancel", w.cancel, ["Esc"], "cancel", "Stop the current file and the queued ones")
+    w.cancel_action = act(w, "&Cancel", w.request_cancel, ["Esc"], "cancel", "Stop the current file and the queued ones")
     w.export_md_action = act(w, "Export &Markdown…", lambda: w.export("md"), ["Ctrl+E"], "export")
     w.export_json_action = act(w, "Export &JSON…", lambda: w.export("json"), ["Ctrl+Shift+E"], "export-json")
     w.settings_action = act(w, "&Settings…", w.open_settings, ["Ctrl+,"], "settings",
@@ -108,7 +108,7 @@ def build_actions(window) -> None:
     w.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     w.removeAction(w.remove_action)  # Delete removes files only from the file list, not from the History or prompts
     w.file_view.addAction(w.remove_action)
-    w.quit_action = act(w, "&Quit", w.close, ["Ctrl+Q"])
+    w.quit_action = act(w, "&Quit", w.request_quit, ["Ctrl+Q"])
     w.ask_focus_action = act(w, "Ask about this &recording", w.focus_ask, ["Ctrl+L"])
     w.next_tab_action = act(w, "Next tab", lambda: w.results.step_tab(1), ["Ctrl+PgDown"])
     w.prev_tab_action = act(w, "Previous tab", lambda: w.results.step_tab(-1), ["Ctrl+PgUp"])

@@ -7,12 +7,13 @@ reactions to the worker's signals.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QCheckBox, QMainWindow, QMessageBox, QWidget
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.core.pipeline.events import AnalysisFinished, ModelReady, PromptFinished, ResponseDelta
@@ -30,6 +31,26 @@ from app.ui.window import chrome
 from app.ui.window.progress_panel import ProgressPanel
 from app.ui.window.prompt_editor import PromptEditor
 from app.ui.workers import EngineFactory, WorkerHost
+
+CONFIRM_AFTER_SECONDS = 5.0
+"""A run shorter than this stops without a question: little would be lost."""
+
+
+def confirm_stop(parent: QWidget, title: str, verb: str, question: str, settings: Settings) -> bool:
+    """Ask ``question`` with ``verb`` (Stop, Quit) and "Keep running" (the default, also Esc) and a
+    "Don't ask again" box; True when the user chose ``verb``. Tests replace this function."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+    stop = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    never = QCheckBox("Don't ask again")
+    box.setCheckBox(never)
+    box.exec()
+    chosen = box.clickedButton() is stop
+    if chosen and never.isChecked():
+        settings.set_confirm_stop(False)
+    return chosen
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +81,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setAcceptDrops(True)
         self.host = WorkerHost(engine_factory)
+        self._busy_since: float | None = None
+        self._quit_confirmed = False
         self.host.worker.analysis_started.connect(self._on_analysis_started)
         self.host.worker.event.connect(self._on_event)
         self.host.worker.batch_finished.connect(self._on_batch_finished)
@@ -183,6 +206,8 @@ class MainWindow(QMainWindow):
 
     def submit(self, entries: list[FileEntry], settings=None, reuse_transcripts: bool = True) -> None:
         """Hand ``entries`` to the worker with ``settings`` (default: the current ones); see ``Batch``."""
+        if not self.is_busy():
+            self._busy_since = time.monotonic()
         for entry in entries:
             entry.submitted = True
         self.host.submit([e.analysis for e in entries], settings or self.settings.engine_settings(), reuse_transcripts)
@@ -201,6 +226,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(status_messages.cannot_ask(entry), status_messages.SHORT_MS)
             return False
         entry.begin_follow_up()
+        if not self.is_busy():
+            self._busy_since = time.monotonic()
         self._refresh(entry)
         self.host.ask(entry.analysis, question.strip(), self.settings.engine_settings())
         self._update_actions()
@@ -216,6 +243,34 @@ class MainWindow(QMainWindow):
         line.setFocus(Qt.FocusReason.ShortcutFocusReason)
         line.selectAll()
         return True
+
+    def request_cancel(self) -> bool:
+        """Cancel (Esc, the Cancel button), asking first when a run has gone on for more than
+        ``CONFIRM_AFTER_SECONDS``; True when the run was cancelled."""
+        if not self.is_busy():
+            return False
+        if not self._confirm_stop("Stop the analysis?", "Stop", "Stop analysing"):
+            return False
+        self.cancel()
+        return True
+
+    def request_quit(self) -> bool:
+        """Quit (Ctrl+Q), asking first while a run of more than ``CONFIRM_AFTER_SECONDS`` goes on; True when closing."""
+        if self.is_busy() and not self._confirm_stop("Quit Hearsay?", "Quit", "Quit while analysing"):
+            return False
+        self._quit_confirmed = True
+        return self.close()
+
+    def run_seconds(self) -> float:
+        """Seconds since the work now running began (0 when idle)."""
+        return time.monotonic() - self._busy_since if self.is_busy() and self._busy_since is not None else 0.0
+
+    def _confirm_stop(self, title: str, verb: str, doing: str) -> bool:
+        """Ask before stopping a run that has gone on for a while (unless the user said not to ask again)."""
+        if self.run_seconds() < CONFIRM_AFTER_SECONDS or not self.settings.confirm_stop():
+            return True
+        return confirm_stop(self, title, verb, status_messages.stop_question(doing, self.entries()),
+                            self.settings)
 
     def cancel(self) -> None:
         """Stop the current file within about a second; queued files are marked cancelled. Finished files stay."""
@@ -307,6 +362,12 @@ class MainWindow(QMainWindow):
         self.results.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The title bar's close button (a spontaneous event) asks as Ctrl+Q does; a programmatic close never does.
+        if event.spontaneous() and not self._quit_confirmed and self.is_busy() \
+                and not self._confirm_stop("Quit Hearsay?", "Quit", "Quit while analysing"):
+            event.ignore()
+            return
+        self._quit_confirmed = False
         chrome.save_window_state(self, self.settings)
         self.shutdown()
         event.accept()
