@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.analysis import AnalysisStatus, PromptResult, PromptStatus
+from app.core.export.markdown import format_duration
 from app.core.hub import catalog
 from app.core.llm.prompts import short_title
 from app.core.pipeline.engines import EngineSettings
@@ -161,3 +162,14 @@ def stop_question(doing: str, entries: list[FileEntry]) -> str:
     more = f" ({waiting} more file{'s' if waiting != 1 else ''} waiting)" if waiting else ""
     return (f"{doing} {name}{more}?\n\nThe transcript so far and the finished answers are kept, "
             "and History → Resume finishes the rest later.")
+
+
+def run_summary(entries: list[FileEntry], seconds: float) -> str:
+    """What the run that just ended did, for the idle progress panel: "Done: speech.wav in 4.2 s",
+    "Done: 3 files in 1 min 12 s (1 could not be analysed)", "Stopped after 12.0 s; finished files were kept."."""
+    took = format_duration(seconds)
+    if any(e.status is AnalysisStatus.CANCELLED for e in entries):
+        return f"Stopped after {took}; finished files were kept."
+    name = entries[0].path.name if len(entries) == 1 else f"{len(entries)} files"
+    failed = sum(1 for e in entries if e.status is AnalysisStatus.FAILED)
+    return f"Done: {name} in {took}" + (f" ({failed} could not be analysed)" if failed else "")

@@ -65,7 +65,7 @@ def test_cancel_mid_generation_with_esc(make_window, qtbot):
     assert page.banner_text() == (
         "Cancelled while answering: the answer below is incomplete. Right-click the tab → Run again to finish it.")
     assert page.plain_text().count("t") >= 2  # the partial response stays visible
-    assert not window.cancel_action.isEnabled() and not window.progress.isVisible()
+    assert not window.cancel_action.isEnabled() and not window.progress.is_running()
 
 
 def test_a_new_batch_after_cancel_runs_normally(make_window, qtbot):

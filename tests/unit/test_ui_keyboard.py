@@ -39,8 +39,10 @@ def test_keyboard_only_from_adding_a_file_to_exporting(make_window, qtbot, monke
     assert [e.path for e in window.entries()] == [SPEECH]
     with qtbot.waitSignal(window.idle, timeout=5000):
         press(qtbot, focused(), Qt.Key.Key_Return, CTRL)  # Ctrl+Enter: analyze
-    press(qtbot, focused(), Qt.Key.Key_PageDown, CTRL)  # Ctrl+PgDown: the first prompt's tab
-    assert window.results.tabs.currentIndex() == 1
+    tabs = window.results.tabs
+    assert tabs.currentIndex() == 3  # the view followed the prompts as they ran: the last one is shown
+    press(qtbot, focused(), Qt.Key.Key_PageUp, CTRL)  # Ctrl+PgUp: the tab before
+    assert tabs.currentIndex() == 2
 
     press(qtbot, focused(), Qt.Key.Key_L, CTRL)  # Ctrl+L: to the Ask line
     assert focused() is window.results.ask_bar.line

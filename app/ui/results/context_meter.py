@@ -18,7 +18,7 @@ class ContextMeter(QWidget):
 
     The bar fills with the transcript's share of the context window; it is
     full, in amber, when the transcript does not fit and the prompts run
-    map-reduce. Hidden until a ``ContextMeasured`` is shown.
+    map-reduce. Hidden (its space kept) until a ``ContextMeasured`` is shown.
 
     Thread-safety: GUI thread only.
     """
@@ -38,6 +38,9 @@ class ContextMeter(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.bar)
         layout.addWidget(self.label, 1)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # its line is kept while hidden: the tabs below never jump
+        self.setSizePolicy(policy)
         self.hide()
 
     def text(self) -> str:

@@ -5,8 +5,7 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.core.analysis import PromptStatus
@@ -28,8 +27,16 @@ class PromptPage(QWidget):
     Thread-safety: GUI thread only.
     """
 
+    RENDER_MS = 150
+    """A streaming answer is rendered as Markdown at most this often (each render lays out the whole answer)."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self._source = ""
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(self.RENDER_MS)
+        self._render_timer.timeout.connect(self.render)
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -79,24 +86,31 @@ class PromptPage(QWidget):
         return "\n".join(t for t in (self.banner_text(), self.text.toPlainText()) if t)
 
     def append(self, text: str) -> None:
-        """Append streamed ``text``, keeping the view at the bottom if it was there."""
+        """Append streamed ``text``; the answer so far is shown as Markdown within ``RENDER_MS``."""
+        self._source += text
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def render(self) -> None:
+        """Show the answer so far as Markdown now, keeping the view at the bottom if it was there
+        (and where it was otherwise)."""
+        self._render_timer.stop()
         bar = self.text.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        cursor = self.text.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        if at_bottom:
-            bar.setValue(bar.maximum())
+        at_bottom, position = bar.value() >= bar.maximum() - 4, bar.value()
+        self.text.setMarkdown(self._source)
+        bar.setValue(bar.maximum() if at_bottom else position)
 
     def show_result(self, status: PromptStatus, error: str | None, response: str, waiting_for: str = "") -> None:
         """Show the prompt's state with one message that fits it: the response (Markdown once done), a
         banner for failures and stops, a placeholder only while it may still run. ``waiting_for`` says
         what a waiting prompt waits for ("the transcript", "the prompts before it")."""
+        self._source = response
+        self._render_timer.stop()
         if status is PromptStatus.DONE:
             self.set_banner(None)
             self.text.setMarkdown(response or "_(The model gave an empty response.)_")
             return
-        self.text.setPlainText(response)
+        self.text.setMarkdown(response)
         placeholder = ""
         if status is PromptStatus.FAILED:
             self.set_banner(f"This prompt failed: {error or 'unknown error'}.", "error")

@@ -102,6 +102,8 @@ class ResultsView(QWidget):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(self.FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
+        self._user_picked = False  # the user chose a tab: stop following the running prompt
+        self._following = False
 
         self.title = ElidedLabel()
         self.title.setObjectName("resultTitle")
@@ -113,6 +115,7 @@ class ResultsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.copy_button = QToolButton()
         self.copy_button.setIcon(theme.icon("copy"))
         self.copy_button.setText("Copy")
@@ -175,6 +178,8 @@ class ResultsView(QWidget):
         self._flush_timer.stop()
         same = (entry is not None and entry is self._entry and entry.id == self._shown_id
                 and self.tabs.count() == len(entry.prompts) + 1)
+        if entry is not self._entry:
+            self._user_picked = False
         self._entry = entry
         if entry is None:
             self._shown_id = None
@@ -269,6 +274,8 @@ class ResultsView(QWidget):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
             self._update_header()
+            if isinstance(event, PromptStarted):
+                self._follow(event.index + 1)
         elif isinstance(event, PromptFinished):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
@@ -278,7 +285,7 @@ class ResultsView(QWidget):
                 self.tabs.addTab(PromptPage(), "")
             self._render_prompt(event.index)
             self._retitle()
-            self.tabs.setCurrentIndex(event.index + 1)
+            self._follow(event.index + 1, force=True)  # the user just asked: show the answer coming in
             self._update_header()
         elif isinstance(event, AnalysisFinished):
             self.show_entry(entry)  # the final analysis may differ from the live picture (cancel, failure)
@@ -293,6 +300,22 @@ class ResultsView(QWidget):
             return
         for index, pieces in pending.items():
             self.prompt_page(index).append("".join(pieces))
+
+    def follow_running(self) -> None:
+        """A run of the shown file begins: follow its running prompt's tab again (until the user picks one)."""
+        self._user_picked = False
+
+    def _follow(self, tab: int, force: bool = False) -> None:
+        if (force or not self._user_picked) and self.tabs.currentIndex() != tab:
+            self._following = True
+            try:
+                self.tabs.setCurrentIndex(tab)
+            finally:
+                self._following = False
+
+    def _tab_changed(self, _index: int) -> None:
+        if not self._following and not self.tabs.signalsBlocked():
+            self._user_picked = True
 
     def step_tab(self, step: int) -> None:
         """Show the next (``step`` 1) or previous (-1) tab, wrapping around."""

@@ -57,6 +57,7 @@ class Settings:
         OVERLAP = "speed/overlap"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
+        MEASURED_RATES = "analysis/measured_rates"
         LAST_OPEN_DIR = "paths/last_open_dir"
         LAST_EXPORT_DIR = "paths/last_export_dir"
         WINDOW_GEOMETRY = "window/geometry"
@@ -178,6 +179,18 @@ class Settings:
     def set_auto_start(self, value: bool) -> None:
         """Remember whether added files start analysing at once."""
         self.set_value(self.Key.AUTO_START, bool(value))
+
+    def measured_rates(self) -> dict:
+        """Speeds measured by earlier runs (for time-left estimates), as stored; {} when none."""
+        try:
+            data = json.loads(self.get_str(self.Key.MEASURED_RATES, "{}"))
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def set_measured_rates(self, rates: dict) -> None:
+        """Remember the speeds this run measured."""
+        self.set_value(self.Key.MEASURED_RATES, json.dumps(rates))
 
     def confirm_stop(self) -> bool:
         """Whether Cancel and Quit ask first while a run of more than a few seconds is going (default: yes)."""

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QCheckBox, QMainWindow, QMessageBox, QWidget
 
@@ -28,6 +28,7 @@ from app.ui.results.view import ResultsView
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
 from app.ui.window import chrome
+from app.ui.window.eta import Rates, StageClock, about
 from app.ui.window.progress_panel import ProgressPanel
 from app.ui.window.prompt_editor import PromptEditor
 from app.ui.workers import EngineFactory, WorkerHost
@@ -82,6 +83,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.host = WorkerHost(engine_factory)
         self._busy_since: float | None = None
+        self.clock = StageClock(Rates.from_dict(self.settings.measured_rates()))
+        self._tick = QTimer(self)  # refreshes the time left once a second while something runs
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(lambda: self.is_busy() and self.progress.follow(self.entries(), self.time_left()))
         self._quit_confirmed = False
         self.host.worker.analysis_started.connect(self._on_analysis_started)
         self.host.worker.event.connect(self._on_event)
@@ -146,6 +151,8 @@ class MainWindow(QMainWindow):
                 entry.renew(prompts)
                 self.files.refresh(entry)
             added.append(entry)
+        if added:
+            self.file_view.scrollTo(self.files.index(self.files.row_of(added[-1])))
         if added and self.file_view.current_entry() is None:
             self.file_view.select_entry(added[0])
         elif self.results.entry in added:
@@ -207,7 +214,7 @@ class MainWindow(QMainWindow):
     def submit(self, entries: list[FileEntry], settings=None, reuse_transcripts: bool = True) -> None:
         """Hand ``entries`` to the worker with ``settings`` (default: the current ones); see ``Batch``."""
         if not self.is_busy():
-            self._busy_since = time.monotonic()
+            self._start_run()
         for entry in entries:
             entry.submitted = True
         self.host.submit([e.analysis for e in entries], settings or self.settings.engine_settings(), reuse_transcripts)
@@ -227,7 +234,7 @@ class MainWindow(QMainWindow):
             return False
         entry.begin_follow_up()
         if not self.is_busy():
-            self._busy_since = time.monotonic()
+            self._start_run()
         self._refresh(entry)
         self.host.ask(entry.analysis, question.strip(), self.settings.engine_settings())
         self._update_actions()
@@ -261,6 +268,17 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = True
         return self.close()
 
+    def _start_run(self) -> None:
+        self._busy_since = time.monotonic()
+        self.clock.max_tokens = self.settings.engine_settings().max_tokens
+        self.progress.start_batch()
+        self._tick.start()
+
+    def time_left(self) -> dict[str, str]:
+        """For each running file (by analysis id), the time left in its stage as text ("about 40 s left")."""
+        return {e.id: about(self.clock.seconds_left(e.id, e.stage)) for e in self.entries()
+                if e.status is AnalysisStatus.RUNNING}
+
     def run_seconds(self) -> float:
         """Seconds since the work now running began (0 when idle)."""
         return time.monotonic() - self._busy_since if self.is_busy() and self._busy_since is not None else 0.0
@@ -284,8 +302,11 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         entry.mark_started()
+        if entry is self.results.entry:
+            self.results.follow_running()
         self._refresh(entry)
-        self.progress.follow(self.entries())
+        self.progress.follow(self.entries(), self.time_left())
+        self.file_view.scrollTo(self.files.index(self.files.row_of(entry)))
 
     @Slot(str, object)
     def _on_event(self, analysis_id: str, event) -> None:
@@ -293,16 +314,18 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         entry.apply(event)
+        self.clock.observe(analysis_id, event, len(entry.prompts))
         self.results.on_event(entry, event)
         if isinstance(event, ResponseDelta):
             return  # the results view buffers these; nothing else changes per token
         self.files.refresh(entry)
         if isinstance(event, AnalysisFinished):
+            self.clock.forget(analysis_id)
             self.statusBar().showMessage(*status_messages.file_finished(entry))
             self.file_finished.emit(entry)
             self._update_actions()
             return
-        self.progress.follow(self.entries())
+        self.progress.follow(self.entries(), self.time_left())
         if isinstance(event, ModelReady) and event.load_time > 0:
             self.statusBar().showMessage(status_messages.model_loaded(event), status_messages.SHORT_MS)
         elif isinstance(event, PromptFinished) and event.result.status is PromptStatus.FAILED:
@@ -315,7 +338,10 @@ class MainWindow(QMainWindow):
         if summary:
             self.statusBar().showMessage(summary)
         if not self.is_busy():
-            self.progress.finish()
+            self._tick.stop()
+            took = time.monotonic() - (self._busy_since or time.monotonic())
+            self.progress.finish(status_messages.run_summary(entries, took) if entries else None)
+            self.settings.set_measured_rates(self.clock.rates.to_dict())
             self._update_actions()
             self.idle.emit()
 

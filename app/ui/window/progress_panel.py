@@ -25,10 +25,12 @@ def _clock(seconds: float) -> str:
 
 
 class ProgressRow(QWidget):
-    """One running file: what it is doing (``label``), how far (``detail``) and a bar."""
+    """One running file: what it is doing (``label``), how far (``detail``) and a bar. ``entry_id``: the
+    file it shows (it keeps its row while it runs)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.entry_id: str | None = None
         self.label = ElidedLabel()
         self.label.setObjectName("progressText")
         self.detail = QLabel()
@@ -36,6 +38,9 @@ class ProgressRow(QWidget):
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setRange(0, STEPS)
+        policy = self.bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # an idle row keeps its height: nothing below it moves
+        self.bar.setSizePolicy(policy)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.label, 1)
@@ -46,10 +51,13 @@ class ProgressRow(QWidget):
         column.addLayout(top)
         column.addWidget(self.bar)
 
-    def show_entry(self, entry: FileEntry, more: str = "") -> None:
-        """Show ``entry``'s stage; ``more`` ("2 more queued") is added to the detail."""
+    def show_entry(self, entry: FileEntry, more: str = "", left: str = "") -> None:
+        """Show ``entry``'s stage; ``left`` ("about 40 s left") and ``more`` ("2 more queued") are added
+        to the detail."""
+        self.entry_id = entry.id
+        self.bar.show()
         name = entry.path.name
-        more = f"  ·  {more}" if more else ""
+        more = "".join(f"  ·  {part}" for part in (left, more) if part)
         stage = entry.stage
         if entry.transcribed:
             self.label.setText(f"Transcribed {name}")
@@ -76,24 +84,45 @@ class ProgressRow(QWidget):
             self.bar.setRange(0, 0)  # busy indicator
 
 
+    def show_done(self) -> None:
+        """The row's file is no longer running: say so, keep the row's space."""
+        text = self.label.text()
+        for verb in ("Running prompts on ", "Transcribing ", "Transcribed "):
+            if text.startswith(verb):
+                self.label.setText(f"Finished {text[len(verb):]}")
+        self.detail.setText("")
+        self.bar.hide()
+        self.bar.setRange(0, STEPS)
+        self.bar.setValue(0)
+
+
 class ProgressPanel(QFrame):
-    """Shows what the worker is doing, one ``ProgressRow`` per running file; hidden while idle.
+    """Shows what the worker is doing, one ``ProgressRow`` per running file, with the time left in its stage.
 
     - loading a model: an indeterminate (busy) bar;
     - transcribing: seconds done / total from the segment end times;
     - prompting: "prompt i of n" (and "part p of q" while a map-reduce prompt reads its parts).
 
-    ``label``, ``detail`` and ``bar`` are those of the first row (the file
-    that started first).
+    The panel is always there, so nothing below it moves when a run starts or
+    ends: idle, it says what happened last (or how to start). A running file
+    keeps its row; a row whose file finished says so until the next batch
+    starts (``start_batch``), so rows never disappear under the pointer.
+    ``label``, ``detail`` and ``bar`` are those of the first row.
 
     Thread-safety: GUI thread only.
     """
+
+    IDLE_HINT = "Drop recordings on the window or press Ctrl+O; progress shows here."
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("progressPanel")
         self.rows: list[ProgressRow] = [ProgressRow()]
         self.cancel_button = QToolButton()
+        policy = self.cancel_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.cancel_button.setSizePolicy(policy)
+        self._running = False
         self._column = QVBoxLayout()
         self._column.setSpacing(10)
         self._column.addWidget(self.rows[0])
@@ -102,7 +131,7 @@ class ProgressPanel(QFrame):
         layout.setSpacing(12)
         layout.addLayout(self._column, 1)
         layout.addWidget(self.cancel_button)
-        self.hide()
+        self.finish(None)
 
     @property
     def label(self) -> QLabel:
@@ -119,40 +148,70 @@ class ProgressPanel(QFrame):
         """The first row's progress bar."""
         return self.rows[0].bar
 
+    def is_running(self) -> bool:
+        """True while it shows running files (False when idle)."""
+        return self._running
+
     def is_busy_indicator(self) -> bool:
         """True while the first row's bar is indeterminate (a model is loading)."""
         return self.bar.maximum() == 0
 
     def visible_rows(self) -> list[ProgressRow]:
-        """The rows shown now, one per running file."""
+        """The rows shown now (running files, and finished ones of this batch)."""
         return [row for row in self.rows if not row.isHidden()]
 
-    def show_running(self, entries: list[FileEntry], queued_after: int = 0) -> None:
-        """Show the running ``entries`` (in start order); ``queued_after`` files wait behind them."""
+    def start_batch(self) -> None:
+        """A new batch begins: back to one row (the only moment rows go away; the user just asked for it)."""
+        for row in self.rows[1:]:
+            row.entry_id = None
+            row.hide()
+
+    def show_running(self, entries: list[FileEntry], queued_after: int = 0,
+                     left: dict[str, str] | None = None) -> None:
+        """Show the running ``entries`` (in start order); ``queued_after`` files wait behind them;
+        ``left[entry id]`` is the time left in its stage, as text."""
         if not entries:
             return
-        while len(self.rows) < len(entries):
-            self.rows.append(ProgressRow())
-            self._column.addWidget(self.rows[-1])
+        self._running = True
+        left = left or {}
+        ids = {e.id for e in entries}
+        rows = {row.entry_id: row for row in self.rows if row.entry_id in ids}
+        free = [row for row in self.rows if row.entry_id not in ids]
+        for entry in entries:
+            if entry.id not in rows:
+                if not free:
+                    self.rows.append(ProgressRow())
+                    self._column.addWidget(self.rows[-1])
+                    free.append(self.rows[-1])
+                rows[entry.id] = free.pop(0)
+        last = entries[-1].id
         more = f"{queued_after} more queued" if queued_after else ""
-        for number, row in enumerate(self.rows):
-            if number < len(entries):
-                row.show_entry(entries[number], more if number == len(entries) - 1 else "")
-            row.setVisible(number < len(entries))
-        self.show()
+        for entry in entries:
+            row = rows[entry.id]
+            row.show_entry(entry, more if entry.id == last else "", left.get(entry.id, ""))
+            row.show()
+        for row in free:
+            if not row.isHidden():
+                row.show_done()
+        self.cancel_button.setVisible(True)
 
-    def follow(self, entries: list[FileEntry]) -> None:
+    def follow(self, entries: list[FileEntry], left: dict[str, str] | None = None) -> None:
         """Show the running files among ``entries`` (the file list) and how many submitted ones wait."""
         running = [e for e in entries if e.status is AnalysisStatus.RUNNING]
-        self.show_running(running, sum(1 for e in entries if e.status is AnalysisStatus.QUEUED and e.submitted))
+        self.show_running(running, sum(1 for e in entries if e.status is AnalysisStatus.QUEUED and e.submitted), left)
 
     def show_entry(self, entry: FileEntry, queued_after: int = 0) -> None:
         """Show the one running ``entry``; ``queued_after`` files wait behind it."""
         self.show_running([entry], queued_after)
 
-    def finish(self) -> None:
-        """Nothing is running: hide."""
-        for row in self.rows:
-            row.bar.setRange(0, STEPS)
-            row.bar.setValue(0)
-        self.hide()
+    def finish(self, summary: str | None = None) -> None:
+        """Nothing is running: the rows stay where they are and say so; ``summary`` (what the batch
+        did) goes in the first row, or the hint on how to start when there was no batch yet."""
+        self._running = False
+        for row in self.visible_rows():
+            row.show_done()
+        if summary is not None or self.rows[0].entry_id is None:
+            self.rows[0].label.setText(summary or "Ready")
+            self.rows[0].detail.setText("" if summary else self.IDLE_HINT)
+            self.rows[0].bar.hide()
+        self.cancel_button.setVisible(False)
