@@ -52,7 +52,7 @@ class ElidedLabel(QLabel):
         self._full = ""
         self._mode = mode
         self.hint = hint
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # shrinks to minimumSizeHint
         self.setText(text)
 
     def text(self) -> str:  # noqa: D102 (the full text, not the elided one shown)

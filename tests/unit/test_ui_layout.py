@@ -52,7 +52,8 @@ def test_a_110_character_name_a_long_prompt_and_a_long_model_never_widen_the_win
                                                                > title.width())
     if title.is_elided():
         assert title.toolTip() == f"{LONG_NAME}\n{recording}"  # the name in full, then where it is
-    assert window.models_label.is_elided() and window.models_label.toolTip().startswith(window.models_label.text())
+    models = window.models_label
+    assert inside(window, models) and (not models.is_elided() or models.toolTip().startswith(models.text()))
     toolbar = window.findChild(QToolBar, "mainToolbar")
     settings_button = toolbar.widgetForAction(window.settings_action)
     for widget in (window.results.copy_button, window.results.ask_bar, settings_button):
