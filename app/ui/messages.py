@@ -173,3 +173,10 @@ def run_summary(entries: list[FileEntry], seconds: float) -> str:
     name = entries[0].path.name if len(entries) == 1 else f"{len(entries)} files"
     failed = sum(1 for e in entries if e.status is AnalysisStatus.FAILED)
     return f"Done: {name} in {took}" + (f" ({failed} could not be analysed)" if failed else "")
+
+
+def all_answered(entries: list[FileEntry]) -> str:
+    """Analyze found nothing to run on these finished files: say how to re-run or transcribe again."""
+    what = entries[0].path.name if len(entries) == 1 else f"{len(entries)} files"
+    return (f"Every prompt of {what} has an answer. To replace one, right-click its tab → Run again; "
+            "to start over, Analysis → Transcribe again.")

@@ -16,6 +16,7 @@ from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.recorder import LibraryRecorder
 from app.ui.history.model import HistoryModel
+from app.ui.files import rerun
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -170,17 +171,19 @@ def test_an_interrupted_run_shows_as_interrupted_and_resume_does_only_what_is_mi
     assert [s.text for s in resumed.transcript.segments] == TEXTS and resumed.status is AnalysisStatus.DONE
 
 
-def test_a_second_run_of_the_same_file_says_its_transcript_was_reused_and_can_transcribe_again(make_window, qtbot):
+def test_a_second_run_of_the_same_file_says_its_transcript_was_reused_and_can_transcribe_again(make_window, qtbot,
+                                                                                             monkeypatch):
     window = make_window()
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.add_files([SPEECH])
     transcriber = window.engines.transcriber
-    entry = window.entries()[0]
-    first_id = entry.id
+    first_id = window.entries()[0].id
     messages = []
     window.statusBar().messageChanged.connect(messages.append)
+    window.file_view.select_entry(window.entries()[0])
+    window.remove_selected()
     with qtbot.waitSignal(window.idle, timeout=5000):
-        window.analyze()  # the selected file again
+        [entry] = window.add_files([SPEECH])  # the same file again, as a new entry
     assert len(transcriber.calls) == 1 and entry.reused_from == first_id
     assert entry.state_text().startswith("Done · Transcript reused from the analysis of ")
     assert entry.state_text().endswith(" (same file and settings)")
@@ -190,8 +193,12 @@ def test_a_second_run_of_the_same_file_says_its_transcript_was_reused_and_can_tr
         "for speech.wav; to make a new one, right-click it and choose Transcribe again.") for m in messages)
     reruns = window.history.reruns
     assert reruns.transcribe_again_action.isEnabled()
+    asked = []
+    monkeypatch.setattr(rerun, "confirm_replace", lambda parent, title, question, verb: asked.append(question) or True)
     with qtbot.waitSignal(window.idle, timeout=5000):
         reruns.transcribe_again_action.trigger()
+    assert asked == ["Transcribe speech.wav again?\n\nThe transcript and 3 answers shown are replaced by new ones "
+                     "made with the current settings. The earlier run stays in History."]
     assert len(transcriber.calls) == 2 and entry.reused_from is None and entry.state_text() == "Done"
 
 
@@ -240,7 +247,7 @@ def test_a_library_that_cannot_be_opened_is_said_once_and_analyses_still_run(mak
     window.statusBar().messageChanged.connect(messages.append)
     for _ in range(2):
         with qtbot.waitSignal(window.idle, timeout=5000):
-            window.analyze() if window.entries() else window.add_files([SPEECH])
+            window.history.reruns.transcribe_again(window.entries()) if window.entries() else window.add_files([SPEECH])
     assert window.entries()[0].status is AnalysisStatus.DONE and len(window.engines.transcriber.calls) == 2
     told = [m for m in messages if "history" in m.lower()]
     assert len(told) == 1 and told[0].startswith("History is off for this session, analyses still run: cannot open")
@@ -254,7 +261,7 @@ def test_the_worker_holds_no_library_files_open_between_jobs(make_window, qtbot)
     window = make_window()
     for _ in range(4):  # each batch runs in new helper threads, each with a connection of its own
         with qtbot.waitSignal(window.idle, timeout=5000):
-            window.analyze() if window.entries() else window.add_files([SPEECH])
+            window.history.reruns.transcribe_again(window.entries()) if window.entries() else window.add_files([SPEECH])
     library_files = [link for link in (str(fd.readlink()) for fd in proc.iterdir() if fd.is_symlink())
                      if link.startswith(str(default_path()))]
     assert library_files == [] and len(Library().entries()) == 4

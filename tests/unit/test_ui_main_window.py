@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QKeySequence
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.llm.prompts import default_prompts, short_title
+from app.core.llm.prompts import default_prompts, short_title, tab_titles
 from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
@@ -278,15 +278,22 @@ def test_without_auto_start_analyze_runs_the_queue_and_reruns_with_new_prompts(m
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.analyze_action.trigger()
     assert entry.status is AnalysisStatus.DONE
+    answers = list(entry.responses)
     window.prompt_editor.set_prompts(["Who talks?"])
     window.file_view.select_entry(entry)
     with qtbot.waitSignal(window.idle, timeout=5000):
-        window.analyze_action.trigger()  # nothing queued: the selected file runs again
-    assert window.results.tab_titles() == ["Transcript", "Who talks?"]
-    assert window.results.prompt_page(0).plain_text() == "Answer to prompt 4."
-    # The same file with the same Whisper settings: its stored transcript is reused, not transcribed again.
-    assert len(window.engines.calls) == 1 and window.engines.transcriber.loads == 1
-    assert entry.reused_from is not None
+        window.analyze_action.trigger()  # nothing queued: the selected file runs only the new prompt
+    assert window.results.tab_titles()[1:] == tab_titles(default_prompts() + ["Who talks?"])
+    assert entry.responses == answers + ["Answer to prompt 4."]  # the earlier answers stay
+    assert window.results.prompt_page(3).plain_text() == "Answer to prompt 4."
+    # Nothing is transcribed again: only the new prompt ran, on the transcript the file has.
+    assert len(window.engines.calls) == 1 and len(window.engines.transcriber.calls) == 1
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.analyze_action.trigger()  # every prompt has an answer now: nothing runs, and it says what would
+    assert not window.is_busy() and messages == [
+        "Every prompt of speech.wav has an answer. To replace one, right-click its tab → Run again; "
+        "to start over, Analysis → Transcribe again."]
 
 
 def test_engines_live_in_one_worker_thread_and_are_rebuilt_only_for_new_models(make_window, qtbot, speech_copies):

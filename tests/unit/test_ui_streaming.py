@@ -24,9 +24,10 @@ def test_the_running_prompts_tab_comes_forward_until_the_user_picks_one(make_win
     with qtbot.waitSignal(window.idle, timeout=5000):
         pass
     assert tabs.currentIndex() == 0  # and stays there while prompt 3 runs
+    window.prompt_editor.add_prompt("Who talks?")
     with qtbot.waitSignal(window.idle, timeout=5000):
-        window.analyze_action.trigger()  # a new run of the same file follows again
-    assert tabs.currentIndex() == 3
+        window.analyze_action.trigger()  # a new run of the same file (only the new prompt) follows again
+    assert tabs.currentIndex() == 4
 
 
 def test_markdown_renders_while_the_answer_streams(make_window, qtbot):

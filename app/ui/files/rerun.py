@@ -1,11 +1,15 @@
 """Running a finished file again without starting over: Transcribe again, Run a prompt again, Run the
 failed prompts again, Resume; in the file list's menu and on the result tabs' right-click menu.
 
-"Run again" puts the chosen prompts back to waiting and hands the finished
-analysis to the worker as a batch: its transcript is complete, so nothing is
-transcribed and only those prompts run, on the current settings; the answers
-replace the old ones in the same History entry. "Transcribe again" analyses
-the file afresh without reusing a stored transcript.
+Analyze on a finished file runs only what has no answer yet (``complete``):
+prompts of the list the file has not run, and its failed, cancelled or
+skipped prompts; every answer shown stays. "Run again" puts the chosen
+prompts back to waiting and hands the finished analysis to the worker as a
+batch: its transcript is complete, so nothing is transcribed and only those
+prompts run, on the current settings; the answers replace the old ones in
+the same History entry (the menu item says so). "Transcribe again" analyses
+the file afresh without reusing a stored transcript, after saying what it
+replaces.
 
 Thread-safety: GUI thread only.
 """
@@ -15,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 
-from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.llm.prompts import tab_titles
 from app.core.speech.transcript_files import is_transcript_file
 from app.ui.files.entry import FileEntry
@@ -42,6 +46,23 @@ def failed_prompts(entry: FileEntry) -> list[int]:
     return [i for i, status in enumerate(entry.prompt_statuses) if status in UNFINISHED]
 
 
+def pending_prompts(entry: FileEntry, prompts: list[str]) -> tuple[list[str], list[int]]:
+    """What Analyze would run on the finished ``entry`` with the list ``prompts``: (prompts of the list the
+    file has not run yet, indices of its prompts without an answer: failed, cancelled or skipped)."""
+    return [p for p in prompts if p not in entry.prompts], failed_prompts(entry)
+
+
+def confirm_replace(parent, title: str, question: str, verb: str) -> bool:
+    """Ask ``question`` before replacing results; True when the user chose ``verb``. Tests replace this."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+    go = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is go
+
+
 def can_resume(entry: FileEntry) -> bool:
     """True when ``entry`` stopped before the end (cancelled, interrupted or failed) and is not busy."""
     return not entry.active and entry.status in (AnalysisStatus.CANCELLED, AnalysisStatus.FAILED)
@@ -57,8 +78,8 @@ class RerunActions:
         self.window = window
         self._resume = resume
         self.transcribe_again_action = make_action(
-            window, "&Transcribe again", self.transcribe_again, icon="reset",
-            tip="Analyse the selected files again without reusing a stored transcript")
+            window, "&Transcribe again…", self.ask_transcribe_again, icon="reset",
+            tip="Transcribe the selected files again and run every prompt anew (says first what it replaces)")
         self.resume_action = make_action(window, "Res&ume", self.resume_selected, icon="analyze",
                                          tip="Finish the selected files: the rest of the transcript, unfinished prompts")
         self.rerun_failed_action = make_action(window, "Run &failed prompts again", self.rerun_failed, icon="analyze",
@@ -77,6 +98,38 @@ class RerunActions:
         self.resume_action.setEnabled(any(can_resume(e) for e in idle))
         self.rerun_failed_action.setEnabled(
             any(e.status is AnalysisStatus.DONE and e.segments and failed_prompts(e) for e in idle))
+
+    def complete(self, entry: FileEntry, prompts: list[str]) -> bool:
+        """Analyze on the finished ``entry``: run only the prompts of ``prompts`` it has not run and its
+        prompts without an answer; every answer shown stays. False (nothing runs) when all have answers."""
+        if entry.active or entry.status is not AnalysisStatus.DONE or not entry.segments:
+            return False
+        new, unanswered = pending_prompts(entry, prompts)
+        if not new and not unanswered:
+            return False
+        analysis = entry.analysis
+        first_new = len(analysis.prompts)
+        for prompt in new:
+            analysis.prompts.append(prompt)
+            analysis.prompt_results.append(PromptResult(prompt=prompt))
+        entry.take(prepare_rerun(analysis, unanswered + list(range(first_new, len(analysis.prompts)))), entry.note)
+        self._refresh(entry)
+        self.window.submit([entry])
+        return True
+
+    def ask_transcribe_again(self) -> list[FileEntry]:
+        """Transcribe again (the menu item): say what it replaces, then ``transcribe_again`` the selected files."""
+        entries = [e for e in self._selected() if not is_transcript_file(e.path)]
+        if not entries:
+            return []
+        answered = sum(1 for e in entries for s in e.prompt_statuses if s is PromptStatus.DONE)
+        what = entries[0].path.name if len(entries) == 1 else f"{len(entries)} files"
+        question = (f"Transcribe {what} again?\n\nThe transcript and {answered} answer{'s' if answered != 1 else ''} "
+                    "shown are replaced by new ones made with the current settings. The earlier run stays in History.")
+        if (entries[0].segments or answered) and not confirm_replace(self.window, "Transcribe again", question,
+                                                                     "Transcribe again"):
+            return []
+        return self.transcribe_again(entries)
 
     def transcribe_again(self, entries: list[FileEntry] | None = None) -> list[FileEntry]:
         """Analyse ``entries`` (default: the selected files) afresh with the current prompts, transcribing
@@ -114,6 +167,10 @@ class RerunActions:
         if self.window.results.entry is entry:
             self.window.results.refresh()
 
+    def _transcribe_tab_entry(self, entry: FileEntry) -> None:
+        self.window.file_view.select_entry(entry)
+        self.ask_transcribe_again()
+
     def _tab_menu(self, point: QPoint) -> None:
         tab_bar = self.window.results.tabs.tabBar()
         entry, tab = self.window.results.entry, tab_bar.tabAt(point)
@@ -121,11 +178,12 @@ class RerunActions:
             return
         menu = QMenu(self.window)
         if tab == 0:
-            again = menu.addAction("Transcribe again", lambda: self.transcribe_again([entry]))
+            again = menu.addAction("Transcribe again…", lambda: self._transcribe_tab_entry(entry))
             again.setEnabled(not entry.active and not is_transcript_file(entry.path))
         else:
             title = tab_titles(entry.prompts)[tab - 1]
-            again = menu.addAction(f"Run “{title}” again", lambda: self.rerun(entry, [tab - 1]))
+            replaces = " (replaces its answer)" if entry.prompt_statuses[tab - 1] is PromptStatus.DONE else ""
+            again = menu.addAction(f"Run “{title}” again{replaces}", lambda: self.rerun(entry, [tab - 1]))
             again.setEnabled(entry.finished and not entry.active and bool(entry.segments))
         failed = failed_prompts(entry)
         if failed and entry.finished and entry.segments:

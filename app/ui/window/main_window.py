@@ -23,6 +23,7 @@ from app.ui.files.drop_zone import DropZone, choose_files
 from app.ui.files.entry import FileEntry
 from app.ui.files.exporting import export_entries
 from app.ui.files.list_view import FileListModel, FileListView
+from app.ui.files.rerun import can_resume
 from app.ui.history import actions as history_actions
 from app.ui.results.view import ResultsView
 from app.ui.settings.dialog import SettingsDialog
@@ -193,7 +194,13 @@ class MainWindow(QMainWindow):
         return self.host.is_busy()
 
     def analyze(self) -> None:
-        """Analyze the queued files; when none waits, analyse the selected files again with the current prompts."""
+        """Analyze (Ctrl+Enter): run the queued files; with none waiting, complete the selected files.
+
+        A finished file runs only what has no answer yet: the list's prompts it has not run and its
+        failed or cancelled prompts (every answer shown stays); a file that stopped early resumes; a
+        file that failed before it had a transcript starts again. Re-running answered prompts and
+        transcribing again are separate, explicit choices (the tabs' menu, Analysis → Transcribe again).
+        """
         waiting = [e for e in self.entries() if e.status is AnalysisStatus.QUEUED and not e.submitted]
         if waiting:
             self.submit(waiting)
@@ -203,13 +210,23 @@ class MainWindow(QMainWindow):
             hint = "Select a file to analyse it again." if self.entries() else "Add a file first: drop it here or press Ctrl+O."
             self.statusBar().showMessage(hint, 5000)
             return
-        prompts = self.prompt_editor.prompts()
+        prompts, reruns = self.prompt_editor.prompts(), self.history.reruns
+        complete = []
         for entry in again:
-            entry.renew(prompts)
-            self.files.refresh(entry)
-        if self.results.entry in again:
-            self.results.refresh()
-        self.submit(again)
+            if entry.status is AnalysisStatus.DONE and entry.segments:
+                if reruns.complete(entry, prompts):
+                    continue
+                complete.append(entry)
+            elif can_resume(entry) and entry.segments:
+                self.history.resume(entry)
+            else:  # nothing worth keeping (it failed before it had a transcript, or never ran)
+                entry.renew(prompts)
+                self.files.refresh(entry)
+                if self.results.entry is entry:
+                    self.results.refresh()
+                self.submit([entry])
+        if complete:
+            self.statusBar().showMessage(status_messages.all_answered(complete), status_messages.LONG_MS)
 
     def submit(self, entries: list[FileEntry], settings=None, reuse_transcripts: bool = True) -> None:
         """Hand ``entries`` to the worker with ``settings`` (default: the current ones); see ``Batch``."""
