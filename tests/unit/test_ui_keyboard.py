@@ -114,3 +114,22 @@ def test_help_lists_every_shortcut_the_window_has(make_window, qtbot):
     page = [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()][-1]
     assert "Ctrl+L" in page.findChild(QTextBrowser).toPlainText()
     page.close()
+
+
+def test_del_removes_a_prompt_says_so_and_ctrl_z_brings_it_back(make_window, qtbot):
+    window = active_window(make_window(auto_start=False), qtbot)
+    editor = window.prompt_editor
+    before = editor.prompts()
+    editor.list.setFocus()
+    editor.list.setCurrentRow(1)
+    press(qtbot, editor.list, Qt.Key.Key_Delete)
+    assert editor.prompts() == before[:1] + before[2:]
+    assert window.statusBar().currentMessage() == (
+        "Removed the prompt “Summarize this recording…”. Ctrl+Z in the prompt list brings it back.")
+    assert window.settings.prompts() == editor.prompts()
+    assert editor.undo_action.text() == "&Undo prompt change Remove “Summarize this recording…”"
+    press(qtbot, editor.list, Qt.Key.Key_Z, CTRL)
+    assert editor.prompts() == before and window.settings.prompts() == before  # back, and remembered
+    qtbot.keyClick(editor.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyRelease(editor.list, Qt.Key.Key_Control)
+    assert editor.prompts() == before[:1] + before[2:]  # and redo removes it again

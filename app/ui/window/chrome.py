@@ -199,7 +199,8 @@ def build_menus(window) -> None:
                                        window.prev_tab_action))
     editor = window.prompt_editor
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
-                                      editor.up_action, editor.down_action, None, editor.reset_action))
+                                      editor.up_action, editor.down_action, None, editor.undo_action,
+                                      editor.redo_action, None, editor.reset_action))
     _fill(menus.addMenu("&View"), (window.history.toggle_action,))
     help_menu = menus.addMenu("&Help")
     _fill(help_menu, (make_action(window, "&Keyboard shortcuts", lambda: help_pages.show_shortcuts(window), ["F1"]),

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             lambda paths: self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS))
         self.drop_zone.clicked.connect(self.open_files)
         self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
+        self.prompt_editor.notice.connect(lambda text: self.statusBar().showMessage(text, status_messages.LONG_MS))
         self.results.ask_bar.asked.connect(self.ask)
         self.file_view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())

@@ -6,7 +6,18 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QPen, QShortcut, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QShortcut,
+    QTextCursor,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -110,6 +121,24 @@ def ask_prompt_text(parent: QWidget, title: str, text: str = "") -> str | None:
     return (dialog.text() or None) if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+class _PromptListChange(QUndoCommand):
+    """One change of the prompt list (add, edit, remove, move, reset), undone by putting the list back."""
+
+    def __init__(self, editor: PromptEditor, before: list[str], after: list[str], text: str) -> None:
+        super().__init__(text)
+        self.editor, self.before, self.after = editor, before, after
+        self._done = True  # the change is already on screen when the command is pushed
+
+    def redo(self) -> None:  # noqa: D102
+        if self._done:
+            self._done = False
+            return
+        self.editor._restore(self.after)
+
+    def undo(self) -> None:  # noqa: D102
+        self.editor._restore(self.before)
+
+
 class PromptEditor(QWidget):
     """The list of prompts with buttons (and shortcuts) to add, edit, remove and move them.
 
@@ -121,10 +150,13 @@ class PromptEditor(QWidget):
     """
 
     prompts_changed = Signal(list)
+    notice = Signal(str)
 
     def __init__(self, prompts: list[str], parent=None) -> None:
         super().__init__(parent)
         self._last: list[str] = []
+        self._restoring = False
+        self.undo_stack = QUndoStack(self)
         self.list = QListWidget()
         self.list.setObjectName("promptList")
         self.list.setAccessibleName("Prompts")
@@ -152,6 +184,13 @@ class PromptEditor(QWidget):
         self.up_action = self._action("up", "Move prompt up", "Alt+Up", lambda: self.move_selected(-1), local)
         self.down_action = self._action("down", "Move prompt down", "Alt+Down", lambda: self.move_selected(1), local)
         self.reset_action = self._action("reset", "Reset to the default prompts…", None, self.reset_with_confirm)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo prompt change")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo prompt change")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(local)
+            self.addAction(action)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
@@ -167,6 +206,7 @@ class PromptEditor(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self.set_prompts(prompts)
+        self.undo_stack.clear()  # loading the remembered prompts is not a change to undo
 
     def _action(self, icon: str, text: str, shortcut: str | None, slot,
                 context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QAction:
@@ -246,8 +286,21 @@ class PromptEditor(QWidget):
         prompts = self.prompts()
         self._update_buttons()
         if prompts != self._last:
-            self._last = prompts
+            before, self._last = self._last, prompts
+            if not self._restoring:
+                self.undo_stack.push(_PromptListChange(self, before, prompts, _change_name(before, prompts)))
             self.prompts_changed.emit(prompts)
+
+    def _restore(self, prompts: list[str]) -> None:
+        """Put ``prompts`` back (undo/redo), keeping the selection near where it was."""
+        row = self.list.currentRow()
+        self._restoring = True
+        try:
+            self.set_prompts(prompts)
+        finally:
+            self._restoring = False
+        if prompts:
+            self.list.setCurrentRow(min(max(row, 0), len(prompts) - 1))
 
     def _update_buttons(self) -> None:
         row, count = self.list.currentRow(), self.list.count()
@@ -275,10 +328,12 @@ class PromptEditor(QWidget):
             self.edit_prompt(row, text)
 
     def remove_selected(self) -> None:
-        """Remove the selected prompt."""
+        """Remove the selected prompt (Ctrl+Z brings it back, and ``notice`` says so)."""
         row = self.list.currentRow()
         if row >= 0:
+            title = short_title(self.prompts()[row])
             self.remove_prompt(row)
+            self.notice.emit(f"Removed the prompt “{title}”. Ctrl+Z in the prompt list brings it back.")
 
     def move_selected(self, delta: int) -> None:
         """Move the selected prompt up (-1) or down (+1)."""
@@ -291,3 +346,18 @@ class PromptEditor(QWidget):
         answer = QMessageBox.question(self, "Reset prompts", "Replace your prompts with the three default prompts?")
         if answer == QMessageBox.StandardButton.Yes:
             self.set_prompts(default_prompts())
+
+
+def _change_name(before: list[str], after: list[str]) -> str:
+    """What changed, for the Undo menu item: "Remove “Summarize…”", "Add …", "Edit …", "Move …", "Reset"."""
+    if len(after) == len(before) + 1:
+        added = next((p for p in after if p not in before), after[-1])
+        return f"Add “{short_title(added)}”"
+    if len(after) == len(before) - 1:
+        removed = next((p for p in before if p not in after), before[-1])
+        return f"Remove “{short_title(removed)}”"
+    if sorted(after) == sorted(before):
+        return "Move prompt"
+    if len(after) == len(before) and sum(a != b for a, b in zip(before, after)) == 1:
+        return "Edit prompt"
+    return "Replace prompts"
