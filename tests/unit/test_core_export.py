@@ -134,3 +134,25 @@ def test_failed_write_keeps_the_old_file_and_says_why(tmp_path, monkeypatch):
 def test_write_into_missing_folder_is_an_export_error(tmp_path):
     with pytest.raises(ExportError, match="cannot write"):
         export_files.write_export(tmp_path / "missing" / "out.md", "x")
+
+
+def test_the_markdown_transcript_joins_segments_into_paragraphs_at_pauses_and_sentence_ends():
+    from app.core.analysis import Segment
+
+    segments = [
+        Segment(0.0, 2.5, "We decided to launch the new website"),
+        Segment(2.5, 3.4, "on Friday."),  # a sentence Whisper split in two: one paragraph
+        Segment(3.4, 5.0, "Maria will write"),
+        Segment(5.1, 6.0, "the press release."),
+        Segment(8.0, 10.0, "Open question."),  # after a 2 s pause: a new paragraph
+        *[Segment(10.0 + 10 * i, 20.0 + 10 * i, f"Point {i}, and") for i in range(5)],  # runs on past 45 s ...
+        Segment(60.0, 62.0, "that is all."),  # ... and ends where a sentence does
+        Segment(62.0, 63.0, "Thanks."),
+    ]
+    assert markdown.transcript_paragraphs(segments) == [
+        (0.0, "We decided to launch the new website on Friday. Maria will write the press release."),
+        (8.0, "Open question. Point 0, and Point 1, and Point 2, and Point 3, and Point 4, and that is all."),
+        (62.0, "Thanks."),
+    ]
+    nonstop = [Segment(float(i), float(i + 1), "and so on") for i in range(300)]  # no sentence end, no pause
+    assert [start for start, _ in markdown.transcript_paragraphs(nonstop)] == [0.0, 120.0, 240.0]

@@ -50,7 +50,7 @@ def test_export_markdown_of_the_selected_file(make_window, qtbot, monkeypatch, t
     assert text.startswith("# speech.wav\n")
     for prompt in default_prompts():
         assert f"## {prompt}" in text
-    assert "Answer to prompt 2." in text and "[00:02] We ship on Friday." in text
+    assert "Answer to prompt 2." in text and "[00:00] Hello team. We ship on Friday." in text  # one paragraph: no pause between
     assert message_boxes == []
     assert window.statusBar().currentMessage() == f"Exported {tmp_path / 'notes.md'}."
     assert Settings().get_str(Settings.Key.LAST_EXPORT_DIR) == str(tmp_path)

@@ -133,3 +133,15 @@ def test_del_removes_a_prompt_says_so_and_ctrl_z_brings_it_back(make_window, qtb
     qtbot.keyClick(editor.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyRelease(editor.list, Qt.Key.Key_Control)
     assert editor.prompts() == before[:1] + before[2:]  # and redo removes it again
+
+
+def test_copy_says_what_it_copied(make_window, qtbot):
+    window = make_window()
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([SPEECH])
+    window.results.tabs.setCurrentIndex(0)
+    window.results.copy_button.click()
+    assert QApplication.clipboard().text() == "[00:00] Hello team.\n[00:02] We ship on Friday."
+    assert window.statusBar().currentMessage() == "Copied the transcript (46 characters) to the clipboard."
+    assert window.results.copy_button.text() == "Copied"
+    qtbot.waitUntil(lambda: window.results.copy_button.text() == "Copy", timeout=3000)

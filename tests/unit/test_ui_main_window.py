@@ -342,25 +342,33 @@ def test_remove_finished_file(make_window, qtbot):
     assert window.entries() == [] and window.results.entry is None
 
 
-def test_open_dialog_adds_files_and_remembers_the_folder(make_window, qtbot, monkeypatch):
-    from PySide6.QtWidgets import QFileDialog
+def test_open_dialog_adds_files_and_remembers_the_folder(make_window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QTreeView
 
     from app.ui.settings.store import Settings
 
     asked = []
 
-    def fake_open(parent, caption, start, filters, *args, **kwargs):
-        asked.append((caption, filters))
-        return [str(SPEECH)], filters.split(";;")[0]
+    def answer_the_dialog():  # Qt's own file dialog, as a user on Linux sees it
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog), dialog
+        details = dialog.findChild(QTreeView)
+        asked.append((dialog.windowTitle(), ";;".join(dialog.nameFilters()), dialog.width(),
+                      details.header().sectionSize(0) if details else 0))
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(str(SPEECH))  # typed, as a keyboard user would
+        dialog.accept()
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", fake_open)
     window = make_window()
+    QTimer.singleShot(100, answer_the_dialog)
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.open_action.trigger()
-    assert asked[0][0] == "Open recordings"
-    assert asked[0][1].startswith("Audio and video (") and "*.mp4" in asked[0][1] and "*.wav" in asked[0][1]
+    title, filters, width, name_column = asked[0]
+    assert title == "Open recordings" and width >= 900 and name_column >= 300  # the columns are not cut
+    assert filters.startswith("Audio and video (") and "*.mp4" in filters and "*.wav" in filters
     assert [e.path for e in window.entries()] == [SPEECH]
     assert Settings().get_str(Settings.Key.LAST_OPEN_DIR) == str(SPEECH.parent)
+    QTimer.singleShot(100, answer_the_dialog)
     with qtbot.waitSignal(window.idle, timeout=5000):
         qtbot.mouseClick(window.drop_zone, Qt.MouseButton.LeftButton)  # a click on the drop zone opens it too
     assert len(asked) == 2 and len(window.entries()) == 1  # the same file again: analysed again in place

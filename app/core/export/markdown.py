@@ -1,8 +1,8 @@
 """The Markdown export of an Analysis, and the time formats shared by every text view.
 
 Layout: ``# <file name>``, a metadata list, ``## <prompt>`` + response per
-prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text``
-line per segment. Times are seconds (floats).
+prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text`` line per
+paragraph (segments joined at pauses and sentence ends). Times are seconds (floats).
 """
 
 from __future__ import annotations
@@ -30,6 +30,42 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
 
 
+PARAGRAPH_PAUSE_SECONDS = 1.5
+"""A pause at least this long between two segments starts a new paragraph."""
+PARAGRAPH_SECONDS = 45.0
+"""A paragraph this long ends at the next segment that ends a sentence."""
+PARAGRAPH_MAX_SECONDS = 120.0
+"""A paragraph never runs longer than this, sentence end or not."""
+_SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
+
+
+def transcript_paragraphs(segments: Iterable[Segment]) -> list[tuple[float, str]]:
+    """Segments joined into paragraphs, as (start seconds, text): Whisper's segments split sentences
+    ("We decided to launch the new website" / "on Friday."), so a paragraph runs on until a pause of
+    ``PARAGRAPH_PAUSE_SECONDS``, or until a sentence ends once it is ``PARAGRAPH_SECONDS`` long, and
+    at most ``PARAGRAPH_MAX_SECONDS``."""
+    paragraphs: list[tuple[float, str]] = []
+    start, texts, last_end = 0.0, [], None
+    for segment in segments:
+        text = segment.text.strip()
+        if not text:
+            continue
+        if texts:
+            length = segment.start - start
+            sentence_ended = texts[-1].endswith(_SENTENCE_END)
+            if (segment.start - last_end >= PARAGRAPH_PAUSE_SECONDS or length >= PARAGRAPH_MAX_SECONDS
+                    or (length >= PARAGRAPH_SECONDS and sentence_ended)):
+                paragraphs.append((start, " ".join(texts)))
+                texts = []
+        if not texts:
+            start = segment.start
+        texts.append(text)
+        last_end = max(segment.end, segment.start)
+    if texts:
+        paragraphs.append((start, " ".join(texts)))
+    return paragraphs
+
+
 def segment_lines(segments: Iterable[Segment]) -> list[str]:
     """One ``[mm:ss] text`` line per segment with text."""
     return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in segments if s.text.strip()]
@@ -55,7 +91,8 @@ def coverage_note(result: PromptResult) -> str:
 
 
 def render_markdown(analysis: Analysis) -> str:
-    """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript``."""
+    """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript`` in
+    paragraphs with one ``[mm:ss]`` stamp each (``transcript_paragraphs``)."""
     lines = [f"# {analysis.source.name}", ""]
     lines += [
         f"- **Duration:** {format_duration(analysis.duration)}",
@@ -73,6 +110,8 @@ def render_markdown(analysis: Analysis) -> str:
         if result.coverage > 0:
             lines += [coverage_note(result), ""]
     lines += ["## Transcript", ""]
-    for line in segment_lines(analysis.transcript.segments) or ["_(no speech found)_"]:
+    paragraphs = [f"{format_timestamp(start)} {text}"
+                  for start, text in transcript_paragraphs(analysis.transcript.segments)]
+    for line in paragraphs or ["_(no speech found)_"]:
         lines += [line, ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QMouseEvent
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
 from app.core.speech.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
 from app.core.speech.transcript_files import TRANSCRIPT_EXTENSIONS
@@ -38,7 +38,13 @@ OPEN_FILTERS = ";;".join([
 def choose_files(parent: QWidget, settings: Settings) -> list[str]:
     """File → Open's dialog: the recordings (or transcripts) chosen, remembering their folder; [] when cancelled."""
     start = settings.get_str(Settings.Key.LAST_OPEN_DIR) or str(Path.home())
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Open recordings", start, OPEN_FILTERS)
+    dialog = QFileDialog(parent, "Open recordings", start, OPEN_FILTERS)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.resize(940, 580)  # Qt's own dialog (no native one): room for the name, size, type and date columns
+    for view in dialog.findChildren(QTreeView):
+        view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        view.header().setMinimumSectionSize(90)
+    paths = dialog.selectedFiles() if dialog.exec() else []
     if paths:
         settings.set_value(Settings.Key.LAST_OPEN_DIR, str(Path(paths[0]).parent))
     return paths

@@ -12,7 +12,7 @@ running ``Analysis``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -76,6 +76,10 @@ def empty_results_page() -> QWidget:
     return page
 
 
+COPIED_MS = 1500
+"""How long the Copy button says "Copied"."""
+
+
 class ResultsView(QWidget):
     """The selected file's results: header, context meter, Transcript tab, one tab per prompt, Ask line.
 
@@ -89,6 +93,8 @@ class ResultsView(QWidget):
 
     Thread-safety: GUI thread only.
     """
+
+    copied = Signal(str)
 
     FLUSH_MS = 50
     TRANSCRIPT_TAB = 0
@@ -334,3 +340,7 @@ class ResultsView(QWidget):
         index = self.tabs.currentIndex()
         text = "\n".join(entry.transcript_lines()) if index == self.TRANSCRIPT_TAB else entry.responses[index - 1]
         QGuiApplication.clipboard().setText(text)
+        what = "the transcript" if index == self.TRANSCRIPT_TAB else f"the answer “{self.tabs.tabText(index)}”"
+        self.copied.emit(f"Copied {what} ({len(text):,} characters) to the clipboard.")
+        self.copy_button.setText("Copied")
+        QTimer.singleShot(COPIED_MS, lambda: self.copy_button.setText("Copy"))
