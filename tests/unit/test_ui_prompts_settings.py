@@ -131,6 +131,9 @@ def test_settings_dialog_refuses_a_missing_model_file_and_a_bad_language(qtbot, 
     dialog.accept()
     assert "is not a language code" in dialog.error.text()
     dialog.language.setEditText("FR")
+    dialog.accept()  # French with the English-only default Whisper model: said, and refused
+    assert dialog.error.text().startswith("The Whisper model tiny.en understands English only, so French speech")
+    dialog.whisper.setCurrentText("base")  # multilingual (not on this computer: a warning, not a refusal)
     dialog.accept()
     assert Settings().engine_settings().language == "fr"
 
@@ -204,3 +207,34 @@ def test_new_speed_settings_reach_the_engine_factory(make_window, qtbot):
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.add_files([SPEECH])
     assert window.engines.calls == [EngineSettings(beam_size=3, overlap=False, context_window=2048)]
+
+
+def test_settings_say_what_is_wrong_as_soon_as_it_is_chosen(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("es"))  # Spanish, with the English-only tiny.en
+    assert not dialog.error.isHidden() and not dialog.ok_button.isEnabled()
+    assert dialog.error.text() == ("The Whisper model tiny.en understands English only, so Spanish speech would come "
+                                   "out as English or be skipped: choose a multilingual model (base, small, "
+                                   "large-v3-turbo) or English.")
+    multilingual = tmp_path / "whisper-base"
+    multilingual.mkdir()
+    (multilingual / "model.bin").write_bytes(b"x")
+    (multilingual / "vocabulary.txt").write_text("t\n" * 51865, "utf-8")  # a multilingual vocabulary
+    dialog.whisper.setCurrentText(str(multilingual))
+    assert dialog.error.isHidden() and dialog.ok_button.isEnabled()
+    recording = tmp_path / "meeting.wav"
+    recording.write_bytes(b"RIFF....WAVEfmt ")
+    dialog.llm.setText(str(recording))  # a recording chosen as the language model
+    assert dialog.error.text() == f"{recording} is not a GGUF model file." and not dialog.ok_button.isEnabled()
+    dialog.llm.setText("")
+    assert dialog.ok_button.isEnabled()
+
+
+def test_every_setting_explains_itself_in_plain_words(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    for field in (dialog.whisper, dialog.llm, dialog.device, dialog.language, dialog.max_tokens, dialog.beam_size,
+                  dialog.vad_filter, dialog.batch_size, dialog.context_window, dialog.overlap, dialog.auto_start):
+        assert len(field.toolTip()) > 60, field
+    assert "alternative wordings" in dialog.beam_size.toolTip() and "read in parts" in dialog.context_window.toolTip()

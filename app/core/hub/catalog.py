@@ -8,6 +8,7 @@ folder of a checkout and in ``paths.data_dir()/models``.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -157,3 +158,29 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
         raise ModelError(f"{candidate} is not a GGUF model file")
     known = {e.name: e.sha256 for e in catalog() if e.role == "llm"}
     return ResolvedModel(candidate.name, str(candidate), known.get(candidate.name, ""))
+
+
+MULTILINGUAL_VOCABULARY = 51865
+"""Whisper's multilingual models have at least this many tokens; the English-only ones (``*.en``) 51,864
+(openai/whisper, ``ModelDimensions.n_vocab``; ``Whisper.is_multilingual``)."""
+
+
+def whisper_english_only(model: ResolvedModel) -> bool:
+    """True when the Whisper ``model`` understands English only: a ``.en`` size, or a model folder whose
+    vocabulary (``vocabulary.txt`` or ``tokenizer.json``) is smaller than ``MULTILINGUAL_VOCABULARY``."""
+    if model.name.endswith(".en"):
+        return True
+    folder = Path(model.path)
+    vocabulary = folder / "vocabulary.txt"
+    try:
+        if vocabulary.is_file():
+            with open(vocabulary, "rb") as handle:
+                return sum(1 for _ in handle) < MULTILINGUAL_VOCABULARY
+        tokenizer = folder / "tokenizer.json"
+        if tokenizer.is_file():
+            data = json.loads(tokenizer.read_text("utf-8"))
+            size = len(data.get("model", {}).get("vocab", {})) + len(data.get("added_tokens", []))
+            return 0 < size < MULTILINGUAL_VOCABULARY
+    except (OSError, ValueError):
+        return False
+    return False

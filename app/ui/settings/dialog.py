@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.hub.catalog import WHISPER_SIZES, default_entry
+from app.core.errors import ModelError
+from app.core.hub.catalog import WHISPER_SIZES, default_entry, resolve_llm, resolve_whisper, whisper_english_only
 from app.core.pipeline.engines import EngineSettings
 from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
@@ -62,6 +63,39 @@ def _spin(bounds: tuple[int, int], value: int, step: int = 1, special: str = "",
     return spin
 
 
+TIPS = {
+    "whisper": "The speech-to-text model. Bigger models (base, small, large-v3-turbo) hear more accurately but "
+               "transcribe more slowly; names ending in .en understand English only. You can also choose a "
+               "faster-whisper model folder.",
+    "llm": "The language model that answers your prompts: a .gguf file. The bundled one is tiny and fast but "
+           "often wrong; a 1–4B instruct model (Qwen2.5, Llama 3.2) gives much better answers.",
+    "device": "Where the models run. Automatic uses an NVIDIA GPU (or Apple's Metal for the language model) "
+              "when one is available, else the processor.",
+    "language": "The language spoken in the recordings. Detect automatically works for most files; naming it "
+                "helps short or noisy recordings.",
+    "max_tokens": "The longest an answer may be, in tokens (a token is about three quarters of a word). "
+                  "An answer that reaches it is cut off, and its tab says so.",
+    "auto_start": "Start transcribing a file as soon as you add it; otherwise it waits for Analyze.",
+    "beam_size": "How many alternative wordings Whisper weighs at each step. 1 is the fastest; 5 is sometimes "
+                 "a little more accurate and takes about twice as long.",
+    "vad": "Find the stretches with speech first (Silero voice activity detection) and transcribe only those: "
+           "faster for recordings with long silences.",
+    "batch_size": "Transcribe this many pieces of the recording at once. Faster on a GPU, little gain on a "
+                  "processor; Off transcribes them one after another.",
+    "context_window": "How much text the language model reads at once, in tokens. A transcript longer than "
+                      "this is read in parts and the answers combined (slower). Model default uses all the "
+                      "model was trained for.",
+    "overlap": "Transcribe the next file while the prompts of the previous one run. Faster for several files; "
+               "the processor's cores are shared between the two.",
+}
+
+
+def _sentence(message: str) -> str:
+    """A core error message (a clause) as a sentence for the dialog."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
+
+
 def _default_name(role: str) -> str:
     try:
         return default_entry(role).name
@@ -91,13 +125,13 @@ class SettingsDialog(QDialog):
         self.whisper.addItems(["", *WHISPER_SIZES])
         self.whisper.lineEdit().setPlaceholderText(f"Default: {_default_name('whisper')} (bundled)")
         self.whisper.setCurrentText(current.whisper_model or "")
-        self.whisper.setToolTip("A faster-whisper size name (tiny.en, base, small, …) or a CTranslate2 model folder")
+        self.whisper.setToolTip(TIPS["whisper"])
         whisper_browse = QPushButton("Folder…")
         whisper_browse.clicked.connect(self._browse_whisper)
 
         self.llm = QLineEdit(current.llm_model or "")
         self.llm.setPlaceholderText(f"Default: {_default_name('llm')} (bundled)")
-        self.llm.setToolTip("A .gguf model file; a 1–4B instruct model gives much better answers than the default")
+        self.llm.setToolTip(TIPS["llm"])
         self.llm.setClearButtonEnabled(True)
         llm_browse = QPushButton("Choose…")
         llm_browse.clicked.connect(self._browse_llm)
@@ -106,6 +140,7 @@ class SettingsDialog(QDialog):
         for device in DEVICES:
             self.device.addItem(DEVICE_LABELS[device], device)
         self.device.setCurrentIndex(max(self.device.findData(current.device), 0))
+        self.device.setToolTip(TIPS["device"])
 
         self.language = QComboBox()
         self.language.setEditable(True)
@@ -116,31 +151,33 @@ class SettingsDialog(QDialog):
             self.language.setCurrentIndex(index)
         else:
             self.language.setEditText(current.language or "")
-        self.language.setToolTip("The spoken language (ISO 639-1 code such as en or de), or detect it")
+        self.language.setToolTip(TIPS["language"])
 
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(*MAX_TOKENS_RANGE)
         self.max_tokens.setSingleStep(64)
         self.max_tokens.setValue(current.max_tokens)
         self.max_tokens.setSuffix(" tokens")
+        self.max_tokens.setToolTip(TIPS["max_tokens"])
 
-        self.beam_size = _spin(BEAM_SIZE_RANGE, current.beam_size,
-                               tip="1 decodes greedily (fastest); wider beams are slower and sometimes more accurate")
+        self.beam_size = _spin(BEAM_SIZE_RANGE, current.beam_size, tip=TIPS["beam_size"])
         self.vad_filter = QCheckBox("Skip silence before transcribing (Silero VAD)")
         self.vad_filter.setChecked(current.vad_filter)
+        self.vad_filter.setToolTip(TIPS["vad"])
         self.batch_size = _spin(BATCH_SIZE_RANGE, current.batch_size, special="Off", suffix=" segments",
-                                tip="Decode this many audio segments at once (faster on a GPU); Off decodes in order")
+                                tip=TIPS["batch_size"])
         self.context_window = _spin(CONTEXT_WINDOW_RANGE, current.context_window or 0, 1024, "Model default",
-                                    " tokens", "The most tokens the language model's context may hold; longer "
-                                    "transcripts are read in parts (map-reduce)")
+                                    " tokens", TIPS["context_window"])
         self.overlap = QComboBox()
         for value, label in OVERLAP_LABELS.items():
             self.overlap.addItem(label, value)
         stored = {None: "auto", True: "on", False: "off"}[current.overlap]
         self.overlap.setCurrentIndex(self.overlap.findData(stored))
+        self.overlap.setToolTip(TIPS["overlap"])
 
         self.auto_start = QCheckBox("Start analysing files as soon as they are added")
         self.auto_start.setChecked(settings.auto_start())
+        self.auto_start.setToolTip(TIPS["auto_start"])
 
         self.error = QLabel()
         self.error.setObjectName("resultMeta")
@@ -166,10 +203,20 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for label, field in ((form.labelForField(w), w) for w in (self.beam_size, self.batch_size, self.context_window,
+                                                                   self.max_tokens, self.overlap, self.device)):
+            if label is not None:
+                label.setToolTip(field.toolTip())  # the row's label explains it too
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Said when chosen, not when the first file fails: every change is checked at once.
+        self.whisper.currentTextChanged.connect(self._revalidate)
+        self.llm.textChanged.connect(self._revalidate)
+        self.language.currentTextChanged.connect(self._revalidate)
+        self._revalidate()
 
     @staticmethod
     def _row(field: QWidget, button: QPushButton) -> QWidget:
@@ -215,16 +262,43 @@ class SettingsDialog(QDialog):
         )
 
     def validate(self) -> str | None:
-        """A sentence naming what is wrong with the choice, or None."""
+        """A sentence naming what is wrong with the choice, or None: a language model that is not a GGUF file
+        or does not exist, a Whisper model that is not on this computer, a language the chosen Whisper model
+        cannot transcribe (an English-only ``.en`` model with another language), a language that is no code."""
         chosen = self.engine_settings()
-        if chosen.llm_model:
-            path = Path(chosen.llm_model).expanduser()
-            if path.suffix.lower() == ".gguf" or path.is_absolute():
-                if not path.is_file():
-                    return f"The language model file {path} does not exist."
         if chosen.language and not (2 <= len(chosen.language) <= 3 and chosen.language.isalpha()):
             return f"“{chosen.language}” is not a language code; use a code such as en or de."
+        try:
+            whisper = resolve_whisper(chosen.whisper_model)
+        except ModelError:
+            whisper = None  # not on this computer (yet): a warning (``notice``), not a refusal
+        if whisper and chosen.language and chosen.language != "en" and whisper_english_only(whisper):
+            name = dict(LANGUAGES).get(chosen.language, chosen.language)
+            return (f"The Whisper model {whisper.name} understands English only, so {name} speech would come out "
+                    "as English or be skipped: choose a multilingual model (base, small, large-v3-turbo) "
+                    "or English.")
+        if chosen.llm_model:
+            try:
+                resolve_llm(chosen.llm_model)
+            except ModelError as exc:
+                return _sentence(exc.message.replace("the model file", "the language model file"))
         return None
+
+    def notice(self) -> str | None:
+        """A warning that does not stop the choice: the Whisper model is not on this computer yet."""
+        try:
+            resolve_whisper(self.engine_settings().whisper_model)
+        except ModelError as exc:
+            return _sentence(exc.message)
+        return None
+
+    def _revalidate(self) -> None:
+        problem = self.validate()
+        warning = None if problem else self.notice()
+        self.error.setText(problem or warning or "")
+        self.error.setStyleSheet(f"color: {'#b91c1c' if problem else '#b45309'};")
+        self.error.setVisible(bool(problem or warning))
+        self.ok_button.setEnabled(problem is None)
 
     def accept(self) -> None:
         problem = self.validate()
