@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core.hub.catalog import WHISPER_SIZES, default_entry
 from app.core.pipeline.engines import EngineSettings
+from app.core.user_files import display_path, kind_problem
 from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
     BEAM_SIZE_RANGE,
@@ -220,8 +221,11 @@ class SettingsDialog(QDialog):
         if chosen.llm_model:
             path = Path(chosen.llm_model).expanduser()
             if path.suffix.lower() == ".gguf" or path.is_absolute():
-                if not path.is_file():
-                    return f"The language model file {path} does not exist."
+                problem = kind_problem(path)  # a named pipe or a device is not a model, and opening one would block
+                if problem is not None and problem.kind == "missing":
+                    return f"The language model file {display_path(path)} does not exist."
+                if problem is not None:
+                    return f"The language model file {display_path(path)} {problem.message}."
         if chosen.language and not (2 <= len(chosen.language) <= 3 and chosen.language.isalpha()):
             return f"“{chosen.language}” is not a language code; use a code such as en or de."
         return None
