@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolBu
 from app.core.analysis import AnalysisStatus
 from app.core.export.markdown import format_timestamp
 from app.core.pipeline.events import Stage
+from app.core.user_files import display_name
 from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
 
@@ -47,7 +48,7 @@ class ProgressRow(QWidget):
 
     def show_entry(self, entry: FileEntry, more: str = "") -> None:
         """Show ``entry``'s stage; ``more`` ("2 more queued") is added to the detail."""
-        name = entry.path.name
+        name = display_name(entry.path)
         more = f"  ·  {more}" if more else ""
         stage = entry.stage
         if entry.transcribed:
