@@ -27,6 +27,7 @@ from app.core.hub import catalog, checksums
 from app.core.llm.assembly import SYSTEM_TEXT, build_messages, plain_prompt, uses_transcript_tag
 from app.core.llm.kv_states import PrefixStateCache
 from app.core.llm.llama_logs import route_llama_logs
+from app.core.user_files import display_path, is_valid_text
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ def choose_gpu_layers(requested: str, offload_supported: bool) -> tuple[int, str
         note = "; this llama.cpp build has no GPU offload" if requested == "cuda" else ""
         return 0, "cpu" + note
     return -1, "gpu"
+
+
+NOT_GGUF = "it is not a valid GGUF model or it is truncated"
 
 
 class LlamaPromptRunner:
@@ -137,6 +141,9 @@ class LlamaPromptRunner:
             return 0.0
         started = time.perf_counter()
         resolved = catalog.resolve_llm(self.requested_model)
+        if not is_valid_text(resolved.path):  # llama-cpp-python encodes the path as UTF-8, strictly
+            raise ModelError(f"cannot load {display_path(resolved.path)}: llama.cpp opens only paths that are "
+                             "UTF-8 text; rename the file or the folder it is in")
         self.model_name, self._path = resolved.name, resolved.path
         if resolved.sha256:
             checksums.verify_checksum(resolved.path, resolved.sha256)
@@ -151,7 +158,7 @@ class LlamaPromptRunner:
         try:
             vocab = Llama(self._path, vocab_only=True, verbose=False)
         except Exception:
-            raise ModelError(f"cannot load {self._path}: it is not a valid GGUF model or it is truncated") from None
+            raise ModelError(f"cannot load {display_path(self._path)}: {NOT_GGUF}") from None
         arch = vocab.metadata.get("general.architecture", "")
         trained = int(vocab.metadata.get(f"{arch}.context_length", 0) or 0)
         vocab.close()
@@ -171,7 +178,7 @@ class LlamaPromptRunner:
                 n_threads_batch=self.n_threads, seed=self.seed, verbose=False,
             )
         except Exception:
-            raise ModelError(f"cannot load {self._path}: it is not a valid GGUF model or it is truncated") from None
+            raise ModelError(f"cannot load {display_path(self._path)}: {NOT_GGUF}") from None
         stat = Path(self._path).stat()
         self._identity = f"{Path(self._path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{gpu_layers}"
         template = self._llm.metadata.get("tokenizer.chat_template")

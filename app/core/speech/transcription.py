@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core import hardware
+from app.core import hardware, user_files
 from app.core.analysis import Segment, Word
 from app.core.errors import ModelError
 from app.core.hub import catalog, checksums
@@ -97,6 +97,9 @@ class WhisperTranscriber:
             return 0.0
         started = time.perf_counter()
         resolved = catalog.resolve_whisper(self.requested_model)
+        if not user_files.is_valid_text(resolved.path):  # CTranslate2 takes the path as UTF-8 text
+            raise ModelError(f"cannot load the Whisper model {user_files.display_path(resolved.path)}: CTranslate2 "
+                             "opens only paths that are UTF-8 text; rename the folder")
         self.model_name = resolved.name
         if resolved.sha256:
             checksums.verify_checksum(checksums.checksum_target(resolved.path), resolved.sha256)
@@ -105,7 +108,8 @@ class WhisperTranscriber:
             self._model = self._build(resolved.path, choice)
         except Exception as exc:
             if choice.device != "cuda":
-                raise ModelError(f"cannot load the Whisper model {resolved.path}: {exc}") from None
+                shown = user_files.display_path(resolved.path)
+                raise ModelError(f"cannot load the Whisper model {shown}: {exc}") from None
             log.warning("CUDA initialisation failed, falling back to CPU: %s", exc)
             choice = DeviceChoice("cpu", "int8", f"CUDA failed to start ({exc}), using the CPU")
             self._model = self._build(resolved.path, choice)
