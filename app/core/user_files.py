@@ -86,17 +86,21 @@ def _open_problem(path: Path, exc: OSError) -> FileProblem:
 def open_regular_file(path: Path) -> BinaryIO:
     """``path`` opened for binary reading, when it is a regular file (symbolic links followed).
 
-    Never blocks: a named pipe or a device is opened with ``O_NONBLOCK`` and
-    refused from ``fstat`` of the open descriptor, before anything is read.
+    Never blocks and never opens a device: what is not a regular file is
+    refused from ``stat`` first; the file is then opened with ``O_NONBLOCK``
+    and checked again with ``fstat`` of the open descriptor (a file swapped
+    for a named pipe in between is refused too), before anything is read.
     The caller closes the file (use it in a ``with``). Raises FileProblem
     naming what is wrong: no such file, a folder, not a regular file (which
-    kind), a dangling or looping symbolic link, permission denied.
+    kind), a dangling or looping symbolic link, a name too long, permission denied.
     """
     path = Path(path)
+    if (problem := kind_problem(path)) is not None:
+        raise problem
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
-    except OSError as exc:  # a socket cannot be opened at all (ENXIO): say what it is rather than the errno
+    except OSError as exc:  # changed since the stat (a socket cannot be opened at all): say what it is now
         raise kind_problem(path) or _open_problem(path, exc) from None
     try:
         problem = _kind_problem(os.fstat(fd).st_mode)

@@ -134,7 +134,8 @@ def _segment(utterance: dict, n: int) -> Segment:
     language = utterance.get("language")
     if language is not None and not isinstance(language, str):
         raise TypeError
-    return Segment(start=start, end=end, text=_text(utterance["text"], where), words=tuple(words), language=language)
+    return Segment(start=start, end=end, text=_text(utterance["text"], f"{where}'s text"), words=tuple(words),
+                   language=language)
 
 
 def _number(value, what: str) -> float:
@@ -158,11 +159,13 @@ def _seconds(value, what: str) -> float:
     return seconds
 
 
-def _text(value, where: str) -> str:
+def _text(value, what: str) -> str:
+    """``value`` when it is text that is Unicode; MediaError naming ``what`` for a lone surrogate escape
+    (``\\ud800``, which no UTF-8 file, view or library can hold), TypeError when it is not text."""
     if not isinstance(value, str):
         raise TypeError
     if not user_files.is_valid_text(value):
-        raise MediaError(f"{where}'s text is not valid Unicode (it holds a lone surrogate escape)")
+        raise MediaError(f"{what} is not valid Unicode (it holds a lone surrogate escape)")
     return value
 
 
@@ -208,7 +211,7 @@ def _prompt_result(entry: dict, n: int) -> PromptResult:
         status=PromptStatus(status), error=None if error is None else _text(error, f"{where}'s error"),
         exec_time=_seconds(entry.get("exec_time") or 0.0, f"{where}'s exec_time"),
         ttft=None if ttft is None else _seconds(ttft, f"{where}'s ttft"),
-        strategy=_text(entry.get("strategy") or "whole", where),
+        strategy=_text(entry.get("strategy") or "whole", f"{where}'s strategy"),
         parts=int(_number(entry.get("parts") or 1, f"{where}'s parts")),
         coverage=_number(entry.get("coverage") or 0.0, f"{where}'s coverage"),
     )
