@@ -9,6 +9,7 @@ own tokens are evaluated when the transcript's KV state is still kept.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -22,6 +23,7 @@ from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.pipeline.events import AnalysisFinished
 from app.core.speech import transcript_files
+from app.core.user_files import display_path, is_valid_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXISTS_CAUSE = "already exists; use --force to replace it"
@@ -98,25 +100,41 @@ def _gather_prompts(args, parser) -> list[str] | int:
         try:
             chosen += prompts.read_prompts_file(args.prompts_file)
         except HearsayError as exc:
-            return _usage_error(parser, f"{args.prompts_file}: {exc.message}")
+            return _usage_error(parser, f"{display_path(args.prompts_file)}: {exc.message}")
     for prompt in args.prompts or []:
         if not prompt.strip():
             return _usage_error(parser, "a prompt given with -p is empty")
+        if not is_valid_text(prompt):  # bytes that are not UTF-8 on the command line
+            return _usage_error(parser, f"a prompt given with -p is not UTF-8 text ({_first_bad_byte(prompt)})")
         chosen.append(prompt)
     return chosen or prompts.default_prompts()
+
+
+def _first_bad_byte(text: str) -> str:
+    """"byte 0xff at offset 3" for the first byte of ``text`` (from the command line) that is not UTF-8."""
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+    return "a character that cannot be written"
 
 
 def _output_paths(args, parser) -> list[Path | None] | int:
     inputs = [Path(p) for p in args.inputs]
     if args.output is None:
         return [None] * len(inputs)
-    if len(inputs) == 1 and not args.output.is_dir():
-        if not args.output.parent.is_dir():
-            return _usage_error(parser, f"{args.output}: the output folder does not exist")
+    if len(inputs) == 1 and not os.path.isdir(args.output):
+        if not os.path.isdir(args.output.parent):
+            return _usage_error(parser, f"{display_path(args.output)}: the output folder does not exist")
         return [args.output]
-    if args.output.exists() and not args.output.is_dir():
-        return _usage_error(parser, f"{args.output}: with several inputs, -o must be a folder")
-    args.output.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(args.output) and not os.path.isdir(args.output):
+        return _usage_error(parser, f"{display_path(args.output)}: with several inputs, -o must be a folder")
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _usage_error(parser, f"{display_path(args.output)}: cannot make the output folder: "
+                                    f"{exc.strerror or exc}")
     return [args.output / name for name in export_files.output_names(inputs, _format(args))]
 
 
@@ -132,8 +150,8 @@ def new_analysis(source: Path, chosen: list[str]) -> Analysis:
     """The analysis for one input: a fresh one, or a Hearsay result with ``chosen`` appended as follow-ups
     (a prompt already answered there is not run again). A damaged result file gets a fresh analysis,
     which then fails with the file's own error."""
-    try:
-        earlier = transcript_files.load_result(source) if source.is_file() else None
+    try:  # only a readable regular .json is read; anything else gets a fresh analysis that says what is wrong
+        earlier = transcript_files.load_result(source)
     except HearsayError:
         earlier = None
     if earlier is None:
@@ -166,7 +184,7 @@ def run_analyze(argv: list[str]) -> int:
         return outputs
     refused = [] if args.force else export_files.existing_targets(outputs)
     for output in refused:  # said before any model loads, not after an hour of transcription
-        print(f"hearsay: {output}: {EXISTS_CAUSE}", file=sys.stderr)
+        print(f"hearsay: {display_path(output)}: {EXISTS_CAUSE}", file=sys.stderr)
     if refused and len(refused) == len(outputs):
         return EXIT_FAILED
     fmt = _format(args)
@@ -219,7 +237,7 @@ def _recorder(settings: EngineSettings, reuse: bool):
 
 def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:
     """Print a finished file's errors and write its result; return 1 when something failed, else 0."""
-    source = analysis.source
+    source = display_path(analysis.source)
     if analysis.status is AnalysisStatus.FAILED:
         print(f"hearsay: {source}: {analysis.error}", file=sys.stderr)
         if analysis.transcript.is_empty:
@@ -237,7 +255,7 @@ def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, forc
     try:
         export_files.write_export(output, text, overwrite=force)
     except export_files.ExportExistsError as exc:  # appeared while this file was analysed
-        print(f"hearsay: {exc.path}: {EXISTS_CAUSE}", file=sys.stderr)
+        print(f"hearsay: {display_path(exc.path)}: {EXISTS_CAUSE}", file=sys.stderr)
         return 1
     except HearsayError as exc:
         print(f"hearsay: {source}: {exc.message}", file=sys.stderr)

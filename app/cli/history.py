@@ -13,6 +13,7 @@ ID is an analysis id or any unique start of one (the 8 characters ``list`` shows
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ from app.core.library.store import Library, LibraryEntry
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import create_engines, settings_from_dict
 from app.core.pipeline.recorder import LibraryRecorder, for_resume
+from app.core.user_files import display_path
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -80,7 +82,7 @@ def run_history(argv: list[str]) -> int:
         _write(analysis, args.output, args.format, args.force)
         return EXIT_OK
     except export_files.ExportExistsError as exc:
-        print(f"hearsay: {exc.path}: already exists; use --force to replace it", file=sys.stderr)
+        print(f"hearsay: {display_path(exc.path)}: already exists; use --force to replace it", file=sys.stderr)
         return EXIT_FAILED
     except HearsayError as exc:
         print(f"hearsay: history: {exc.message}", file=sys.stderr)
@@ -119,7 +121,7 @@ def _search(library: Library, text: str) -> int:
 def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool) -> None:
     fmt = fmt or ("json" if output.suffix.lower() == ".json" else "md")
     export_files.write_export(output, export_files.render(analysis, fmt), overwrite=force)
-    print(f"wrote {output}", file=sys.stderr)
+    print(f"wrote {display_path(output)}", file=sys.stderr)
 
 
 def resume(library: Library, analysis_id: str, output: Path | None, force: bool, quiet: bool) -> int:
@@ -131,7 +133,7 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     if not entry.resumable:
         print(f"hearsay: history: {entry.id[:8]} ({entry.source_name}) has nothing left to do", file=sys.stderr)
         return EXIT_OK
-    if output is not None and output.exists() and not force:
+    if output is not None and os.path.lexists(output) and not force:
         raise export_files.ExportExistsError(output)
     analysis = for_resume(library.load(entry.id))
     settings = settings_from_dict(library.stored_settings(entry.id))
@@ -148,7 +150,7 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     if recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if analysis.status is AnalysisStatus.FAILED:
-        print(f"hearsay: {analysis.source}: {analysis.error}", file=sys.stderr)
+        print(f"hearsay: {display_path(analysis.source)}: {analysis.error}", file=sys.stderr)
         return EXIT_FAILED
     if cancel.is_set():
         print("hearsay: interrupted; what was finished is kept in the history", file=sys.stderr)

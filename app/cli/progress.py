@@ -22,6 +22,7 @@ from app.core.pipeline.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
+from app.core.user_files import display_name
 
 BAR_WIDTH = 24
 REDRAW_INTERVAL = 0.1
@@ -61,14 +62,14 @@ class ProgressPrinter:
 
     def add_file(self, analysis: Analysis, index: int, total: int) -> None:
         """Name ``analysis`` in lines: its file name, with ``(index/total)`` when there are several."""
-        name = analysis.source.name
+        name = display_name(analysis.source)
         self._names[analysis.id] = f"{name} ({index}/{total})" if total > 1 else name
 
     def handle(self, analysis: Analysis, event: Event) -> None:
         """Print what ``event`` (of ``analysis``) says, if anything."""
         if self.quiet:
             return
-        name = self._names.get(analysis.id, analysis.source.name)
+        name = self._names.get(analysis.id) or display_name(analysis.source)
         count = len(analysis.prompt_results)
         if isinstance(event, StageChanged) and event.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM):
             self._status(name, event.stage.value + "…")

@@ -128,7 +128,11 @@ class Analysis:
     file). ``error`` is one sentence naming the cause when ``status`` is FAILED.
     ``transcript_complete`` is True once the whole recording is transcribed (or
     the transcript was read or reused); a partial transcript restored from the
-    history library resumes from its last segment's end.
+    history library resumes from its last segment's end. ``transcribed_duration``
+    is how many seconds of the recording, from its start, were decoded and
+    transcribed (equal to ``duration`` for a whole recording; less when the file
+    ended early or changed while it was transcribed); None while unknown (not
+    transcribed yet, or stored by a Hearsay that did not record it).
     """
 
     source: Path
@@ -145,6 +149,7 @@ class Analysis:
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     transcript_complete: bool = False
+    transcribed_duration: float | None = None
 
     def __post_init__(self) -> None:
         if not self.prompt_results:

@@ -39,7 +39,9 @@ def setup_logging(level: int = logging.INFO) -> Path:
             root.removeHandler(handler)
             handler.close()
     if not current:
-        handler = RotatingFileHandler(log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        # backslashreplace: a file name that is not UTF-8 (bad\udcffname.wav) is logged, not a "Logging error" on stderr
+        handler = RotatingFileHandler(log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8",
+                                      errors="backslashreplace")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         setattr(handler, _MARK, True)
         root.addHandler(handler)

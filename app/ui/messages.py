@@ -15,6 +15,7 @@ from app.core.hub import catalog
 from app.core.llm.prompts import short_title
 from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.events import ContextMeasured, ModelReady
+from app.core.user_files import display_name, display_path
 
 if TYPE_CHECKING:  # files.entry uses coverage_note, so no import at run time
     from app.ui.files.entry import FileEntry
@@ -25,7 +26,7 @@ SHORT_MS, LONG_MS, STAY = 5000, 8000, 0
 
 def rejected_files(paths: list[Path]) -> str:
     """Dropped or opened files that are not audio, video or transcripts."""
-    names = ", ".join(p.name for p in paths[:3]) + (", …" if len(paths) > 3 else "")
+    names = ", ".join(display_name(p) for p in paths[:3]) + (", …" if len(paths) > 3 else "")
     noun = "it is" if len(paths) == 1 else "they are"
     return f"Skipped {names}: {noun} not audio, video or transcript files."
 
@@ -37,12 +38,12 @@ def model_loaded(event: ModelReady) -> str:
 
 def prompt_failed(entry: FileEntry, result: PromptResult) -> str:
     """One prompt of ``entry`` failed (the others go on)."""
-    return f"Prompt “{short_title(result.prompt)}” failed on {entry.path.name}: {result.error}."
+    return f"Prompt “{short_title(result.prompt)}” failed on {display_name(entry.path)}: {result.error}."
 
 
 def file_finished(entry: FileEntry) -> tuple[str, int]:
     """(message, timeout in ms) for a file whose analysis ended."""
-    name = entry.path.name
+    name = display_name(entry.path)
     if entry.status is AnalysisStatus.FAILED:
         return f"Could not analyse {name}: {entry.error}.", STAY
     if entry.status is AnalysisStatus.CANCELLED:
@@ -56,13 +57,13 @@ def file_finished(entry: FileEntry) -> tuple[str, int]:
 def cannot_ask(entry: FileEntry) -> str:
     """Why no follow-up question can be asked about ``entry`` now."""
     if entry.active:
-        return f"{entry.path.name} is still being analysed; ask once it has finished."
-    return f"{entry.path.name} has no transcript to ask about."
+        return f"{display_name(entry.path)} is still being analysed; ask once it has finished."
+    return f"{display_name(entry.path)} has no transcript to ask about."
 
 
 def follow_up_finished(entry: FileEntry) -> str:
     """A follow-up question about ``entry`` (its last prompt) ended."""
-    question, name = f"“{short_title(entry.prompts[-1])}”", entry.path.name
+    question, name = f"“{short_title(entry.prompts[-1])}”", display_name(entry.path)
     status = entry.prompt_statuses[-1]
     if status is PromptStatus.DONE:
         return f"Answered {question} about {name}."
@@ -77,7 +78,7 @@ def batch_finished(entries: list[FileEntry], follow_up: bool = False) -> str | N
         return follow_up_finished(entries[0]) if entries else None
     failed = [e for e in entries if e.status is AnalysisStatus.FAILED]
     if len(failed) == 1 and len(entries) > 1:
-        return (f"Could not analyse {failed[0].path.name}: {failed[0].error}; "
+        return (f"Could not analyse {display_name(failed[0].path)}: {failed[0].error}; "
                 f"the other {len(entries) - 1} finished.")
     if len(failed) > 1:
         return f"{len(failed)} of {len(entries)} files could not be analysed; point at them in the list to see why."
@@ -86,7 +87,9 @@ def batch_finished(entries: list[FileEntry], follow_up: bool = False) -> str | N
 
 def exported(written: list[Path]) -> str:
     """Export files were written (at least one)."""
-    return f"Exported {written[0]}." if len(written) == 1 else f"Exported {len(written)} files to {written[0].parent}."
+    if len(written) == 1:
+        return f"Exported {display_path(written[0])}."
+    return f"Exported {len(written)} files to {display_path(written[0].parent)}."
 
 
 def _default_model(role: str) -> str:

@@ -82,7 +82,7 @@ def test_a_kill_during_transcription_keeps_the_flushed_segments_and_resume_trans
     resumed = hearsay(home, "history", "resume", analysis_id)
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
-    assert f"resuming the transcription at" in err
+    assert "resuming the transcription at" in err
     segments = stored(library, "SELECT start, end, text FROM segments ORDER BY idx")
     assert segments[:len(kept)] == kept  # what was stored stays as it was
     new = segments[len(kept):]

@@ -15,8 +15,8 @@ from app.core.library.store import Library, default_path
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.recorder import LibraryRecorder
-from app.ui.history.model import HistoryModel
 from app.ui.files import rerun
+from app.ui.history.model import HistoryModel
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"

@@ -1,7 +1,7 @@
 """Export files: the rendering a format asks for, names for several inputs, and atomic writing.
 
-Every export is written to a temporary file in the target's folder, fsynced,
-then renamed into place, so a crash never leaves half a file and an existing
+Every export is written to a temporary file in the target's folder (named after
+the target, shortened to ``TEMP_NAME_BYTES``), fsynced, then renamed into place, so a crash never leaves half a file and an existing
 file is never replaced unless asked.
 """
 
@@ -16,6 +16,7 @@ from app.core.analysis import Analysis
 from app.core.errors import ExportError
 from app.core.export.json_result import render_json
 from app.core.export.markdown import render_markdown
+from app.core.user_files import display_path
 
 
 def output_names(sources: list[Path], fmt: str) -> list[str]:
@@ -49,7 +50,7 @@ class ExportExistsError(ExportError):
     """The export's target already exists and replacing it was not asked for. ``path``: the target."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} already exists")
+        super().__init__(f"{display_path(path)} already exists")
         self.path = Path(path)
 
 
@@ -75,7 +76,7 @@ def write_export(path: Path, text: str, overwrite: bool = False) -> None:
     tmp_name = None
     try:
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{_short(path.name)}.", suffix=".tmp", delete=False
         ) as handle:
             tmp_name = handle.name
             handle.write(text)
@@ -90,13 +91,31 @@ def write_export(path: Path, text: str, overwrite: bool = False) -> None:
     except ExportExistsError:
         raise
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
     finally:
         if tmp_name:
             try:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+TEMP_NAME_BYTES = 64
+"""At most this many bytes of the target's name go into its temp file's name (``.<name>.XXXXXXXX.tmp``),
+so a target whose name is as long as the file system allows (255 bytes) still gets a temp file."""
+
+
+def _short(name: str) -> str:
+    """The longest start of ``name`` that takes at most ``TEMP_NAME_BYTES`` bytes on disk, cut between characters."""
+    if len(os.fsencode(name)) <= TEMP_NAME_BYTES:
+        return name
+    kept, size = [], 0
+    for char in name:
+        size += len(os.fsencode(char))
+        if size > TEMP_NAME_BYTES:
+            break
+        kept.append(char)
+    return "".join(kept)
 
 
 def _move_without_replacing(tmp_name: str, path: Path) -> None:

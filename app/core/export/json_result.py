@@ -3,14 +3,19 @@
 ``result.transcription`` with ``full_transcript`` and ``utterances[].words[]``,
 ``result.audio_to_llm`` with one entry per prompt in prompt order, plus a
 ``result.metadata`` block (https://docs.gladia.io/, pre-recorded transcription
-result). Times are seconds (floats).
+result). Times are seconds (floats). ``file.path`` and ``file.filename`` are shown as
+``app.core.user_files.display_path`` writes them: a name that is not UTF-8 keeps every byte
+visible (``bad\\xffname.wav``), so the JSON is always valid UTF-8. ``result.metadata.transcribed_duration``
+is how much of the recording was transcribed (seconds; null when unknown).
 """
 
 from __future__ import annotations
 
 import json
+import math
 
 from app.core.analysis import Analysis, AnalysisStatus
+from app.core.user_files import display_name, display_path
 
 JSON_FORMAT_VERSION = 1
 
@@ -42,10 +47,12 @@ def to_json_dict(analysis: Analysis) -> dict:
         "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
         "error": analysis.error,
         "version": JSON_FORMAT_VERSION,
-        "file": {"path": str(analysis.source), "filename": analysis.source.name, "duration": analysis.duration},
+        "file": {"path": display_path(analysis.source), "filename": display_name(analysis.source),
+                 "duration": analysis.duration},
         "result": {
             "metadata": {
                 "audio_duration": analysis.duration,
+                "transcribed_duration": analysis.transcribed_duration,
                 "transcription_time": round(analysis.transcription_time, 3),
                 "whisper_model": analysis.whisper_model,
                 "llm_model": analysis.llm_model,
@@ -81,5 +88,22 @@ def to_json_dict(analysis: Analysis) -> dict:
 
 
 def render_json(analysis: Analysis) -> str:
-    """The JSON export as text (UTF-8, indented, non-ASCII kept)."""
-    return json.dumps(to_json_dict(analysis), indent=2, ensure_ascii=False) + "\n"
+    """The JSON export as text (UTF-8, indented, non-ASCII kept); always standard JSON: a number that
+    is not finite (only an analysis stored by an earlier Hearsay can hold one) is written as null."""
+    data = to_json_dict(analysis)
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # Infinity or NaN somewhere: never written, JSON has no such number
+        text = json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
+
+
+def _finite(value):
+    """``value`` with every float that is not finite replaced by None (lists and dicts walked)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

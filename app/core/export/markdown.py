@@ -1,19 +1,24 @@
 """The Markdown export of an Analysis, and the time formats shared by every text view.
 
-Layout: ``# <file name>``, a metadata list, ``## <prompt>`` + response per
+Layout: ``# <file name>`` (``app.core.user_files.display_name``), a metadata list (with
+``Transcribed: only ...`` when less than the whole recording was), ``## <prompt>`` + response per
 prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text`` line per
 paragraph (segments joined at pauses and sentence ends). Times are seconds (floats).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment
+from app.core.user_files import display_name
 
 
 def format_timestamp(seconds: float) -> str:
-    """``[mm:ss]`` for ``seconds`` (``[h:mm:ss]`` from one hour on)."""
+    """``[mm:ss]`` for ``seconds`` (``[h:mm:ss]`` from one hour on); ``[--:--]`` for a time that is not finite."""
+    if not math.isfinite(seconds):
+        return "[--:--]"
     total = int(max(seconds, 0.0))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
@@ -21,7 +26,9 @@ def format_timestamp(seconds: float) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """Human duration: ``1 h 02 min 05 s``, ``3 min 07 s``, ``4.2 s``."""
+    """Human duration: ``1 h 02 min 05 s``, ``3 min 07 s``, ``4.2 s`` (``unknown`` when not finite)."""
+    if not math.isfinite(seconds):
+        return "unknown"
     if seconds < 60:
         return f"{seconds:.1f} s"
     total = int(round(seconds))
@@ -90,12 +97,21 @@ def coverage_note(result: PromptResult) -> str:
     return f"_Coverage: {result.coverage:.0%} of the transcript, {how}._"
 
 
+def is_partial(analysis: Analysis) -> bool:
+    """True when less of the recording was transcribed than its duration (by more than 1 s and 2 %):
+    the file ended early or changed while it was transcribed."""
+    done = analysis.transcribed_duration
+    return done is not None and analysis.duration - done > max(1.0, 0.02 * analysis.duration)
+
+
 def render_markdown(analysis: Analysis) -> str:
     """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript`` in
     paragraphs with one ``[mm:ss]`` stamp each (``transcript_paragraphs``)."""
-    lines = [f"# {analysis.source.name}", ""]
+    lines = [f"# {display_name(analysis.source)}", ""]
     lines += [
         f"- **Duration:** {format_duration(analysis.duration)}",
+        *([f"- **Transcribed:** only {format_duration(analysis.transcribed_duration)}"]
+          if is_partial(analysis) else []),
         f"- **Whisper model:** {analysis.whisper_model or '—'}",
         f"- **LLM model:** {analysis.llm_model or '—'}",
         f"- **Device:** {analysis.device or '—'}",

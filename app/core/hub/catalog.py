@@ -16,8 +16,9 @@ from pathlib import Path
 
 import tomllib
 
-from app.core import paths
+from app.core import paths, user_files
 from app.core.errors import ModelError
+from app.core.user_files import display_path
 
 GGUF_MAGIC = b"GGUF"
 WHISPER_SIZES = (
@@ -93,7 +94,8 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
     directory, a folder name under ``model_folders()``, or a size name already in the
     local Hugging Face cache.
 
-    Raises ModelError with how to get the model when it is not on this machine.
+    Raises ModelError with how to get the model when it is not on this machine, and naming what
+    is there instead of a model folder (a file, a named pipe, a dangling or looping link).
     """
     default = default_entry("whisper")
     if name_or_dir in (None, "", default.name):
@@ -103,14 +105,17 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
         if name_or_dir in (None, ""):
             raise _missing_default(default)
     candidate = Path(os.path.expanduser(name_or_dir))
-    if not candidate.is_dir():
+    if not os.path.isdir(candidate):  # os.path: a name too long for the file system is no folder, not an error
         for folder in model_folders():
-            if (folder / name_or_dir).is_dir():
+            if os.path.isdir(folder / name_or_dir):
                 candidate = folder / name_or_dir
                 break
-    if candidate.is_dir():
-        if not (candidate / "model.bin").is_file():
-            raise ModelError(f"{candidate} is not a faster-whisper model folder (it has no model.bin)")
+    if os.path.isdir(candidate):
+        weights = candidate / "model.bin"
+        if not os.path.lexists(weights):
+            raise ModelError(f"{display_path(candidate)} is not a faster-whisper model folder (it has no model.bin)")
+        if (problem := user_files.kind_problem(weights)) is not None:
+            raise ModelError(problem.about(f"the Whisper model file {display_path(weights)}"))
         return ResolvedModel(candidate.name, str(candidate))
     if name_or_dir in WHISPER_SIZES:
         from faster_whisper.utils import download_model
@@ -123,15 +128,22 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
                 f"fetch it once with `huggingface-cli download Systran/faster-whisper-{name_or_dir}` "
                 f"or pass a model folder with --whisper-model DIR"
             ) from None
+    if os.path.lexists(candidate):  # something by that name, but no folder: a file, a named pipe, a broken link
+        subject = f"the Whisper model folder {display_path(candidate)}"
+        if (problem := user_files.path_problem(candidate)) is not None:
+            raise ModelError(problem.about(subject))
+        raise ModelError(f"{subject} is {user_files.file_type(candidate)}, not a folder")
     if os.sep in name_or_dir or "/" in name_or_dir:
-        raise ModelError(f"the Whisper model folder {name_or_dir} does not exist")
-    raise ModelError(f"unknown Whisper model '{name_or_dir}'; give a size ({', '.join(WHISPER_SIZES[:8])}, ...) or a folder")
+        raise ModelError(f"the Whisper model folder {display_path(name_or_dir)} does not exist")
+    raise ModelError(f"unknown Whisper model '{display_path(name_or_dir)}'; "
+                     f"give a size ({', '.join(WHISPER_SIZES[:8])}, ...) or a folder")
 
 
 def resolve_llm(path_or_name: str | None) -> ResolvedModel:
     """Locate a GGUF file: None (bundled default), a path, or a file name under ``model_folders()``.
 
-    Raises ModelError when it is missing, a folder, or not a GGUF file (checked by its magic bytes).
+    Raises ModelError when it is missing, a folder, not a regular file (a named pipe is refused without
+    blocking), a dangling or looping link, unreadable, or not a GGUF file (checked by its magic bytes).
     """
     if not path_or_name:
         entry = default_entry("llm")
@@ -140,22 +152,25 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
             raise _missing_default(entry)
         return ResolvedModel(entry.name, str(path), entry.sha256)
     candidate = Path(os.path.expanduser(path_or_name))
-    if not candidate.exists():
+    if not os.path.lexists(candidate):
         for folder in model_folders():
-            if (folder / path_or_name).is_file():
+            if os.path.isfile(folder / path_or_name):
                 candidate = folder / path_or_name
                 break
-    if not candidate.exists():
-        raise ModelError(f"the model file {path_or_name} does not exist")
-    if candidate.is_dir():
-        raise ModelError(f"{candidate} is a folder; choose a .gguf model file")
+    if not os.path.lexists(candidate):
+        raise ModelError(f"the model file {display_path(path_or_name)} does not exist")
+    shown = display_path(candidate)
     try:
-        with open(candidate, "rb") as handle:
+        with user_files.open_regular_file(candidate) as handle:
             magic = handle.read(4)
+    except user_files.FileProblem as exc:
+        if exc.kind == "folder":
+            raise ModelError(f"{shown} is a folder; choose a .gguf model file") from None
+        raise ModelError(exc.about(f"the model file {shown}")) from None
     except OSError as exc:
-        raise ModelError(f"cannot read the model file {candidate}: {exc.strerror or exc}") from None
+        raise ModelError(f"cannot read the model file {shown}: {exc.strerror or exc}") from None
     if magic != GGUF_MAGIC:
-        raise ModelError(f"{candidate} is not a GGUF model file")
+        raise ModelError(f"{shown} is not a GGUF model file")
     known = {e.name: e.sha256 for e in catalog() if e.role == "llm"}
     return ResolvedModel(candidate.name, str(candidate), known.get(candidate.name, ""))
 

@@ -11,17 +11,19 @@ import json
 import threading
 from pathlib import Path
 
-from app.core import paths
+from app.core import paths, user_files
 from app.core.errors import Cancelled, ModelError
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20, cancel: threading.Event | None = None) -> str:
     """Hex sha256 of the file at ``path``, read in ``chunk_bytes`` chunks.
 
-    Raises OSError when the file cannot be read, and Cancelled when ``cancel`` is set (checked per chunk).
+    Only a regular file is read (``app.core.user_files.open_regular_file``: a named pipe or a device
+    is refused without blocking). Raises FileProblem when ``path`` is not a readable regular file,
+    OSError when reading fails, and Cancelled when ``cancel`` is set (checked per chunk).
     """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with user_files.open_regular_file(path) as handle:
         while chunk := handle.read(chunk_bytes):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
@@ -39,9 +41,9 @@ def verify_checksum(path: Path, expected: str) -> bool:
         return False
     path = Path(path)
     try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+        stat = user_files.check_regular_file(path, allow_empty=True)
+    except user_files.FileProblem as exc:
+        raise ModelError(exc.about(f"the model file {user_files.display_path(path)}")) from None
     record_file = paths.cache_dir() / "verified-models.json"
     try:
         records = json.loads(record_file.read_text("utf-8"))
@@ -53,11 +55,14 @@ def verify_checksum(path: Path, expected: str) -> bool:
         return True
     try:
         actual = sha256_of(path)
+    except user_files.FileProblem as exc:
+        raise ModelError(exc.about(f"the model file {user_files.display_path(path)}")) from None
     except OSError as exc:
-        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+        raise ModelError(f"cannot read the model file {user_files.display_path(path)}: {exc.strerror or exc}") from None
     if actual != expected:
         raise ModelError(
-            f"the model file {path} is damaged (sha256 {actual[:12]}… instead of {expected[:12]}…); reinstall it"
+            f"the model file {user_files.display_path(path)} is damaged "
+            f"(sha256 {actual[:12]}… instead of {expected[:12]}…); reinstall it"
         )
     records[key] = stamp
     try:

@@ -2,7 +2,10 @@
 
 The SQL here matches ``app.core.library.schema``. Dates are stored as ISO 8601
 UTC text, times and durations as seconds (REAL), word timestamps as a JSON
-array of ``[word, start, end, confidence]``.
+array of ``[word, start, end, confidence]``. The input's path is stored as the
+file system's bytes (``source_path_bytes``, lossless) and, for reading and
+search, as ``app.core.user_files.display_path`` shows it (``source_path``,
+``source_name``: valid UTF-8 whatever the name).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
+from app.core.user_files import display_name, display_path, path_bytes, path_from_bytes
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,12 @@ class SourceRecord:
 UPSERT_ANALYSIS = """
 INSERT INTO analyses (id, source_path, source_name, file_size, content_sha256, duration, status, error,
     created_at, updated_at, owner_pid, whisper_model, whisper_sha256, llm_model, llm_sha256, device,
-    settings_json, transcript_key, language, transcript_complete, transcription_time)
+    settings_json, transcript_key, language, transcript_complete, transcription_time, source_path_bytes,
+    transcribed_duration)
 VALUES (:id, :source_path, :source_name, :file_size, :content_sha256, :duration, :status, :error,
     :created_at, :updated_at, :owner_pid, :whisper_model, :whisper_sha256, :llm_model, :llm_sha256, :device,
-    :settings_json, :transcript_key, :language, :transcript_complete, :transcription_time)
+    :settings_json, :transcript_key, :language, :transcript_complete, :transcription_time, :source_path_bytes,
+    :transcribed_duration)
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
     owner_pid = excluded.owner_pid, duration = excluded.duration,
@@ -51,13 +57,14 @@ ON CONFLICT (id) DO UPDATE SET
     llm_model = excluded.llm_model, llm_sha256 = excluded.llm_sha256, device = excluded.device,
     settings_json = excluded.settings_json, transcript_key = excluded.transcript_key,
     language = excluded.language, transcript_complete = excluded.transcript_complete,
-    transcription_time = excluded.transcription_time
+    transcription_time = excluded.transcription_time, transcribed_duration = excluded.transcribed_duration
 """
 
 UPDATE_PROGRESS = """
 UPDATE analyses SET status = :status, error = :error, updated_at = :updated_at, duration = :duration,
     whisper_model = :whisper_model, llm_model = :llm_model, device = :device, language = :language,
-    transcript_complete = :transcript_complete, transcription_time = :transcription_time
+    transcript_complete = :transcript_complete, transcription_time = :transcription_time,
+    transcribed_duration = :transcribed_duration
 WHERE id = :id
 """
 
@@ -78,15 +85,15 @@ ON CONFLICT (analysis_id, idx) DO UPDATE SET
 """
 
 SELECT_ENTRIES = """
-SELECT a.id, a.source_name, a.source_path, a.created_at, a.duration, a.status, a.error, a.owner_pid,
-    a.transcript_complete,
+SELECT a.id, a.source_name, a.source_path, a.source_path_bytes, a.created_at, a.duration, a.status, a.error,
+    a.owner_pid, a.transcript_complete,
     (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id) AS prompts_total,
     (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id AND r.status = 'done') AS prompts_done
 FROM analyses a
 """
 
 SEARCH = """
-SELECT s.analysis_id, s.kind, s.idx, a.source_name, a.created_at,
+SELECT s.analysis_id, s.kind, s.idx, a.source_name, a.source_path, a.source_path_bytes, a.created_at,
     snippet(search_index, 0, '[', ']', '…', 12) AS snippet
 FROM search_index s JOIN analyses a ON a.id = s.analysis_id
 WHERE search_index MATCH ? ORDER BY rank LIMIT ?
@@ -97,7 +104,8 @@ def analysis_values(analysis: Analysis, record: SourceRecord, owner_pid: int) ->
     """Named parameters of ``UPSERT_ANALYSIS`` for ``analysis``."""
     values = progress_values(analysis)
     values.update(
-        source_path=str(analysis.source), source_name=analysis.source.name, file_size=record.file_size,
+        source_path=display_path(analysis.source), source_name=display_name(analysis.source),
+        source_path_bytes=path_bytes(analysis.source), file_size=record.file_size,
         content_sha256=record.content_sha256, created_at=analysis.created_at.astimezone(timezone.utc).isoformat(
             timespec="seconds"), owner_pid=owner_pid, whisper_sha256=record.whisper_sha256,
         llm_sha256=record.llm_sha256, settings_json=record.settings_json, transcript_key=record.transcript_key,
@@ -112,7 +120,7 @@ def progress_values(analysis: Analysis) -> dict:
         updated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), duration=analysis.duration,
         whisper_model=analysis.whisper_model, llm_model=analysis.llm_model, device=analysis.device,
         language=analysis.transcript.language, transcript_complete=int(analysis.transcript_complete),
-        transcription_time=analysis.transcription_time,
+        transcription_time=analysis.transcription_time, transcribed_duration=analysis.transcribed_duration,
     )
 
 
@@ -169,12 +177,27 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
             parts=r["parts"], coverage=r["coverage"],
         ))
     return Analysis(
-        source=Path(row["source_path"]), prompts=[r.prompt for r in prompt_results],
+        source=source_of(row), prompts=[r.prompt for r in prompt_results],
         transcript=to_transcript(row, segments), prompt_results=prompt_results, status=status, error=error,
         duration=row["duration"], transcription_time=row["transcription_time"],
         whisper_model=row["whisper_model"], llm_model=row["llm_model"], device=row["device"],
         created_at=parse_time(row["created_at"]), id=row["id"], transcript_complete=bool(row["transcript_complete"]),
+        transcribed_duration=row["transcribed_duration"],
     )
+
+
+def shown_source(row: sqlite3.Row) -> tuple[str, str]:
+    """(file name, path) of an analysis row as a list or a message shows them: one line of valid
+    Unicode whatever the name holds (``app.core.user_files.display_path``)."""
+    source = source_of(row)
+    return display_name(source), display_path(source)
+
+
+def source_of(row: sqlite3.Row) -> Path:
+    """The input's path of an analysis row, exactly as it was: from ``source_path_bytes`` (any bytes a
+    POSIX name may hold), else from ``source_path`` (rows stored before schema 2, whose path was UTF-8)."""
+    raw = row["source_path_bytes"]
+    return path_from_bytes(raw) if raw is not None else Path(row["source_path"])
 
 
 def fts_query(text: str) -> str:

@@ -98,7 +98,16 @@ CREATE TRIGGER results_unindexed AFTER DELETE ON prompt_results BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+_V2 = """
+ALTER TABLE analyses ADD COLUMN source_path_bytes BLOB;
+ALTER TABLE analyses ADD COLUMN transcribed_duration REAL;
+"""
+"""Version 2 adds, without touching a stored row: ``source_path_bytes``, the input's path exactly as
+the file system holds it (``os.fsencode``; ``source_path`` keeps a readable form, as a name that is
+not UTF-8 cannot be TEXT), and ``transcribed_duration``, the seconds of the recording transcribed.
+Both are NULL in rows stored before (their path was UTF-8; how much was transcribed is unknown)."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 """Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,7 +41,8 @@ class LibraryEntry:
     """One stored analysis as the History list shows it.
 
     ``created_at`` is timezone-aware UTC; ``duration`` seconds of audio;
-    ``status`` an ``AnalysisStatus`` value or "interrupted".
+    ``status`` an ``AnalysisStatus`` value or "interrupted". ``source_name`` and
+    ``source_path`` are for showing (one line, escaped where the name is not UTF-8 text).
     """
 
     id: str
@@ -258,8 +259,9 @@ class Library:
         if not query:
             return []
         rows = self._read(library_rows.SEARCH, (query, limit))
-        return [SearchHit(r["analysis_id"], r["source_name"], library_rows.parse_time(r["created_at"]),
-                          r["kind"], int(r["idx"]), r["snippet"]) for r in rows]
+        return [SearchHit(r["analysis_id"], library_rows.shown_source(r)[0],
+                          library_rows.parse_time(r["created_at"]), r["kind"], int(r["idx"]), r["snippet"])
+                for r in rows]
 
 
 def _entry(row: sqlite3.Row) -> LibraryEntry:
@@ -267,7 +269,7 @@ def _entry(row: sqlite3.Row) -> LibraryEntry:
     if status == "running" and not pid_alive(row["owner_pid"]):
         status = INTERRUPTED
     return LibraryEntry(
-        row["id"], row["source_name"], row["source_path"], library_rows.parse_time(row["created_at"]),
+        row["id"], *library_rows.shown_source(row), library_rows.parse_time(row["created_at"]),
         row["duration"], status, row["error"], row["prompts_total"], row["prompts_done"],
         bool(row["transcript_complete"]),
     )

@@ -8,8 +8,11 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+from app.core import user_files
 from app.core.errors import HearsayError
 
+PROMPTS_FILE_LIMIT_BYTES = 1 << 20
+"""The largest prompts file read (1 MiB): some 250,000 tokens, more than any model's context window."""
 TRANSCRIPT_TAG = "{{ transcript }}"
 """AssemblyAI's LLM Gateway tag: a prompt containing it gets the transcript substituted there."""
 
@@ -24,18 +27,21 @@ def read_prompts_file(path: Path) -> list[str]:
     """Read prompts from ``path``: a JSON array of strings, or one prompt per non-blank line.
 
     The file is UTF-8; a byte-order mark selects UTF-8 or UTF-16 instead (as
-    Windows editors save "Unicode" text). Raises HearsayError when the file
-    cannot be read, is in another encoding (Latin-1, ...), or holds no prompt.
+    Windows editors save "Unicode" text). Only a regular file of at most
+    ``PROMPTS_FILE_LIMIT_BYTES`` is read (a named pipe or ``/dev/zero`` is
+    refused before anything is read). Raises HearsayError when the file
+    cannot be read (missing, not a regular file, larger than the limit), is
+    in another encoding (Latin-1, ...), or holds no prompt.
     """
     try:
-        text = decode_text(Path(path).read_bytes())
+        text = decode_text(user_files.read_limited(path, PROMPTS_FILE_LIMIT_BYTES, "prompts file"))
+    except user_files.FileProblem as exc:
+        raise HearsayError(exc.about("prompts file")) from None
     except UnicodeDecodeError as exc:
         raise HearsayError(
             f"prompts file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8"
         ) from None
-    except OSError as exc:
-        raise HearsayError(f"cannot read prompts file: {exc.strerror or exc}") from None
     stripped = text.strip()
     if stripped.startswith("["):
         try:

@@ -34,6 +34,7 @@ from app.core.llm.assembly import (
 )
 from app.core.llm.kv_states import PrefixStateCache
 from app.core.llm.llama_logs import route_llama_logs
+from app.core.user_files import display_path, is_valid_text
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,9 @@ def choose_gpu_layers(requested: str, offload_supported: bool) -> tuple[int, str
         note = "; this llama.cpp build has no GPU offload" if requested == "cuda" else ""
         return 0, "cpu" + note
     return -1, "gpu"
+
+
+NOT_GGUF = "it is not a valid GGUF model or it is truncated"
 
 
 class LlamaPromptRunner:
@@ -149,6 +153,9 @@ class LlamaPromptRunner:
             return 0.0
         started = time.perf_counter()
         resolved = catalog.resolve_llm(self.requested_model)
+        if not is_valid_text(resolved.path):  # llama-cpp-python encodes the path as UTF-8, strictly
+            raise ModelError(f"cannot load {display_path(resolved.path)}: llama.cpp opens only paths that are "
+                             "UTF-8 text; rename the file or the folder it is in")
         self.model_name, self._path = resolved.name, resolved.path
         if resolved.sha256:
             checksums.verify_checksum(resolved.path, resolved.sha256)
@@ -163,7 +170,7 @@ class LlamaPromptRunner:
         try:
             vocab = Llama(self._path, vocab_only=True, verbose=False)
         except Exception:
-            raise ModelError(f"cannot load {self._path}: it is not a valid GGUF model or it is truncated") from None
+            raise ModelError(f"cannot load {display_path(self._path)}: {NOT_GGUF}") from None
         arch = vocab.metadata.get("general.architecture", "")
         trained = int(vocab.metadata.get(f"{arch}.context_length", 0) or 0)
         vocab.close()
@@ -183,7 +190,7 @@ class LlamaPromptRunner:
                 n_threads_batch=self.n_threads, seed=self.seed, verbose=False,
             )
         except Exception:
-            raise ModelError(f"cannot load {self._path}: it is not a valid GGUF model or it is truncated") from None
+            raise ModelError(f"cannot load {display_path(self._path)}: {NOT_GGUF}") from None
         self._control_texts = control_text_pattern(self._control_token_texts())
         stat = Path(self._path).stat()
         self._identity = f"{Path(self._path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{gpu_layers}"

@@ -74,10 +74,14 @@ def run_batch(
                     mark_cancelled(analysis)
                     finish(analysis)
                     continue
-                if recorder is not None and (reused := recorder.prepare(analysis, cancel)) is not None:
-                    emit(analysis, reused)
-                for event in transcribe_stage(analysis, transcriber, cancel, language):
-                    emit(analysis, event)
+                try:
+                    if recorder is not None and (reused := recorder.prepare(analysis, cancel)) is not None:
+                        emit(analysis, reused)
+                    for event in transcribe_stage(analysis, transcriber, cancel, language):
+                        emit(analysis, event)
+                except Exception as exc:  # a bug met on one file ends that file only, never the next ones
+                    log.exception("preparing %s failed", analysis.id)
+                    mark_failed(analysis, f"unexpected error: {exc}")
                 if analysis.status is AnalysisStatus.RUNNING:
                     handoff.put(analysis)
                 else:

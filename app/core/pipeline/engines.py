@@ -44,6 +44,12 @@ class Transcriber(Protocol):
         segment end). Segments are yielded as they decode; the iterator stops
         early (without error) once ``cancel`` is set. Raises MediaError for
         unreadable input.
+
+        An engine may also have ``decoded_until``: seconds from the start of
+        the recording up to which this call's audio was decoded, read once the
+        segments are exhausted (the pipeline compares it with the duration to
+        tell a file that ended early; without it, the last segment's end is
+        all it knows).
         """
 
 

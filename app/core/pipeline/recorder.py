@@ -49,10 +49,11 @@ HASH_CHUNK_BYTES = 1 << 20
 
 
 def content_sha256(path, cancel: threading.Event | None = None) -> tuple[int, str] | None:
-    """(size in bytes, hex sha256) of the file at ``path``; None when it cannot be read or ``cancel`` is set."""
+    """(size in bytes, hex sha256) of the file at ``path``; None when it is not a readable regular file
+    (a named pipe or a device is never opened in a way that blocks) or ``cancel`` is set."""
     try:
         return os.path.getsize(path), checksums.sha256_of(path, HASH_CHUNK_BYTES, cancel)
-    except (OSError, Cancelled):
+    except (OSError, HearsayError, Cancelled):
         return None
 
 
@@ -193,3 +194,6 @@ class LibraryRecorder:
         except HearsayError as exc:
             self.problem = f"the history library could not be written, results are not being saved there: {exc.message}"
             log.warning("%s", self.problem)
+        except Exception as exc:  # a value SQLite cannot bind: the library stops, the analysis never does
+            log.exception("writing the history library failed")
+            self.problem = f"the history library could not be written, results are not being saved there: {exc}"

@@ -17,8 +17,10 @@ import threading
 import time
 from collections.abc import Iterator
 
+from app.core import user_files
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
-from app.core.errors import Cancelled, HearsayError
+from app.core.errors import Cancelled, HearsayError, MediaError
+from app.core.export.markdown import format_duration
 from app.core.pipeline.cancellable import iterate_cancellable, wait_cancellable
 from app.core.pipeline.engines import PromptRunner, Transcriber
 from app.core.pipeline.events import (
@@ -65,10 +67,11 @@ def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threa
     analysis.status = AnalysisStatus.RUNNING
     try:
         if analysis.transcript_complete:
-            pass  # restored or reused from the history library
+            if analysis.transcribed_duration is None:  # restored or reused from the history library
+                analysis.transcribed_duration = analysis.duration
         elif transcript_files.is_transcript_file(analysis.source):
             analysis.transcript = transcript_files.load_transcript(analysis.source)
-            analysis.duration = analysis.transcript.duration
+            analysis.duration = analysis.transcribed_duration = analysis.transcript.duration
             for segment in analysis.transcript.segments:
                 yield SegmentDecoded(segment)
             analysis.transcript_complete = True
@@ -124,6 +127,7 @@ def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Eve
 def _transcribe(
     analysis: Analysis, transcriber: Transcriber, cancel: threading.Event, language: str | None
 ) -> Iterator[Event]:
+    before = user_files.file_state(analysis.source)  # to tell a file changed while it is transcribed
     info = media.probe(analysis.source)
     yield StageChanged(Stage.LOADING_WHISPER)
     load_time = wait_cancellable(transcriber.load, cancel, "hearsay-whisper-load")
@@ -150,10 +154,25 @@ def _transcribe(
     languages = [s.language for s in analysis.transcript.segments if s.language]
     analysis.transcript.language = languages[0] if languages else language
     analysis.transcription_time += time.perf_counter() - started
-    if not cancel.is_set():
-        yield TranscriptionProgress(analysis.duration, analysis.duration)
-        analysis.transcript_complete = True
-        yield TranscriptReady()
+    if cancel.is_set():
+        return
+    decoded = getattr(transcriber, "decoded_until", None)
+    last_end = analysis.transcript.segments[-1].end if analysis.transcript.segments else resume_at
+    reached = max(decoded if decoded is not None else analysis.duration, last_end)
+    short = analysis.duration - reached > max(1.0, 0.02 * analysis.duration)  # as the transcriber's own warning
+    analysis.transcribed_duration = reached if short or analysis.duration <= 0 else analysis.duration
+    change = user_files.describe_change(before, user_files.file_state(analysis.source)) if before else None
+    if change is not None:
+        yield TranscriptionProgress(analysis.transcribed_duration, analysis.duration)
+        covered = (f"only {format_duration(analysis.transcribed_duration)} of {format_duration(analysis.duration)} "
+                   "were transcribed" if short else "the transcript is of the file as it was before")
+        raise MediaError(f"the file changed while it was being transcribed ({change}); {covered}")
+    if short:
+        log.warning("%s: only %.1f s of %.1f s decoded", user_files.display_name(analysis.source), reached,
+                    analysis.duration)
+    yield TranscriptionProgress(analysis.duration, analysis.duration)
+    analysis.transcript_complete = True
+    yield TranscriptReady()
 
 
 def mark_cancelled(analysis: Analysis) -> None:

@@ -23,6 +23,7 @@ import av
 import numpy as np
 import soundfile
 
+from app.core import user_files
 from app.core.errors import MediaError
 
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma", ".aiff", ".aif", ".amr", ".webm")
@@ -46,6 +47,9 @@ MIN_SPEECH_SECONDS = 0.2
 """Audio shorter than this (less than a syllable) is not transcribed: on 0.1 s of speech Whisper
 tiny.en answers "Thank you."."""
 
+NOT_MEDIA = "not an audio or video file, or it is damaged"
+UNDECODABLE_TRACK = "its audio track cannot be decoded (an unknown codec or a damaged header)"
+
 log = logging.getLogger(__name__)
 
 
@@ -58,33 +62,32 @@ class MediaInfo:
     codec: str
 
 
-def check_readable_file(path: Path) -> None:
-    """Raise MediaError unless ``path`` is an existing, non-empty, readable file."""
-    if not path.exists():
-        raise MediaError("no such file")
-    if path.is_dir():
-        raise MediaError("is a folder, not a file")
+def check_readable_file(path: Path) -> os.stat_result:
+    """Check that ``path`` is a regular, non-empty file that can be read; return its ``stat``.
+
+    Raises MediaError naming the cause: no such file, a folder, not a regular
+    file (a named pipe, a device, a socket: never opened in a way that
+    blocks), a dangling or looping symbolic link, empty, unreadable
+    (``app.core.user_files.check_regular_file``).
+    """
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise MediaError(f"cannot read the file: {exc.strerror or exc}") from None
-    if size == 0:
-        raise MediaError("the file is empty")
-    if not os.access(path, os.R_OK):
-        raise MediaError("cannot read the file: permission denied")
+        return user_files.check_regular_file(path)
+    except user_files.FileProblem as exc:
+        raise MediaError(exc.message) from None
 
 
 def probe(path: Path) -> MediaInfo:
     """Find duration and streams of ``path`` without decoding it.
 
-    Raises MediaError: no such file, a folder, empty, unreadable, not audio or
-    video, no audio track.
+    Raises MediaError: no such file, a folder, not a regular file, empty,
+    unreadable, not audio or video, no audio track, an audio track that
+    cannot be decoded.
     """
     path = Path(path)
     check_readable_file(path)
     if path.suffix.lower() in SOUNDFILE_EXTENSIONS:
         try:
-            info = soundfile.info(str(path))
+            info = soundfile.info(os.fsencode(path))  # bytes: a name that is not UTF-8 opens too
             if info.frames > 0 and info.samplerate > 0:
                 return MediaInfo(info.frames / info.samplerate, False, info.format.lower())
         except Exception:
@@ -102,13 +105,18 @@ def probe(path: Path) -> MediaInfo:
                 duration = container.duration / av.time_base
             else:
                 duration = 0.0
+            if stream.codec_context is None:  # e.g. a wav header announcing 0 bits per sample
+                raise MediaError(UNDECODABLE_TRACK)
             return MediaInfo(duration, has_video, stream.codec_context.name or "unknown")
     except MediaError:
         raise
     except av.error.FFmpegError:
-        raise MediaError("not an audio or video file, or it is damaged") from None
-    except (OSError, ValueError) as exc:
-        raise MediaError(f"cannot read the media: {exc}") from None
+        raise MediaError(NOT_MEDIA) from None
+    except OSError as exc:
+        raise MediaError(f"cannot read the media: {exc.strerror or exc}") from None
+    except Exception:  # whatever else a damaged header makes FFmpeg or PyAV do is still a damaged file
+        log.info("probing %s failed", user_files.display_path(path), exc_info=True)
+        raise MediaError(NOT_MEDIA) from None
 
 
 class AudioWindow(NamedTuple):
@@ -233,6 +241,9 @@ def _pcm_from(path: Path, start: float, seek: bool) -> Iterator[tuple[float, np.
         raise MediaError(f"the audio cannot be decoded, the file may be damaged ({exc.strerror or exc})") from None
     except (OSError, ValueError, IndexError) as exc:
         raise MediaError(f"the audio cannot be decoded: {exc}") from None
+    except Exception:  # PyAV on a damaged stream (a codec context missing, ...): still a damaged file
+        log.info("decoding %s failed", user_files.display_path(path), exc_info=True)
+        raise MediaError(UNDECODABLE_TRACK) from None
     finally:
         del resampler
         gc.collect()  # PyAV's resampler holds memory until collected (faster-whisper issue 390)

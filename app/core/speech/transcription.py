@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core import hardware
+from app.core import hardware, user_files
 from app.core.analysis import Segment, Word
 from app.core.errors import ModelError
 from app.core.hub import catalog, checksums
@@ -65,6 +65,9 @@ class WhisperTranscriber:
     """
 
     window_seconds: float = media.MAX_WINDOW_SECONDS
+    decoded_until: float | None = None
+    """Seconds from the start of the recording up to which the last ``transcribe`` call's audio was
+    decoded (the end of its last window so far); None before a call. Read it once the segments are done."""
 
     def __init__(self, model: str | None = None, device: str = "auto", cpu_threads: int | None = None,
                  beam_size: int = 1, vad_filter: bool = False, batch_size: int = 0) -> None:
@@ -78,6 +81,7 @@ class WhisperTranscriber:
         self.device = "not loaded"
         self._model = None
         self._load_lock = threading.Lock()
+        self._call: object = None
 
     def load(self) -> float:
         """Load the model once (idempotent); return seconds spent. Raises ModelError.
@@ -93,6 +97,9 @@ class WhisperTranscriber:
             return 0.0
         started = time.perf_counter()
         resolved = catalog.resolve_whisper(self.requested_model)
+        if not user_files.is_valid_text(resolved.path):  # CTranslate2 takes the path as UTF-8 text
+            raise ModelError(f"cannot load the Whisper model {user_files.display_path(resolved.path)}: CTranslate2 "
+                             "opens only paths that are UTF-8 text; rename the folder")
         self.model_name = resolved.name
         if resolved.sha256:
             checksums.verify_checksum(checksums.checksum_target(resolved.path), resolved.sha256)
@@ -101,7 +108,8 @@ class WhisperTranscriber:
             self._model = self._build(resolved.path, choice)
         except Exception as exc:
             if choice.device != "cuda":
-                raise ModelError(f"cannot load the Whisper model {resolved.path}: {exc}") from None
+                shown = user_files.display_path(resolved.path)
+                raise ModelError(f"cannot load the Whisper model {shown}: {exc}") from None
             log.warning("CUDA initialisation failed, falling back to CPU: %s", exc)
             choice = DeviceChoice("cpu", "int8", f"CUDA failed to start ({exc}), using the CPU")
             self._model = self._build(resolved.path, choice)
@@ -139,10 +147,13 @@ class WhisperTranscriber:
         shorter than its header announces is logged as maybe truncated.
         Raises MediaError for undecodable media (a later window raises it from
         the iterator). The iterator stops once ``cancel`` is set (checked
-        between segments and windows).
+        between segments and windows). ``decoded_until`` follows the windows
+        decoded, so a file that ends early (cut while it was read) shows.
         """
         self.load()
         path = Path(path)
+        self.decoded_until, call = start, object()
+        self._call = call  # a window still decoding for an abandoned call must not move decoded_until
         windows = media.decode_windows(path, start, self.window_seconds)
         first = next(windows, None)
         if first is not None and first.last:
@@ -153,16 +164,18 @@ class WhisperTranscriber:
                             path.name, announced, duration)
         else:
             duration = max(media.probe(path).duration, first.offset if first else start)
-        return duration, self._windowed(_prepend(first, windows), language, cancel)
+        return duration, self._windowed(_prepend(first, windows), language, cancel, call)
 
     def _windowed(self, windows: Iterator[media.AudioWindow], language: str | None,
-                  cancel: threading.Event) -> Iterator[Segment]:
+                  cancel: threading.Event, call: object = None) -> Iterator[Segment]:
         """Segments of every window, shifted to recording time. After the first window with
         speech, later windows keep its language and start from its last words (as
         faster-whisper conditions each 30-s chunk on the text before it)."""
         previous: str | None = None
         while not cancel.is_set() and (window := next(windows, None)) is not None:
             offset, seconds = window.offset, window.samples.shape[0] / media.SAMPLE_RATE
+            if self._call is call:
+                self.decoded_until = offset + seconds
             if not media.may_hold_speech(window.samples):
                 del window
                 log.info("%.1f s of audio from %.1f s on is silent or too short; not transcribed", seconds, offset)

@@ -5,6 +5,7 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -70,8 +71,14 @@ def dropped_paths(mime: QMimeData) -> tuple[list[Path], list[Path]]:
         if not url.isLocalFile():
             continue
         path = Path(url.toLocalFile())
-        if path.is_dir():
-            accepted += sorted((p for p in path.iterdir() if p.is_file() and is_supported(p)), key=lambda p: p.name)
+        if os.path.isdir(path):  # os.path never raises: an unreachable path is simply no folder
+            try:
+                inside = sorted((p for p in path.iterdir() if os.path.isfile(p) and is_supported(p)),
+                                key=lambda p: p.name)
+            except OSError:  # a folder that cannot be listed: refused as a whole
+                rejected.append(path)
+                continue
+            accepted += inside
         elif is_supported(path):
             accepted.append(path)
         else:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
 from app.core.export.files import existing_targets, output_names, render, write_export
+from app.core.user_files import display_name
 from app.ui.files.entry import FileEntry
 from app.ui.messages import exported
 from app.ui.settings.store import Settings
@@ -68,7 +69,7 @@ def ask_overwrite(parent: QWidget, existing: list[Path], can_skip: bool) -> Over
     Buttons: Replace, Skip existing (when ``can_skip``: other files are being
     exported too) and Cancel (also Esc). The safe choice is the default.
     """
-    names = [p.name for p in existing]
+    names = [display_name(p) for p in existing]
     listed = "\n".join(names[:MAX_LISTED])
     if len(names) > MAX_LISTED:
         listed += f"\n… and {len(names) - MAX_LISTED} more"
@@ -120,9 +121,9 @@ def export_analyses(parent: QWidget, analyses: list[Analysis], fmt: str, setting
         try:
             write_export(target, render(analysis, fmt), overwrite=overwrite)
         except HearsayError as exc:
-            problems.append(f"Could not export {analysis.source.name}: {exc.message}.")
+            problems.append(f"Could not export {display_name(analysis.source)}: {exc.message}.")
         except Exception as exc:  # never let an export take the window down
-            problems.append(f"Could not export {analysis.source.name}: {exc}.")
+            problems.append(f"Could not export {display_name(analysis.source)}: {exc}.")
         else:
             written.append(target)
     if problems:

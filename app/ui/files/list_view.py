@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core.analysis import AnalysisStatus
+from app.core.user_files import display_name, display_path
 from app.ui import theme
 from app.ui.files.entry import FileEntry
 
@@ -39,13 +40,13 @@ class FileListModel(QAbstractListModel):
             return None
         entry = self._entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return entry.path.name
+            return display_name(entry.path)
         if role == self.StateTextRole:
             return entry.state_text()
         if role == Qt.ItemDataRole.DecorationRole:
             return theme.icon(entry.state_icon_name())
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = str(entry.path)
+            tip = display_path(entry.path)
             if entry.status is AnalysisStatus.FAILED and entry.error:
                 tip += f"\nFailed: {entry.error}"
             elif entry.failed_prompts():

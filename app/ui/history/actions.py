@@ -27,6 +27,7 @@ from app.core.library.store import Library, LibraryEntry, SearchHit
 from app.core.pipeline.engines import settings_from_dict
 from app.core.pipeline.events import TranscriptReady
 from app.core.pipeline.recorder import for_resume
+from app.core.user_files import display_name
 from app.ui import messages as status_messages
 from app.ui.files.entry import FileEntry
 from app.ui.files.rerun import RerunActions
@@ -148,7 +149,7 @@ class History(QObject):
     def _on_event(self, analysis_id: str, event) -> None:
         if isinstance(event, TranscriptReady) and event.reused_from:
             entry = self.window.files.find(analysis_id)
-            name = entry.path.name if entry is not None else "this file"
+            name = display_name(entry.path) if entry is not None else "this file"
             self._say(f"{status_messages.transcript_reused(event.reused_created_at)} for {name}; "
                       "to make a new one, right-click it and choose Transcribe again.", status_messages.STAY)
 
@@ -182,7 +183,7 @@ class History(QObject):
         entry = self.window.files.find(analysis_id)  # (a run may have put it there meanwhile)
         if entry is None:
             entry = self._place(analysis)
-            self._say(status_messages.history_opened(entry.path.name, analysis.created_at))
+            self._say(status_messages.history_opened(display_name(entry.path), analysis.created_at))
         self._show(entry, hit, then)
 
     def _show(self, entry: FileEntry, hit: SearchHit | None, then) -> None:
@@ -233,7 +234,7 @@ class History(QObject):
         """Finish ``entry``'s analysis with the settings it ran with: transcribe from the last stored segment's
         end, then run only the prompts that did not finish. False when it is busy."""
         if entry.active:
-            self._say(f"{entry.path.name} is still being analysed.", status_messages.SHORT_MS)
+            self._say(f"{display_name(entry.path)} is still being analysed.", status_messages.SHORT_MS)
             return False
         fallback = self.window.settings.engine_settings()
         try:
@@ -246,7 +247,7 @@ class History(QObject):
         if self.window.results.entry is entry:
             self.window.results.refresh()
         self.window.submit([entry], settings)
-        self._say(f"Resuming {entry.path.name}: only what is missing runs.", status_messages.SHORT_MS)
+        self._say(f"Resuming {display_name(entry.path)}: only what is missing runs.", status_messages.SHORT_MS)
         return True
 
     def delete(self, stored: list[LibraryEntry]) -> int:

@@ -42,6 +42,7 @@ from app.core.pipeline.events import (
     StageChanged,
     TranscriptionProgress,
 )
+from app.core.user_files import display_name, display_path
 from app.ui import theme
 from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
@@ -236,8 +237,8 @@ class ResultsView(QWidget):
 
     def _update_header(self) -> None:
         entry = self._entry
-        self.title.hint = str(entry.path)
-        self.title.setText(entry.path.name)
+        self.title.hint = display_path(entry.path)
+        self.title.setText(display_name(entry.path))
         parts = []
         if entry.seconds_total:
             parts.append(format_duration(entry.seconds_total))

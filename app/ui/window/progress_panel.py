@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolBu
 from app.core.analysis import AnalysisStatus
 from app.core.export.markdown import format_timestamp
 from app.core.pipeline.events import Stage
+from app.core.user_files import display_name
 from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
 from app.ui.widgets import ElidedLabel
@@ -56,7 +57,7 @@ class ProgressRow(QWidget):
         to the detail."""
         self.entry_id = entry.id
         self.bar.show()
-        name = entry.path.name
+        name = display_name(entry.path)
         more = "".join(f"  ·  {part}" for part in (left, more) if part)
         stage = entry.stage
         if entry.transcribed:
