@@ -33,8 +33,10 @@ def test_history_stores_reuses_and_reopens_an_analysis_on_real_models(qtbot):
     [entry] = window.entries()
     first_id, first_answer = entry.id, entry.responses[0]
     assert entry.status is AnalysisStatus.DONE and entry.prompt_statuses == [PromptStatus.DONE], entry.error
+    window.file_view.select_entry(entry)
+    window.remove_selected()
     with qtbot.waitSignal(window.idle, timeout=300_000):
-        window.analyze()  # the same file again: its stored transcript is reused
+        [entry] = window.add_files([SPEECH])  # the same file again: its stored transcript is reused
     assert entry.reused_from == first_id and whisper_loads == [first_id]
     assert entry.state_text().startswith("Done · Transcript reused from the analysis of ")
     window.close()
