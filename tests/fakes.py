@@ -87,7 +87,8 @@ class ScriptedTranscriber:
 class ScriptedPromptRunner:
     """Streams ``tokens`` (default: a reply naming the prompt) with ``delay`` seconds between tokens.
 
-    ``fail_on``: prompt indices (in call order) that raise ``HearsayError``.
+    ``fail_on``: prompt indices (in call order) that raise ``HearsayError``. ``finish_reason``: what
+    ``last_finish_reason`` says after a stream that was not cancelled ("length" scripts a cut-off answer).
     Tokens are counted as words; ``context`` is its context limit in those
     words (small values drive the map-reduce path). ``system_texts`` records
     the instructions of every call.
@@ -97,8 +98,10 @@ class ScriptedPromptRunner:
     device = "cpu"
 
     def __init__(self, tokens=None, delay=0.0, fail_on=(), crash_on=(), context=100_000, max_tokens=8,
-                 load_delay=0.0):
+                 load_delay=0.0, finish_reason="stop"):
         self.tokens = tokens
+        self.finish_reason = finish_reason
+        self.last_finish_reason = None
         self.delay = delay
         self.fail_on = set(fail_on)
         self.crash_on = set(crash_on)
@@ -131,6 +134,7 @@ class ScriptedPromptRunner:
 
     def stream(self, transcript: str, prompt: str, cancel: threading.Event, system_text: str = "") -> Iterator[str]:
         index = len(self.calls)
+        self.last_finish_reason = None
         self.calls.append((transcript, prompt))
         self.system_texts.append(system_text)
         if index in self.fail_on:
@@ -144,6 +148,7 @@ class ScriptedPromptRunner:
             if cancel.is_set():
                 return
             yield token
+        self.last_finish_reason = self.finish_reason
 
 
 def wait_until(predicate, timeout=5.0):

@@ -88,6 +88,9 @@ class PromptResult:
     transcript in one pass) or "map-reduce" (``parts`` chunks, then a reduce
     step); ``coverage`` is the fraction of the transcript's tokens the
     response is based on (1.0 unless a part failed or was cancelled).
+    ``finish_reason`` says why the answer ended: "stop" (the model finished
+    it) or "length" (it reached the answer limit and is cut off), as
+    OpenAI-style APIs and fal's usage report it; None until it ended.
     """
 
     prompt: str
@@ -102,6 +105,12 @@ class PromptResult:
     strategy: str = "whole"
     parts: int = 1
     coverage: float = 0.0
+    finish_reason: str | None = None
+
+    @property
+    def cut_off(self) -> bool:
+        """True when the answer stopped at the answer limit, not where the model ended it."""
+        return self.finish_reason == "length"
 
     @property
     def success(self) -> bool:

@@ -58,8 +58,9 @@ class Batch:
 
 
 def _engine_key(settings: EngineSettings) -> EngineSettings:
-    # The language is a per-call argument of the pipeline, not part of the engines.
-    return replace(settings, language=None)
+    # The language is a per-call argument of the pipeline and the answer limit a per-call setting of the
+    # runner (set on it before each job), not part of the engines: changing them reloads no model.
+    return replace(settings, language=None, max_tokens=0)
 
 
 class AnalysisWorker(QObject):
@@ -229,6 +230,7 @@ class AnalysisWorker(QObject):
             self._release()
             self._engines = self._factory(settings)
             self._engine_key = key
+        self._engines[1].max_tokens = settings.max_tokens
         return self._engines
 
     def _release(self) -> None:

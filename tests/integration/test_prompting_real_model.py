@@ -75,3 +75,13 @@ def test_template_dates_are_frozen_for_the_session(greedy):
     runner = greedy()
     runner.load()
     assert runner._formatter.strftime_now("%Y-%m-%d %H:%M:%S") == runner._session_start.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_an_answer_that_reaches_the_limit_says_length(greedy):
+    runner = greedy(cache=False)
+    runner.max_tokens = 4
+    text, _ = answer(runner, TRANSCRIPT, "Summarize in detail.")
+    assert runner.last_finish_reason == "length" and text.strip()
+    runner.max_tokens = 64
+    answer(runner, TRANSCRIPT, "Who keeps the budget? Answer with one name.")
+    assert runner.last_finish_reason in ("stop", "length")

@@ -120,3 +120,24 @@ def test_a_follow_up_runs_only_the_new_prompt():
     assert type(events[0]).__name__ == "PromptAdded" and type(events[-1]).__name__ == "AnalysisFinished"
     assert [r.status for r in analysis.prompt_results] == [PromptStatus.DONE, PromptStatus.DONE]
     assert analysis.prompts == ["Summarize.", "Who pays?"]
+
+
+def test_every_result_records_why_it_stopped_and_a_cut_off_answer_says_so_in_the_exports():
+    from app.core.analysis import Analysis, AnalysisStatus, Transcript
+    from app.core.export.json_result import to_json_dict
+    from app.core.export.markdown import render_markdown
+
+    analysis = Analysis(source=Path("meeting.wav"), prompts=["Summarize.", "Who?"],
+                        transcript=Transcript(make_segments(["Hello team.", "We ship on Friday."])))
+    for _ in run_prompts(analysis, ScriptedPromptRunner(finish_reason="length"), threading.Event(), [0]):
+        pass
+    for _ in run_prompts(analysis, ScriptedPromptRunner(), threading.Event(), [1]):
+        pass
+    analysis.status = AnalysisStatus.DONE
+    cut, whole = analysis.prompt_results
+    assert (cut.finish_reason, cut.cut_off, whole.finish_reason, whole.cut_off) == ("length", True, "stop", False)
+    entries = to_json_dict(analysis)["result"]["audio_to_llm"]["results"]
+    assert [(e["finish_reason"], e["completion_tokens"]) for e in entries] == [("length", 3), ("stop", 3)]
+    text = render_markdown(analysis)
+    assert text.count("_Cut off: the answer reached the limit of 3 tokens") == 1
+    assert text.index("_Cut off") < text.index("## Who?")  # under the answer it belongs to

@@ -45,3 +45,23 @@ def test_transcribe_again_says_what_it_replaces_and_cancel_keeps_everything(make
     window.history.reruns.transcribe_again_action.trigger()
     assert asked == ["Transcribe again"] and not window.is_busy()
     assert len(window.engines.transcriber.calls) == 1 and entry.responses[0] == "Answer to prompt 1."
+
+
+def test_a_cut_off_answer_says_so_and_one_click_runs_it_again_with_twice_the_limit(make_window, qtbot):
+    from app.core.pipeline.engines import EngineSettings
+
+    runner = ScriptedPromptRunner(tokens=[f"w{i} " for i in range(8)], finish_reason="length")
+    window = make_window(runner=runner)
+    window.settings.set_engine_settings(EngineSettings(max_tokens=8))
+    window.prompt_editor.set_prompts(["Summarize."])
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([SPEECH])
+    page = window.results.prompt_page(0)
+    assert page.banner_text() == "Cut off: this answer reached the limit of 8 tokens and may stop mid-sentence."
+    assert page.more_button.isVisible() and page.more_button.text() == "Run again with 64 tokens"
+    runner.finish_reason, runner.tokens = "stop", ["A ", "whole ", "answer."]
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        page.more_button.click()
+    assert runner.max_tokens == 64 and page.plain_text() == "A whole answer."
+    assert page.banner_text() == "" and not page.more_button.isVisible()
+    assert window.engines.calls and len(window.engines.calls) == 1  # the same model, no reload

@@ -103,6 +103,7 @@ def test_map_reduce_shows_parts_in_the_state_and_a_coverage_note(make_window, qt
     words = " ".join(f"word{i}" for i in range(29))
     transcriber = ScriptedTranscriber(segments=make_segments([f"{words} end{k}." for k in range(6)]))
     window = make_window(transcriber=transcriber, runner=ScriptedPromptRunner(context=120))
+    window.settings.set_engine_settings(EngineSettings(max_tokens=8))  # the worker gives the runner this limit
     window.prompt_editor.set_prompts(["Sum up?", "Who?"])
     states = []  # the file list's state line after each event (read in the GUI thread)
     real_refresh = window.files.refresh

@@ -316,7 +316,11 @@ def test_engines_live_in_one_worker_thread_and_are_rebuilt_only_for_new_models(m
     window.settings.set_engine_settings(EngineSettings(max_tokens=100))
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.add_files([d])
-    assert [s.max_tokens for s in window.engines.calls] == [512, 100]
+    assert len(window.engines.calls) == 1 and runner.max_tokens == 100  # a new answer limit reloads no model
+    window.settings.set_engine_settings(EngineSettings(device="cpu"))
+    with qtbot.waitSignal(window.idle, timeout=5000):
+        window.add_files([a])
+    assert [s.device for s in window.engines.calls] == ["auto", "cpu"]  # a new device does
     # Engines are built in the one worker thread; each batch drives the runner from its prompt thread.
     assert len(window.engines.threads) == 1 and threading.get_ident() not in window.engines.threads
     assert {t.name for t in threads} == {"hearsay-prompts"} and threading.current_thread() not in threads

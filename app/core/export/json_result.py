@@ -33,10 +33,12 @@ def to_json_dict(analysis: Analysis) -> dict:
             "status": r.status.value,
             "ttft": None if r.ttft is None else round(r.ttft, 3),
             "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
             "reused_tokens": r.reused_tokens,
             "strategy": r.strategy,
             "parts": r.parts,
             "coverage": round(r.coverage, 4),
+            "finish_reason": r.finish_reason,
             "results": {"prompt": r.prompt, "response": r.response},
         }
         for r in analysis.prompt_results

@@ -104,6 +104,12 @@ def is_partial(analysis: Analysis) -> bool:
     return done is not None and analysis.duration - done > max(1.0, 0.02 * analysis.duration)
 
 
+def cut_off_note(result: PromptResult) -> str:
+    """One italic line saying the answer stopped at the answer limit, not where the model ended it."""
+    return (f"_Cut off: the answer reached the limit of {result.completion_tokens:,} tokens and may stop mid-sentence; "
+            "run it again with a higher limit._")
+
+
 def render_markdown(analysis: Analysis) -> str:
     """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript`` in
     paragraphs with one ``[mm:ss]`` stamp each (``transcript_paragraphs``)."""
@@ -123,6 +129,8 @@ def render_markdown(analysis: Analysis) -> str:
     for result in analysis.prompt_results:
         heading = " ".join(result.prompt.split())
         lines += [f"## {heading}", "", _response_markdown(result), ""]
+        if result.status is PromptStatus.DONE and result.cut_off:
+            lines += [cut_off_note(result), ""]
         if result.coverage > 0:
             lines += [coverage_note(result), ""]
     lines += ["## Transcript", ""]

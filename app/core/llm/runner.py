@@ -116,6 +116,7 @@ class LlamaPromptRunner:
         self.device = "not loaded"
         self.n_ctx_train = 0
         self.last_stats: PrefillStats | None = None
+        self.last_finish_reason: str | None = None
         self._llm = None
         self._load_lock = threading.Lock()
         self._path = ""
@@ -260,8 +261,11 @@ class LlamaPromptRunner:
         Raises ContextOverflowError when the prompt leaves fewer than
         ``MIN_ANSWER_TOKENS`` of the context limit. Stops early once ``cancel``
         is set (checked every ``PREFILL_SLICE`` prefill tokens and every token).
-        ``last_stats`` says afterwards how much of the prompt was reused.
+        ``last_stats`` says afterwards how much of the prompt was reused, and
+        ``last_finish_reason`` why the answer ended ("stop", or "length" at the
+        answer limit; None when cancelled).
         """
+        self.last_finish_reason = None
         assembled = self.assemble(transcript, prompt, system_text)
         room = self._make_room(len(assembled.tokens))
         self._prefill_prefix(assembled, cancel)
@@ -275,7 +279,10 @@ class LlamaPromptRunner:
             for chunk in chunks:
                 if cancel.is_set():
                     return
-                text = chunk["choices"][0]["text"]
+                choice = chunk["choices"][0]
+                if choice.get("finish_reason"):
+                    self.last_finish_reason = choice["finish_reason"]
+                text = choice["text"]
                 if text:
                     yield text
         finally:

@@ -58,12 +58,16 @@ class PromptRunner(Protocol):
 
     ``max_tokens``: the answer cap in tokens. ``last_stats``: a
     ``prompting.PrefillStats`` for the last ``stream`` call, or None.
+    ``last_finish_reason``: why the last ``stream`` ended, "stop" (the model
+    ended its answer) or "length" (it reached ``max_tokens``), as OpenAI-style
+    APIs report it; None when it was cancelled or failed.
     """
 
     model_name: str
     device: str
     max_tokens: int
     last_stats: object | None
+    last_finish_reason: str | None
 
     def load(self) -> float:
         """Load the model if not loaded yet; return seconds spent. Raises ModelError."""

@@ -197,3 +197,5 @@ def _record(result: PromptResult, runner: PromptRunner, pieces: list[str], secon
     stats = getattr(runner, "last_stats", None)
     if stats is not None:
         result.prompt_tokens, result.reused_tokens = stats.prompt_tokens, stats.reused_tokens
+    if result.status is PromptStatus.DONE:
+        result.finish_reason = getattr(runner, "last_finish_reason", None) or "stop"

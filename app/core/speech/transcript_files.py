@@ -214,7 +214,10 @@ def _prompt_result(entry: dict, n: int) -> PromptResult:
         strategy=_text(entry.get("strategy") or "whole", f"{where}'s strategy"),
         parts=int(_number(entry.get("parts") or 1, f"{where}'s parts")),
         coverage=_number(entry.get("coverage") or 0.0, f"{where}'s coverage"),
+        completion_tokens=int(_number(entry.get("completion_tokens") or 0, f"{where}'s completion_tokens")),
     )
+    reason = entry.get("finish_reason")
+    result.finish_reason = reason if reason in ("stop", "length") else None
     if result.status in (PromptStatus.RUNNING, PromptStatus.WAITING):
         result.status = PromptStatus.CANCELLED
     return result

@@ -47,7 +47,8 @@ class FileEntry:
     far (the final response once the prompt finished); ``prompt_notes[i]`` the
     coverage note of a map-reduce answer. ``context`` is the last
     ``ContextMeasured`` (transcript tokens against the context window) and
-    ``map_part`` the (part, parts) a map-reduce prompt is reading. ``note`` is
+    ``map_part`` the (part, parts) a map-reduce prompt is reading; ``prompt_cut_off[i]`` the tokens of
+    prompt i's answer when it stopped at the answer limit (0 when it ended by itself). ``note`` is
     said after the state ("from History, 21 Nov 14:03", a reused transcript);
     ``reused_from`` the history id whose transcript this run reused.
     """
@@ -67,6 +68,7 @@ class FileEntry:
     prompt_statuses: list[PromptStatus] = field(default_factory=list)
     prompt_errors: list[str | None] = field(default_factory=list)
     prompt_notes: list[str | None] = field(default_factory=list)
+    prompt_cut_off: list[int] = field(default_factory=list)
     context: ContextMeasured | None = None
     models: dict[str, str] = field(default_factory=dict)
     note: str | None = None
@@ -111,6 +113,7 @@ class FileEntry:
         self.prompt_statuses = [PromptStatus.WAITING] * count
         self.prompt_errors = [None] * count
         self.prompt_notes = [None] * count
+        self.prompt_cut_off = [0] * count
         self.models = {}
         self.note = self.reused_from = None
 
@@ -248,6 +251,7 @@ class FileEntry:
             self.prompt_statuses[event.index] = result.status
             self.prompt_errors[event.index] = result.error
             self.prompt_notes[event.index] = coverage_note(result)
+            self.prompt_cut_off[event.index] = _cut_off(result)
             self.responses[event.index] = result.response
         elif isinstance(event, AnalysisFinished):
             self._finish(event.analysis)
@@ -258,7 +262,7 @@ class FileEntry:
         del self.prompts[index:]
         self.prompts.append(prompt)
         for values, empty in ((self.responses, ""), (self.prompt_statuses, PromptStatus.WAITING),
-                              (self.prompt_errors, None), (self.prompt_notes, None)):
+                              (self.prompt_errors, None), (self.prompt_notes, None), (self.prompt_cut_off, 0)):
             del values[index:]
             values.append(empty)
 
@@ -278,4 +282,10 @@ class FileEntry:
         self.prompt_statuses = [r.status for r in results]
         self.prompt_errors = [r.error for r in results]
         self.prompt_notes = [coverage_note(r) for r in results]
+        self.prompt_cut_off = [_cut_off(r) for r in results]
         self.responses = [r.response for r in results]
+
+
+def _cut_off(result) -> int:
+    """The answer's tokens when it stopped at the answer limit, else 0."""
+    return max(result.completion_tokens, 1) if result.status is PromptStatus.DONE and result.cut_off else 0

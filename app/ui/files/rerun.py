@@ -17,6 +17,7 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QMessageBox
@@ -144,13 +145,17 @@ class RerunActions:
             self.window.submit(entries, reuse_transcripts=False)
         return entries
 
-    def rerun(self, entry: FileEntry, indices: list[int]) -> bool:
-        """Run prompts ``indices`` of the finished ``entry`` again on its transcript (current settings)."""
+    def rerun(self, entry: FileEntry, indices: list[int], max_tokens: int | None = None) -> bool:
+        """Run prompts ``indices`` of the finished ``entry`` again on its transcript (current settings, with
+        answers of up to ``max_tokens`` when given: a cut-off answer asked again with a higher limit)."""
         if entry.active or not entry.finished or not entry.segments or not indices:
             return False
+        settings = self.window.settings.engine_settings()
+        if max_tokens:
+            settings = replace(settings, max_tokens=max_tokens)
         entry.take(prepare_rerun(entry.analysis, indices), entry.note)
         self._refresh(entry)
-        self.window.submit([entry])
+        self.window.submit([entry], settings)
         return True
 
     def rerun_failed(self, entries: list[FileEntry] | None = None) -> int:

@@ -5,8 +5,8 @@ Thread-safety: GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from app.core.analysis import PromptStatus
 
@@ -30,6 +30,9 @@ class PromptPage(QWidget):
     RENDER_MS = 150
     """A streaming answer is rendered as Markdown at most this often (each render lays out the whole answer)."""
 
+    continue_requested = Signal()
+    """The user asked for a cut-off answer again with a higher limit (the banner's button)."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._source = ""
@@ -42,6 +45,10 @@ class PromptPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
+        self.more_button = QPushButton()
+        self.more_button.setObjectName("bannerButton")
+        self.more_button.clicked.connect(self.continue_requested)
+        self.more_button.hide()
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.text.setOpenLinks(False)
@@ -53,7 +60,11 @@ class PromptPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(0, 0, 12, 0)
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(banner_row)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.note)
 
@@ -100,15 +111,25 @@ class PromptPage(QWidget):
         self.text.setMarkdown(self._source)
         bar.setValue(bar.maximum() if at_bottom else position)
 
-    def show_result(self, status: PromptStatus, error: str | None, response: str, waiting_for: str = "") -> None:
+    def show_result(self, status: PromptStatus, error: str | None, response: str, waiting_for: str = "",
+                    cut_off: int = 0, limit: int = 0) -> None:
         """Show the prompt's state with one message that fits it: the response (Markdown once done), a
-        banner for failures and stops, a placeholder only while it may still run. ``waiting_for`` says
-        what a waiting prompt waits for ("the transcript", "the prompts before it")."""
+        banner for failures, stops and cut-off answers, a placeholder only while it may still run.
+        ``waiting_for`` says what a waiting prompt waits for ("the transcript", "the prompts before it");
+        ``cut_off``: the answer's tokens when it stopped at the answer limit (then a button offers it again
+        with ``limit`` tokens)."""
         self._source = response
         self._render_timer.stop()
+        self.more_button.hide()
         if status is PromptStatus.DONE:
-            self.set_banner(None)
             self.text.setMarkdown(response or "_(The model gave an empty response.)_")
+            if cut_off:
+                self.set_banner(f"Cut off: this answer reached the limit of {cut_off:,} tokens and may stop "
+                                "mid-sentence.", "warning")
+                self.more_button.setText(f"Run again with {limit:,} tokens")
+                self.more_button.setVisible(limit > 0)
+            else:
+                self.set_banner(None)
             return
         self.text.setMarkdown(response)
         placeholder = ""

@@ -96,6 +96,8 @@ class ResultsView(QWidget):
     """
 
     copied = Signal(str)
+    more_tokens_requested = Signal(object, int, int)
+    """(entry, prompt index, token limit): run a cut-off answer again with a higher limit."""
 
     FLUSH_MS = 50
     TRANSCRIPT_TAB = 0
@@ -213,9 +215,20 @@ class ResultsView(QWidget):
         self.tabs.addTab(self.transcript, "Transcript")
         self.transcript.reset()
         for _ in entry.prompts:
-            self.tabs.addTab(PromptPage(), "")
+            self.tabs.addTab(self._new_page(), "")
         self.tabs.setCurrentIndex(current if 0 <= current < self.tabs.count() else 0)
         self.tabs.blockSignals(False)
+
+    def _new_page(self) -> PromptPage:
+        page = PromptPage()
+        page.continue_requested.connect(lambda: self._more_tokens(page))
+        return page
+
+    def _more_tokens(self, page: PromptPage) -> None:
+        index = self.tabs.indexOf(page) - 1
+        entry = self._entry
+        if entry is not None and 0 <= index < len(entry.prompts) and entry.prompt_cut_off[index]:
+            self.more_tokens_requested.emit(entry, index, max(2 * entry.prompt_cut_off[index], 64))
 
     def _retitle(self) -> None:
         # Titles depend on all prompts (made distinct), so a follow-up may change the others.
@@ -230,7 +243,9 @@ class ResultsView(QWidget):
         status = entry.prompt_statuses[index]
         self.tabs.setTabIcon(index + 1, theme.icon(PROMPT_ICONS[status]))
         page = self.prompt_page(index)
-        page.show_result(status, entry.prompt_errors[index], entry.responses[index])
+        cut_off = entry.prompt_cut_off[index]
+        page.show_result(status, entry.prompt_errors[index], entry.responses[index], cut_off=cut_off,
+                         limit=max(2 * cut_off, 64) if cut_off else 0)
         page.set_note(entry.prompt_notes[index])
         if entry.map_part and entry.prompt_index == index:
             page.text.setPlaceholderText(f"Reading the transcript, {map_progress(*entry.map_part)}…")
@@ -289,7 +304,7 @@ class ResultsView(QWidget):
             self._retitle()
         elif isinstance(event, PromptAdded):
             while self.tabs.count() < len(entry.prompts) + 1:
-                self.tabs.addTab(PromptPage(), "")
+                self.tabs.addTab(self._new_page(), "")
             self._render_prompt(event.index)
             self._retitle()
             self._follow(event.index + 1, force=True)  # the user just asked: show the answer coming in

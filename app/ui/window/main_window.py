@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
         self.prompt_editor.notice.connect(lambda text: self.statusBar().showMessage(text, status_messages.LONG_MS))
         self.results.ask_bar.asked.connect(self.ask)
+        self.results.more_tokens_requested.connect(
+            lambda entry, index, limit: self.history.reruns.rerun(entry, [index], max_tokens=limit))
         self.results.copied.connect(lambda text: self.statusBar().showMessage(text, status_messages.SHORT_MS))
         self.file_view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
