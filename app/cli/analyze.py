@@ -155,12 +155,15 @@ def new_analysis(source: Path, chosen: list[str]) -> Analysis:
     except HearsayError:
         earlier = None
     if earlier is None:
-        return Analysis(source=source, prompts=list(chosen))
+        analysis = Analysis(source=source, prompts=list(chosen))
+        for result in analysis.prompt_results:
+            result.name = prompts.default_name(result.prompt)  # "Summary", ... for the default prompts
+        return analysis
     answered = {r.prompt for r in earlier.prompt_results if r.status is PromptStatus.DONE}
     for prompt in chosen:
         if prompt not in answered:
             earlier.prompts.append(prompt)
-            earlier.prompt_results.append(PromptResult(prompt=prompt))
+            earlier.prompt_results.append(PromptResult(prompt=prompt, name=prompts.default_name(prompt)))
     return earlier
 
 

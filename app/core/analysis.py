@@ -91,6 +91,10 @@ class PromptResult:
     ``finish_reason`` says why the answer ended: "stop" (the model finished
     it) or "length" (it reached the answer limit and is cut off), as
     OpenAI-style APIs and fal's usage report it; None until it ended.
+    ``name`` is the prompt's short name from the user's list ("Summary"; ""
+    for a prompt without one) and ``kind`` says where it came from: "prompt"
+    (the list, or the command line) or "question" (asked afterwards about a
+    finished file, the Ask line).
     """
 
     prompt: str
@@ -106,6 +110,8 @@ class PromptResult:
     parts: int = 1
     coverage: float = 0.0
     finish_reason: str | None = None
+    name: str = ""
+    kind: str = "prompt"
 
     @property
     def cut_off(self) -> bool:

@@ -26,10 +26,9 @@ def test_ask_adds_a_tab_with_the_streamed_answer_on_the_same_engines(make_window
         qtbot.keyClick(ask.line, Qt.Key.Key_Return)
         assert not ask.line.isEnabled() and ask.line.text() == ""
     results = window.results
-    assert results.tab_titles() == ["Transcript", "Summarize this recording as bullet…",
-                                    "Summarize this recording in one…", results.tab_titles()[3],
-                                    "Who decides the budget?"]
-    assert results.tabs.currentIndex() == 4
+    assert results.tab_titles() == ["Transcript", "Summary", "Paragraph", "Action items", "Questions"]
+    assert results.tabs.currentIndex() == 4  # the questions asked afterwards share one tab, in order
+    assert results.prompt_page(3).heading() == "Who decides the budget?"  # the answer repeats its question
     assert results.prompt_page(3).plain_text() == "Answer to prompt 4."
     assert entry.prompts[-1] == "Who decides the budget?" and entry.status is AnalysisStatus.DONE
     assert entry.analysis.prompt_results[-1].response == "Answer to prompt 4."  # exported with the others

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.errors import ExportError
-from app.core.llm.prompts import default_prompts
+from app.core.llm.prompts import default_named_prompts
 from app.ui.files import exporting
 from app.ui.settings.store import Settings
 
@@ -48,8 +48,8 @@ def test_export_markdown_of_the_selected_file(make_window, qtbot, monkeypatch, t
     assert asked[0][0] == "Export Markdown" and asked[0][1].endswith("speech.md")
     text = (tmp_path / "notes.md").read_text("utf-8")
     assert text.startswith("# speech.wav\n")
-    for prompt in default_prompts():
-        assert f"## {prompt}" in text
+    for prompt in default_named_prompts():
+        assert f"## {prompt.name}\n\n_{prompt.text}_\n" in text  # the name heads the section, the prompt follows
     assert "Answer to prompt 2." in text and "[00:00] Hello team. We ship on Friday." in text  # one paragraph: no pause between
     assert message_boxes == []
     assert window.statusBar().currentMessage() == f"Exported {tmp_path / 'notes.md'}."

@@ -216,7 +216,8 @@ def test_run_again_and_a_follow_up_on_a_stored_analysis_use_its_transcript_and_u
     assert entry.responses == [stored.prompt_results[0].response, "A new answer.", stored.prompt_results[2].response]
     with qtbot.waitSignal(window.idle, timeout=5000):
         assert window.ask("Who owns the budget?")
-    assert window.engines.transcriber.calls == [] and window.results.tab_titles()[-1] == "Who owns the budget?"
+    assert window.engines.transcriber.calls == [] and window.results.tab_titles()[-1] == "Questions"
+    assert window.results.prompt_page(3).heading() == "Who owns the budget?"
     again = Library().load(stored.id)  # one History entry, updated in place
     assert [r.prompt for r in again.prompt_results] == PROMPTS + ["Who owns the budget?"]
     assert again.prompt_results[1].response == "A new answer." and again.prompt_results[3].response == "A new answer."

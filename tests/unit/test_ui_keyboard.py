@@ -125,9 +125,9 @@ def test_del_removes_a_prompt_says_so_and_ctrl_z_brings_it_back(make_window, qtb
     press(qtbot, editor.list, Qt.Key.Key_Delete)
     assert editor.prompts() == before[:1] + before[2:]
     assert window.statusBar().currentMessage() == (
-        "Removed the prompt “Summarize this recording…”. Ctrl+Z in the prompt list brings it back.")
+        "Removed the prompt “Paragraph”. Ctrl+Z in the prompt list brings it back.")
     assert window.settings.prompts() == editor.prompts()
-    assert editor.undo_action.text() == "&Undo prompt change Remove “Summarize this recording…”"
+    assert editor.undo_action.text() == "&Undo prompt change Remove “Paragraph”"
     press(qtbot, editor.list, Qt.Key.Key_Z, CTRL)
     assert editor.prompts() == before and window.settings.prompts() == before  # back, and remembered
     qtbot.keyClick(editor.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QKeySequence
 
 from app.core.analysis import AnalysisStatus, PromptStatus
-from app.core.llm.prompts import default_prompts, short_title, tab_titles
+from app.core.llm.prompts import default_prompts
 from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
@@ -55,8 +55,7 @@ def test_drop_runs_and_fills_tabs_in_prompt_order(make_window, drop_files, qtbot
     assert entry.status is AnalysisStatus.DONE and entry.state_text() == "Done"
     results = window.results
     assert results.entry is entry
-    assert results.tab_titles() == ["Transcript", "Summarize this recording as bullet…",
-                                    "Summarize this recording in one…", short_title(default_prompts()[2])]
+    assert results.tab_titles() == ["Transcript", "Summary", "Paragraph", "Action items"]  # the prompts' names
     assert results.transcript.toPlainText() == "[00:00] Hello team.\n[00:02] We ship on Friday."
     for index in range(3):
         assert results.prompt_page(index).plain_text() == f"Answer to prompt {index + 1}."
@@ -283,7 +282,7 @@ def test_without_auto_start_analyze_runs_the_queue_and_reruns_with_new_prompts(m
     window.file_view.select_entry(entry)
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.analyze_action.trigger()  # nothing queued: the selected file runs only the new prompt
-    assert window.results.tab_titles()[1:] == tab_titles(default_prompts() + ["Who talks?"])
+    assert window.results.tab_titles()[1:] == ["Summary", "Paragraph", "Action items", "Who talks?"]
     assert entry.responses == answers + ["Answer to prompt 4."]  # the earlier answers stay
     assert window.results.prompt_page(3).plain_text() == "Answer to prompt 4."
     # Nothing is transcribed again: only the new prompt ran, on the transcript the file has.

@@ -5,7 +5,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QMessageBox
 
-from app.core.llm.prompts import default_prompts, short_title
+from app.core.llm.prompts import NamedPrompt, default_prompts, short_title
 from app.core.pipeline.engines import EngineSettings
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
@@ -40,8 +40,8 @@ def test_prompt_changes_are_remembered_by_a_new_window(qtbot):
 def test_buttons_and_dialogs_edit_the_list(qtbot, monkeypatch):
     window = new_window(qtbot)
     editor = window.prompt_editor
-    answers = iter(["Added prompt", "Edited prompt", None])
-    monkeypatch.setattr(prompt_editor, "ask_prompt_text", lambda parent, title, text="": next(answers))
+    answers = iter([NamedPrompt("Added prompt", "Added"), NamedPrompt("Edited prompt", "Edited"), None])
+    monkeypatch.setattr(prompt_editor, "ask_prompt", lambda parent, title, current=None: next(answers))
     editor.add_action.trigger()
     assert editor.prompts()[-1] == "Added prompt" and editor.list.currentRow() == 3
     editor.up_action.trigger()

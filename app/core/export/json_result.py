@@ -39,6 +39,8 @@ def to_json_dict(analysis: Analysis) -> dict:
             "parts": r.parts,
             "coverage": round(r.coverage, 4),
             "finish_reason": r.finish_reason,
+            "name": r.name,
+            "kind": r.kind,
             "results": {"prompt": r.prompt, "response": r.response},
         }
         for r in analysis.prompt_results

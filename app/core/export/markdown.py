@@ -110,9 +110,23 @@ def cut_off_note(result: PromptResult) -> str:
             "run it again with a higher limit._")
 
 
+def _result_lines(result: PromptResult, level: str) -> list[str]:
+    """One prompt's section: its name (then the prompt in italics) or the prompt as the heading, the
+    answer, and the notes on how it ended and what it read."""
+    prompt = " ".join(result.prompt.split())
+    lines = [f"{level} {result.name}", "", f"_{prompt}_", ""] if result.name else [f"{level} {prompt}", ""]
+    lines += [_response_markdown(result), ""]
+    if result.status is PromptStatus.DONE and result.cut_off:
+        lines += [cut_off_note(result), ""]
+    if result.coverage > 0:
+        lines += [coverage_note(result), ""]
+    return lines
+
+
 def render_markdown(analysis: Analysis) -> str:
-    """The Markdown export: title, metadata, ``## <prompt>`` + response per prompt, then ``## Transcript`` in
-    paragraphs with one ``[mm:ss]`` stamp each (``transcript_paragraphs``)."""
+    """The Markdown export: title, metadata, ``## <name or prompt>`` + response per prompt, the questions
+    asked afterwards under ``## Questions``, then ``## Transcript`` in paragraphs with one ``[mm:ss]`` stamp
+    each (``transcript_paragraphs``)."""
     lines = [f"# {display_name(analysis.source)}", ""]
     lines += [
         f"- **Duration:** {format_duration(analysis.duration)}",
@@ -126,13 +140,14 @@ def render_markdown(analysis: Analysis) -> str:
     if analysis.status is not AnalysisStatus.DONE:
         lines.append(f"- **Status:** {analysis.status.value}" + (f" ({analysis.error})" if analysis.error else ""))
     lines.append("")
+    questions = [r for r in analysis.prompt_results if r.kind == "question"]
     for result in analysis.prompt_results:
-        heading = " ".join(result.prompt.split())
-        lines += [f"## {heading}", "", _response_markdown(result), ""]
-        if result.status is PromptStatus.DONE and result.cut_off:
-            lines += [cut_off_note(result), ""]
-        if result.coverage > 0:
-            lines += [coverage_note(result), ""]
+        if result.kind != "question":
+            lines += _result_lines(result, "##")
+    if questions:
+        lines += ["## Questions", ""]
+        for result in questions:
+            lines += _result_lines(result, "###")
     lines += ["## Transcript", ""]
     paragraphs = [f"{format_timestamp(start)} {text}"
                   for start, text in transcript_paragraphs(analysis.transcript.segments)]

@@ -1,10 +1,11 @@
-"""The user's prompts: defaults, prompt files, short titles for tabs."""
+"""The user's prompts: defaults with their short names, prompt files, titles for tabs."""
 
 from __future__ import annotations
 
 import codecs
 import json
 from collections import Counter
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -17,10 +18,35 @@ TRANSCRIPT_TAG = "{{ transcript }}"
 """AssemblyAI's LLM Gateway tag: a prompt containing it gets the transcript substituted there."""
 
 
-def default_prompts() -> list[str]:
-    """The three prompts a new user starts with (``resources/default_prompts.json``)."""
+@dataclass(frozen=True)
+class NamedPrompt:
+    """A prompt of the user's list: its ``text`` and a short ``name`` the user gave it ("" for none),
+    which titles its tab and heads its answer in exports."""
+
+    text: str
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name, or the prompt's first words when it has none."""
+        return self.name.strip() or short_title(self.text)
+
+
+def default_named_prompts() -> list[NamedPrompt]:
+    """The three prompts a new user starts with, named "Summary", "Paragraph" and "Action items"
+    (``resources/default_prompts.json``)."""
     text = resources.files("app.resources").joinpath("default_prompts.json").read_text("utf-8")
-    return list(json.loads(text))
+    return [NamedPrompt(entry["prompt"], entry["name"]) for entry in json.loads(text)]
+
+
+def default_prompts() -> list[str]:
+    """The texts of the default prompts."""
+    return [prompt.text for prompt in default_named_prompts()]
+
+
+def default_name(text: str) -> str:
+    """The name of the default prompt with this ``text`` ("" when it is not one of them)."""
+    return next((p.name for p in default_named_prompts() if p.text == text), "")
 
 
 def read_prompts_file(path: Path) -> list[str]:
@@ -85,18 +111,20 @@ def short_title(prompt: str, limit: int = TITLE_LIMIT) -> str:
     return cut + "…"
 
 
-def tab_titles(prompts: list[str]) -> list[str]:
-    """Tab titles for ``prompts``: ``short_title(prompt)``, made longer where two would read the same.
+def tab_titles(prompts: list[str], names: list[str] | None = None) -> list[str]:
+    """Tab titles for ``prompts``: each one's name (``names[i]``, when not empty), else
+    ``short_title(prompt)`` made longer where two would read the same.
 
-    (The first two default prompts both start "Summarize this recording".)
     Titles that stay equal even at 60 characters get " (2)", " (3)", ...
     """
-    titles = [short_title(p) for p in prompts]
+    names = list(names or []) + [""] * (len(prompts) - len(names or []))
+    titles = [n.strip() or short_title(p) for p, n in zip(prompts, names)]
     limit = TITLE_LIMIT
     while len(set(titles)) < len(titles) and limit < 60:
         limit += 8
         counts = Counter(titles)
-        titles = [short_title(p, limit) if counts[t] > 1 else t for p, t in zip(prompts, titles)]
+        titles = [short_title(p, limit) if counts[t] > 1 and not n.strip() else t
+                  for p, n, t in zip(prompts, names, titles)]
     seen: Counter = Counter()
     numbered = []
     for title in titles:

@@ -86,7 +86,7 @@ def ask(analysis: Analysis, prompt: str, runner: PromptRunner, cancel: threading
     if analysis.transcript.is_empty:
         raise ValueError("a follow-up needs an analysis with a transcript")
     analysis.prompts.append(prompt)
-    analysis.prompt_results.append(PromptResult(prompt=prompt))
+    analysis.prompt_results.append(PromptResult(prompt=prompt, kind="question"))
     index = len(analysis.prompt_results) - 1
     yield PromptAdded(index, prompt)
     try:

@@ -218,6 +218,8 @@ def _prompt_result(entry: dict, n: int) -> PromptResult:
     )
     reason = entry.get("finish_reason")
     result.finish_reason = reason if reason in ("stop", "length") else None
+    result.name = _text(entry.get("name") or "", f"{where}'s name")
+    result.kind = "question" if entry.get("kind") == "question" else "prompt"
     if result.status in (PromptStatus.RUNNING, PromptStatus.WAITING):
         result.status = PromptStatus.CANCELLED
     return result

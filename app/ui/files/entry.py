@@ -18,6 +18,7 @@ from pathlib import Path
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Segment
 from app.core.export.markdown import segment_lines
 from app.core.library.store import INTERRUPTED
+from app.core.llm.prompts import NamedPrompt
 from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
@@ -63,6 +64,8 @@ class FileEntry:
     map_part: tuple[int, int] | None = None
     error: str | None = None
     prompts: list[str] = field(default_factory=list)
+    prompt_names: list[str] = field(default_factory=list)
+    prompt_kinds: list[str] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     responses: list[str] = field(default_factory=list)
     prompt_statuses: list[PromptStatus] = field(default_factory=list)
@@ -75,9 +78,9 @@ class FileEntry:
     reused_from: str | None = None
 
     @classmethod
-    def create(cls, path: Path, prompts: list[str]) -> FileEntry:
-        """A queued entry for ``path`` with ``prompts``."""
-        entry = cls(analysis=Analysis(source=Path(path), prompts=list(prompts)))
+    def create(cls, path: Path, prompts: list[str | NamedPrompt]) -> FileEntry:
+        """A queued entry for ``path`` with ``prompts`` (texts, or ``NamedPrompt``s whose names title their tabs)."""
+        entry = cls(analysis=new_analysis(Path(path), prompts))
         entry.reset()
         return entry
 
@@ -96,14 +99,16 @@ class FileEntry:
         self.models = {role: name for role, name in (("whisper", analysis.whisper_model),
                                                      ("llm", analysis.llm_model)) if name}
 
-    def renew(self, prompts: list[str]) -> None:
+    def renew(self, prompts: list[str | NamedPrompt]) -> None:
         """Start over with a fresh queued ``Analysis`` of the same file and ``prompts``."""
-        self.analysis = Analysis(source=self.analysis.source, prompts=list(prompts))
+        self.analysis = new_analysis(self.analysis.source, prompts)
         self.reset()
 
     def reset(self) -> None:
         """Forget all progress: back to queued, not submitted."""
         self.prompts = list(self.analysis.prompts)
+        self.prompt_names = [r.name for r in self.analysis.prompt_results]
+        self.prompt_kinds = [r.kind for r in self.analysis.prompt_results]
         count = len(self.prompts)
         self.status, self.submitted, self.stage, self.error = AnalysisStatus.QUEUED, False, None, None
         self.seconds_done = self.seconds_total = 0.0
@@ -259,8 +264,10 @@ class FileEntry:
     def _add_prompt(self, index: int, prompt: str) -> None:
         # A follow-up: one more slot at ``index`` (the end), prompting from here on.
         self.status, self.stage = AnalysisStatus.RUNNING, Stage.PROMPTING
-        del self.prompts[index:]
+        del self.prompts[index:], self.prompt_names[index:], self.prompt_kinds[index:]
         self.prompts.append(prompt)
+        self.prompt_names.append("")
+        self.prompt_kinds.append("question")
         for values, empty in ((self.responses, ""), (self.prompt_statuses, PromptStatus.WAITING),
                               (self.prompt_errors, None), (self.prompt_notes, None), (self.prompt_cut_off, 0)):
             del values[index:]
@@ -279,6 +286,8 @@ class FileEntry:
             self.seconds_total = analysis.duration
         self.prompts = list(analysis.prompts)
         results = analysis.prompt_results
+        self.prompt_names = [r.name for r in results]
+        self.prompt_kinds = [r.kind for r in results]
         self.prompt_statuses = [r.status for r in results]
         self.prompt_errors = [r.error for r in results]
         self.prompt_notes = [coverage_note(r) for r in results]
@@ -289,3 +298,12 @@ class FileEntry:
 def _cut_off(result) -> int:
     """The answer's tokens when it stopped at the answer limit, else 0."""
     return max(result.completion_tokens, 1) if result.status is PromptStatus.DONE and result.cut_off else 0
+
+
+def new_analysis(path: Path, prompts: list[str | NamedPrompt]) -> Analysis:
+    """A queued ``Analysis`` of ``path`` with ``prompts``, each result named as its prompt is."""
+    named = [p if isinstance(p, NamedPrompt) else NamedPrompt(p) for p in prompts]
+    analysis = Analysis(source=Path(path), prompts=[p.text for p in named])
+    for result, prompt in zip(analysis.prompt_results, named):
+        result.name = prompt.name
+    return analysis

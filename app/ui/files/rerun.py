@@ -23,7 +23,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
-from app.core.llm.prompts import tab_titles
+from app.core.llm.prompts import NamedPrompt
 from app.core.speech.transcript_files import is_transcript_file
 from app.ui.files.entry import FileEntry
 from app.ui.widgets import make_action
@@ -47,10 +47,10 @@ def failed_prompts(entry: FileEntry) -> list[int]:
     return [i for i, status in enumerate(entry.prompt_statuses) if status in UNFINISHED]
 
 
-def pending_prompts(entry: FileEntry, prompts: list[str]) -> tuple[list[str], list[int]]:
+def pending_prompts(entry: FileEntry, prompts: list[NamedPrompt]) -> tuple[list[NamedPrompt], list[int]]:
     """What Analyze would run on the finished ``entry`` with the list ``prompts``: (prompts of the list the
     file has not run yet, indices of its prompts without an answer: failed, cancelled or skipped)."""
-    return [p for p in prompts if p not in entry.prompts], failed_prompts(entry)
+    return [p for p in prompts if p.text not in entry.prompts], failed_prompts(entry)
 
 
 def confirm_replace(parent, title: str, question: str, verb: str) -> bool:
@@ -100,7 +100,7 @@ class RerunActions:
         self.rerun_failed_action.setEnabled(
             any(e.status is AnalysisStatus.DONE and e.segments and failed_prompts(e) for e in idle))
 
-    def complete(self, entry: FileEntry, prompts: list[str]) -> bool:
+    def complete(self, entry: FileEntry, prompts: list[NamedPrompt]) -> bool:
         """Analyze on the finished ``entry``: run only the prompts of ``prompts`` it has not run and its
         prompts without an answer; every answer shown stays. False (nothing runs) when all have answers."""
         if entry.active or entry.status is not AnalysisStatus.DONE or not entry.segments:
@@ -111,8 +111,8 @@ class RerunActions:
         analysis = entry.analysis
         first_new = len(analysis.prompts)
         for prompt in new:
-            analysis.prompts.append(prompt)
-            analysis.prompt_results.append(PromptResult(prompt=prompt))
+            analysis.prompts.append(prompt.text)
+            analysis.prompt_results.append(PromptResult(prompt=prompt.text, name=prompt.name))
         entry.take(prepare_rerun(analysis, unanswered + list(range(first_new, len(analysis.prompts)))), entry.note)
         self._refresh(entry)
         self.window.submit([entry])
@@ -137,7 +137,7 @@ class RerunActions:
         even when History holds a transcript of the same file and settings."""
         entries = [e for e in (entries if entries is not None else self._selected())
                    if not e.active and not is_transcript_file(e.path)]
-        prompts = self.window.prompt_editor.prompts()
+        prompts = self.window.prompt_editor.named_prompts()
         for entry in entries:
             entry.renew(prompts)
             self._refresh(entry)
@@ -177,23 +177,28 @@ class RerunActions:
         self.ask_transcribe_again()
 
     def _tab_menu(self, point: QPoint) -> None:
-        tab_bar = self.window.results.tabs.tabBar()
-        entry, tab = self.window.results.entry, tab_bar.tabAt(point)
+        results = self.window.results
+        tab_bar = results.tabs.tabBar()
+        entry, tab = results.entry, tab_bar.tabAt(point)
         if entry is None or tab < 0:
             return
         menu = QMenu(self.window)
+        index = results.prompt_of_tab(tab)
         if tab == 0:
             again = menu.addAction("Transcribe again…", lambda: self._transcribe_tab_entry(entry))
             again.setEnabled(not entry.active and not is_transcript_file(entry.path))
-        else:
-            title = tab_titles(entry.prompts)[tab - 1]
-            replaces = " (replaces its answer)" if entry.prompt_statuses[tab - 1] is PromptStatus.DONE else ""
-            again = menu.addAction(f"Run “{title}” again{replaces}", lambda: self.rerun(entry, [tab - 1]))
+        elif index is not None:
+            title = results.tabs.tabText(tab)
+            replaces = " (replaces its answer)" if entry.prompt_statuses[index] is PromptStatus.DONE else ""
+            again = menu.addAction(f"Run “{title}” again{replaces}", lambda: self.rerun(entry, [index]))
             again.setEnabled(entry.finished and not entry.active and bool(entry.segments))
+            menu.addAction("Close this tab (the answer stays in History)", lambda: results.close_tab(tab))
         failed = failed_prompts(entry)
         if failed and entry.finished and entry.segments:
             menu.addAction(f"Run {len(failed)} failed prompt{'s' if len(failed) > 1 else ''} again",
                            lambda: self.rerun(entry, failed))
         if can_resume(entry):
             menu.addAction("Resume", lambda: self._resume(entry))
+        if results.closed_tabs():
+            menu.addAction(f"Show closed tabs ({results.closed_tabs()})", results.reopen_tabs)
         menu.exec(tab_bar.mapToGlobal(point))

@@ -40,6 +40,12 @@ class PromptPage(QWidget):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(self.RENDER_MS)
         self._render_timer.timeout.connect(self.render)
+        self.heading_label = QLabel()
+        self.heading_label.setObjectName("promptHeading")
+        self.heading_label.setWordWrap(True)
+        self.heading_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.heading_label.hide()
+        self._grows = False
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -64,9 +70,40 @@ class PromptPage(QWidget):
         banner_row.setContentsMargins(0, 0, 12, 0)
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addWidget(self.heading_label)
         layout.addLayout(banner_row)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.note)
+
+    def set_heading(self, text: str, question: bool = False) -> None:
+        """Show what was asked above the answer: the prompt's text (small, grey), or a question (bold)."""
+        self.heading_label.setText(text)
+        self.heading_label.setProperty("question", question)
+        self.heading_label.style().unpolish(self.heading_label)
+        self.heading_label.style().polish(self.heading_label)
+        self.heading_label.setVisible(bool(text))
+
+    def heading(self) -> str:
+        """What was asked, as shown above the answer."""
+        return self.heading_label.text()
+
+    def response_text(self) -> str:
+        """The answer as streamed or final (Markdown source)."""
+        return self._source
+
+    def set_grows(self, grows: bool) -> None:
+        """Grow with the answer instead of scrolling (inside the Questions tab, which scrolls as a whole)."""
+        self._grows = grows
+        self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if grows
+                                             else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        if grows:
+            self.text.document().documentLayout().documentSizeChanged.connect(self._fit)
+            self._fit()
+
+    def _fit(self, *_args) -> None:
+        margins = self.text.contentsMargins()
+        height = int(self.text.document().size().height()) + margins.top() + margins.bottom() + 26
+        self.text.setFixedHeight(max(height, 48))
 
     def set_banner(self, text: str | None, severity: str = "info") -> None:
         """Show ``text`` above the response (``severity`` "error" or "info"); None hides it."""
@@ -93,7 +130,7 @@ class PromptPage(QWidget):
         return self.banner.text() if not self.banner.isHidden() else ""
 
     def plain_text(self) -> str:
-        """Everything the tab shows, as plain text (banner first)."""
+        """The answer as shown, as plain text, after the banner if any (the heading is not included)."""
         return "\n".join(t for t in (self.banner_text(), self.text.toPlainText()) if t)
 
     def append(self, text: str) -> None:

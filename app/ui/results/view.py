@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -48,6 +49,7 @@ from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
 from app.ui.results.ask_bar import AskBar
 from app.ui.results.context_meter import ContextMeter
+from app.ui.results.conversation import ConversationPage
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
 from app.ui.results.transcript_view import TranscriptView, transcript_end_note, transcript_state
 from app.ui.widgets import ElidedLabel
@@ -125,6 +127,11 @@ class ResultsView(QWidget):
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self._pages: list[PromptPage] = []
+        self._closed: set[int] = set()
+        self.conversation = ConversationPage()
         self.copy_button = QToolButton()
         self.copy_button.setIcon(theme.icon("copy"))
         self.copy_button.setText("Copy")
@@ -170,12 +177,22 @@ class ResultsView(QWidget):
         return self._entry
 
     def tab_titles(self) -> list[str]:
-        """The tab titles, in order ("Transcript" first)."""
+        """The tab titles, in order ("Transcript" first, "Questions" last when questions were asked)."""
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
     def prompt_page(self, index: int) -> PromptPage:
-        """The tab of prompt ``index`` (0-based, prompt order)."""
-        return self.tabs.widget(index + 1)
+        """The page of prompt ``index`` (0-based, prompt order): its tab, or its place in the Questions tab."""
+        return self._pages[index]
+
+    def tab_of(self, index: int) -> int:
+        """The tab showing prompt ``index`` (the Questions tab for a question; -1 when its tab is closed)."""
+        page = self._pages[index]
+        return self.tabs.indexOf(self.conversation if page in self.conversation.pages else page)
+
+    def prompt_of_tab(self, tab: int) -> int | None:
+        """The prompt shown in ``tab`` (None for the Transcript and the Questions tab)."""
+        widget = self.tabs.widget(tab)
+        return self._pages.index(widget) if widget in self._pages else None
 
     def show_entry(self, entry: FileEntry | None) -> None:
         """Show ``entry``'s results (None: the empty page).
@@ -186,9 +203,10 @@ class ResultsView(QWidget):
         self._pending.clear()
         self._flush_timer.stop()
         same = (entry is not None and entry is self._entry and entry.id == self._shown_id
-                and self.tabs.count() == len(entry.prompts) + 1)
+                and len(self._pages) == len(entry.prompts))
         if entry is not self._entry:
             self._user_picked = False
+            self._closed = set()
         self._entry = entry
         if entry is None:
             self._shown_id = None
@@ -208,40 +226,91 @@ class ResultsView(QWidget):
         self._shown_id = entry.id
         self.tabs.blockSignals(True)
         while self.tabs.count():
-            widget = self.tabs.widget(0)
             self.tabs.removeTab(0)
-            if widget is not self.transcript:
-                widget.deleteLater()
-        self.tabs.addTab(self.transcript, "Transcript")
+        for page in self._pages:
+            page.deleteLater()
+        self.conversation.deleteLater()
+        self.conversation = ConversationPage()
+        self._pages = []
+        self._unclosable(self.tabs.addTab(self.transcript, "Transcript"))
         self.transcript.reset()
-        for _ in entry.prompts:
-            self.tabs.addTab(self._new_page(), "")
+        for index in range(len(entry.prompts)):
+            self._add_page(index)
         self.tabs.setCurrentIndex(current if 0 <= current < self.tabs.count() else 0)
         self.tabs.blockSignals(False)
 
-    def _new_page(self) -> PromptPage:
+    def _add_page(self, index: int) -> PromptPage:
+        """The page of prompt ``index``: a tab of its own, or a place in the Questions tab for a question."""
         page = PromptPage()
         page.continue_requested.connect(lambda: self._more_tokens(page))
+        self._pages.append(page)
+        if self._entry.prompt_kinds[index] == "question":
+            page.set_heading(self._entry.prompts[index], question=True)
+            self.conversation.add_question(page)
+            if self.tabs.indexOf(self.conversation) < 0:
+                self._unclosable(self.tabs.addTab(self.conversation, theme.icon("state-done"), "Questions"))
+        else:
+            page.set_heading(self._entry.prompts[index])
+            if index not in self._closed:
+                at = self.tabs.indexOf(self.conversation)
+                self.tabs.insertTab(at if at >= 0 else self.tabs.count(), page, "")
         return page
 
+    def _unclosable(self, tab: int) -> None:
+        for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
+            self.tabs.tabBar().setTabButton(tab, side, None)
+
+    def close_tab(self, tab: int) -> None:
+        """Close a prompt's tab (its answer stays in the file, the exports and History; the tabs'
+        right-click menu brings closed tabs back). The Transcript and Questions tabs stay."""
+        index = self.prompt_of_tab(tab)
+        if index is not None:
+            self._closed.add(index)
+            self.tabs.removeTab(tab)
+
+    def reopen_tabs(self) -> None:
+        """Show the prompt tabs closed before, in prompt order."""
+        closed, self._closed = sorted(self._closed), set()
+        for index in closed:
+            page = self._pages[index]
+            later = [self.tab_of(i) for i in range(index + 1, len(self._pages)) if self.tab_of(i) > 0]
+            self.tabs.insertTab(min(later) if later else self.tabs.count(), page, "")
+            self._render_prompt(index)
+        self._retitle()
+
+    def closed_tabs(self) -> int:
+        """How many prompt tabs are closed."""
+        return len(self._closed)
+
     def _more_tokens(self, page: PromptPage) -> None:
-        index = self.tabs.indexOf(page) - 1
+        index = self._pages.index(page) if page in self._pages else -1
         entry = self._entry
         if entry is not None and 0 <= index < len(entry.prompts) and entry.prompt_cut_off[index]:
             self.more_tokens_requested.emit(entry, index, max(2 * entry.prompt_cut_off[index], 64))
 
     def _retitle(self) -> None:
-        # Titles depend on all prompts (made distinct), so a follow-up may change the others.
-        prompts = self._entry.prompts
-        for index, (prompt, title) in enumerate(zip(prompts, tab_titles(prompts))):
-            self.tabs.setTabText(index + 1, title)
-            note = self._entry.prompt_notes[index]
-            self.tabs.setTabToolTip(index + 1, f"{prompt}\n\n{note}" if note else prompt)
+        # Titles depend on all prompts (made distinct), so another prompt may change the others.
+        entry = self._entry
+        listed = [i for i, kind in enumerate(entry.prompt_kinds) if kind != "question"]
+        titles = tab_titles([entry.prompts[i] for i in listed], [entry.prompt_names[i] for i in listed])
+        for index, title in zip(listed, titles):
+            tab = self.tab_of(index)
+            if tab < 0:
+                continue
+            self.tabs.setTabText(tab, title)
+            note, prompt = entry.prompt_notes[index], entry.prompts[index]
+            self.tabs.setTabToolTip(tab, f"{prompt}\n\n{note}" if note else prompt)
+        questions = self.tabs.indexOf(self.conversation)
+        if questions >= 0:
+            count = len(self.conversation.pages)
+            self.tabs.setTabToolTip(questions, f"{count} question{'s' if count != 1 else ''} asked about this file")
 
     def _render_prompt(self, index: int) -> None:
         entry = self._entry
         status = entry.prompt_statuses[index]
-        self.tabs.setTabIcon(index + 1, theme.icon(PROMPT_ICONS[status]))
+        tab = self.tab_of(index)
+        if tab >= 0 and entry.prompt_kinds[index] != "question":
+            self.tabs.setTabIcon(tab, theme.icon(PROMPT_ICONS[status]))
         page = self.prompt_page(index)
         cut_off = entry.prompt_cut_off[index]
         page.show_result(status, entry.prompt_errors[index], entry.responses[index], cut_off=cut_off,
@@ -296,18 +365,18 @@ class ResultsView(QWidget):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
             self._update_header()
-            if isinstance(event, PromptStarted):
-                self._follow(event.index + 1)
+            if isinstance(event, PromptStarted) and self.tab_of(event.index) >= 0:
+                self._follow(self.tab_of(event.index))
         elif isinstance(event, PromptFinished):
             self._pending.pop(event.index, None)
             self._render_prompt(event.index)
             self._retitle()
         elif isinstance(event, PromptAdded):
-            while self.tabs.count() < len(entry.prompts) + 1:
-                self.tabs.addTab(self._new_page(), "")
+            while len(self._pages) < len(entry.prompts):
+                self._add_page(len(self._pages))
             self._render_prompt(event.index)
             self._retitle()
-            self._follow(event.index + 1, force=True)  # the user just asked: show the answer coming in
+            self._follow(self.tab_of(event.index), force=True)  # the user just asked: show the answer coming in
             self._update_header()
         elif isinstance(event, AnalysisFinished):
             self.show_entry(entry)  # the final analysis may differ from the live picture (cancel, failure)
@@ -353,10 +422,15 @@ class ResultsView(QWidget):
         entry = self._entry
         if entry is None:
             return
-        index = self.tabs.currentIndex()
-        text = "\n".join(entry.transcript_lines()) if index == self.TRANSCRIPT_TAB else entry.responses[index - 1]
+        tab = self.tabs.currentIndex()
+        widget, index = self.tabs.widget(tab), self.prompt_of_tab(tab)
+        if widget is self.conversation:
+            text, what = self.conversation.markdown(), "the questions and answers"
+        elif index is not None:
+            text, what = entry.responses[index], f"the answer “{self.tabs.tabText(tab)}”"
+        else:
+            text, what = "\n".join(entry.transcript_lines()), "the transcript"
         QGuiApplication.clipboard().setText(text)
-        what = "the transcript" if index == self.TRANSCRIPT_TAB else f"the answer “{self.tabs.tabText(index)}”"
         self.copied.emit(f"Copied {what} ({len(text):,} characters) to the clipboard.")
         self.copy_button.setText("Copied")
         QTimer.singleShot(COPIED_MS, lambda: self.copy_button.setText("Copy"))

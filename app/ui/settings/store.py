@@ -13,7 +13,7 @@ from enum import Enum
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.core import paths
-from app.core.llm.prompts import default_prompts
+from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -116,22 +116,43 @@ class Settings:
 
     # ---- prompts ------------------------------------------------------------
 
-    def prompts(self) -> list[str]:
-        """The user's prompts, in order; the three defaults until the user changes them."""
+    def named_prompts(self) -> list[NamedPrompt]:
+        """The user's prompts with their names, in order; the three defaults until the user changes them.
+
+        Stored as a JSON array of ``{"name", "text"}`` objects (QSettings lists lose one-item lists in
+        INI files); an older array of plain strings is read too, a default prompt getting its default name.
+        """
         raw = self._q.value(self.Key.PROMPTS.value)
         if raw is None:
-            return default_prompts()
+            return default_named_prompts()
         try:
             data = json.loads(str(raw))
         except ValueError:
-            return default_prompts()
+            return default_named_prompts()
         if not isinstance(data, list):
-            return default_prompts()
-        return [p for p in data if isinstance(p, str) and p.strip()]
+            return default_named_prompts()
+        prompts = []
+        for item in data:
+            if isinstance(item, str) and item.strip():
+                prompts.append(NamedPrompt(item, default_name(item)))
+            elif isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"].strip():
+                name = item.get("name")
+                prompts.append(NamedPrompt(item["text"], name.strip() if isinstance(name, str) else ""))
+        return prompts
+
+    def set_named_prompts(self, prompts: list[NamedPrompt]) -> None:
+        """Remember ``prompts`` with their names."""
+        data = [{"name": p.name, "text": p.text} for p in prompts]
+        self.set_value(self.Key.PROMPTS, json.dumps(data, ensure_ascii=False))
+
+    def prompts(self) -> list[str]:
+        """The texts of the user's prompts, in order."""
+        return [p.text for p in self.named_prompts()]
 
     def set_prompts(self, prompts: list[str]) -> None:
-        """Remember ``prompts`` (stored as a JSON array: QSettings lists lose one-item lists in INI files)."""
-        self.set_value(self.Key.PROMPTS, json.dumps(list(prompts), ensure_ascii=False))
+        """Remember prompts given as texts (a text that was named keeps its name; a default text its default name)."""
+        names = {p.text: p.name for p in self.named_prompts()}
+        self.set_named_prompts([NamedPrompt(t, names.get(t) or default_name(t)) for t in prompts])
 
     # ---- models ---------------------------------------------------------------
 

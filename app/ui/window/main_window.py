@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.files = FileListModel(self)
         self.file_view = FileListView(self.files)
         self.drop_zone = DropZone()
-        self.prompt_editor = PromptEditor(self.settings.prompts())
+        self.prompt_editor = PromptEditor(self.settings.named_prompts())
         self.progress = ProgressPanel()
         self.results = ResultsView()
         self._build_layout()
@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
         self.drop_zone.files_rejected.connect(
             lambda paths: self.statusBar().showMessage(status_messages.rejected_files(paths), status_messages.LONG_MS))
         self.drop_zone.clicked.connect(self.open_files)
-        self.prompt_editor.prompts_changed.connect(self.settings.set_prompts)
+        self.prompt_editor.prompts_changed.connect(
+            lambda _texts: self.settings.set_named_prompts(self.prompt_editor.named_prompts()))
         self.prompt_editor.notice.connect(lambda text: self.statusBar().showMessage(text, status_messages.LONG_MS))
         self.results.ask_bar.asked.connect(self.ask)
         self.results.more_tokens_requested.connect(
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
     def add_files(self, paths: Iterable[str | Path], start: bool | None = None) -> list[FileEntry]:
         """Queue ``paths`` with the current prompts; start them at once when ``start`` (default: the
         auto-start setting). A file already queued or running is not added twice; a finished one is queued again."""
-        prompts = self.prompt_editor.prompts()
+        prompts = self.prompt_editor.named_prompts()
         added: list[FileEntry] = []
         for path in paths:
             path = Path(path).expanduser().absolute()
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
             hint = "Select a file to analyse it again." if self.entries() else "Add a file first: drop it here or press Ctrl+O."
             self.statusBar().showMessage(hint, 5000)
             return
-        prompts, reruns = self.prompt_editor.prompts(), self.history.reruns
+        prompts, reruns = self.prompt_editor.named_prompts(), self.history.reruns
         complete = []
         for entry in again:
             if entry.status is AnalysisStatus.DONE and entry.segments:

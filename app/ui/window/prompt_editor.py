@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QFont,
     QFontMetrics,
     QKeySequence,
     QPainter,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -37,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.llm.prompts import default_prompts, short_title
+from app.core.llm.prompts import NamedPrompt, default_named_prompts
 from app.ui import theme
 
 PROMPT_HINT = (
@@ -46,21 +48,35 @@ PROMPT_HINT = (
 )
 
 
-class PromptItemDelegate(QStyledItemDelegate):
-    """Paints each prompt as a card with its whole text wrapped (no eliding), sized to fit."""
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
-    PAD_X, PAD_Y, GAP = 10, 8, 4
+
+class PromptItemDelegate(QStyledItemDelegate):
+    """Paints each prompt as a card: its name in bold (when it has one), then its whole text wrapped
+    (no eliding), sized to fit."""
+
+    PAD_X, PAD_Y, GAP, NAME_GAP = 10, 8, 4, 2
 
     def _text_width(self, option: QStyleOptionViewItem) -> int:
         view = self.parent()
         width = view.viewport().width() if view is not None else option.rect.width()
         return max(width - 2 * self.PAD_X - 4, 40)
 
+    @staticmethod
+    def _bold(option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        font.setBold(True)
+        return font
+
+    def _name_height(self, option: QStyleOptionViewItem, index: QModelIndex) -> int:
+        return QFontMetrics(self._bold(option)).height() + self.NAME_GAP if index.data(NAME_ROLE) else 0
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         bounds = QFontMetrics(option.font).boundingRect(
             QRect(0, 0, self._text_width(option), 100000), Qt.TextFlag.TextWordWrap, text)
-        return QSize(self._text_width(option) + 2 * self.PAD_X, bounds.height() + 2 * self.PAD_Y + self.GAP)
+        height = bounds.height() + self._name_height(option, index) + 2 * self.PAD_Y + self.GAP
+        return QSize(self._text_width(option) + 2 * self.PAD_X, height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         painter.save()
@@ -72,22 +88,35 @@ class PromptItemDelegate(QStyledItemDelegate):
         painter.setPen(QPen(QColor(border), 1))
         painter.setBrush(QColor(fill))
         painter.drawRoundedRect(card, 8, 8)
-        painter.setPen(QColor("#1e1b4b" if selected else "#1e293b"))
-        painter.setFont(option.font)
         text_rect = card.toRect().adjusted(self.PAD_X, self.PAD_Y - 1, -self.PAD_X, -self.PAD_Y + 1)
+        name = index.data(NAME_ROLE)
+        if name:
+            painter.setPen(QColor("#1e1b4b" if selected else "#0f172a"))
+            painter.setFont(self._bold(option))
+            name_height = self._name_height(option, index)
+            shown = QFontMetrics(self._bold(option)).elidedText(name, Qt.TextElideMode.ElideRight, text_rect.width())
+            painter.drawText(text_rect.adjusted(0, 0, 0, -(text_rect.height() - name_height)),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), shown)
+            text_rect = text_rect.adjusted(0, name_height, 0, 0)
+        painter.setPen(QColor("#312e81" if selected else ("#475569" if name else "#1e293b")))
+        painter.setFont(option.font)
         painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          index.data(Qt.ItemDataRole.DisplayRole) or "")
         painter.restore()
 
 
 class PromptDialog(QDialog):
-    """Add or edit one prompt: a wrapping text box where Enter starts a new line, Tab moves to the buttons,
-    and Ctrl+Enter (either Enter key) saves; Esc cancels."""
+    """Add or edit one prompt: a short name (it titles the prompt's tab), and a wrapping text box where
+    Enter starts a new line, Tab moves on and Ctrl+Enter (either Enter key) saves; Esc cancels."""
 
-    def __init__(self, parent: QWidget | None, title: str, text: str = "") -> None:
+    def __init__(self, parent: QWidget | None, title: str, text: str = "", name: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setAccessibleName("Name")
+        self.name_edit.setMaxLength(40)
+        self.name_edit.setPlaceholderText("A short name for its tab, such as Decisions (optional)")
         hint = QLabel(PROMPT_HINT)
         hint.setWordWrap(True)
         hint.setObjectName("dialogHint")
@@ -103,10 +132,17 @@ class PromptDialog(QDialog):
         buttons.rejected.connect(self.reject)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.accept)
+        name_label = QLabel("&Name:")
+        name_label.setBuddy(self.name_edit)
+        name_row = QHBoxLayout()
+        name_row.addWidget(name_label)
+        name_row.addWidget(self.name_edit, 1)
         layout = QVBoxLayout(self)
+        layout.addLayout(name_row)
         layout.addWidget(hint)
         layout.addWidget(self.editor, 1)
         layout.addWidget(buttons)
+        self.setTabOrder(self.name_edit, self.editor)
         self.editor.setFocus()
         self.editor.moveCursor(QTextCursor.MoveOperation.End)
 
@@ -114,17 +150,24 @@ class PromptDialog(QDialog):
         """The prompt as typed, without surrounding blank space."""
         return self.editor.toPlainText().strip()
 
+    def name(self) -> str:
+        """The name as typed ("" for none)."""
+        return " ".join(self.name_edit.text().split())
 
-def ask_prompt_text(parent: QWidget, title: str, text: str = "") -> str | None:
-    """Ask for a prompt in a ``PromptDialog``; the stripped text, or None when cancelled or blank."""
-    dialog = PromptDialog(parent, title, text)
-    return (dialog.text() or None) if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+def ask_prompt(parent: QWidget, title: str, current: NamedPrompt | None = None) -> NamedPrompt | None:
+    """Ask for a prompt (and its name) in a ``PromptDialog``; None when cancelled or the text is blank.
+    Tests replace this function."""
+    dialog = PromptDialog(parent, title, current.text if current else "", current.name if current else "")
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.text():
+        return None
+    return NamedPrompt(dialog.text(), dialog.name())
 
 
 class _PromptListChange(QUndoCommand):
     """One change of the prompt list (add, edit, remove, move, reset), undone by putting the list back."""
 
-    def __init__(self, editor: PromptEditor, before: list[str], after: list[str], text: str) -> None:
+    def __init__(self, editor: PromptEditor, before: list[NamedPrompt], after: list[NamedPrompt], text: str) -> None:
         super().__init__(text)
         self.editor, self.before, self.after = editor, before, after
         self._done = True  # the change is already on screen when the command is pushed
@@ -152,9 +195,9 @@ class PromptEditor(QWidget):
     prompts_changed = Signal(list)
     notice = Signal(str)
 
-    def __init__(self, prompts: list[str], parent=None) -> None:
+    def __init__(self, prompts: list[str | NamedPrompt], parent=None) -> None:
         super().__init__(parent)
-        self._last: list[str] = []
+        self._last: list[NamedPrompt] = []
         self._restoring = False
         self.undo_stack = QUndoStack(self)
         self.list = QListWidget()
@@ -229,41 +272,52 @@ class PromptEditor(QWidget):
     # ---- the prompts ------------------------------------------------------------
 
     def prompts(self) -> list[str]:
-        """The prompts, in list order."""
-        return [self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count())]
+        """The prompts' texts, in list order."""
+        return [p.text for p in self.named_prompts()]
 
-    def set_prompts(self, prompts: list[str]) -> None:
-        """Replace all prompts (emits ``prompts_changed`` when they differ)."""
+    def named_prompts(self) -> list[NamedPrompt]:
+        """The prompts with their names, in list order."""
+        return [NamedPrompt(self.list.item(row).data(Qt.ItemDataRole.UserRole), self.list.item(row).data(NAME_ROLE) or "")
+                for row in range(self.list.count())]
+
+    def set_prompts(self, prompts: list[str | NamedPrompt]) -> None:
+        """Replace all prompts, given as texts or ``NamedPrompt``s (emits ``prompts_changed`` when they differ)."""
         blocker = self.list.model().blockSignals(True)
         try:
             self.list.clear()
             for prompt in prompts:
-                self.list.addItem(self._item(prompt))
+                self.list.addItem(self._item(_named(prompt)))
         finally:
             self.list.model().blockSignals(blocker)
         self.list.reset()
         self._sync()
 
-    def _item(self, prompt: str) -> QListWidgetItem:
-        item = QListWidgetItem(prompt)
-        item.setData(Qt.ItemDataRole.UserRole, prompt)
-        item.setToolTip(prompt)
+    def _item(self, prompt: NamedPrompt) -> QListWidgetItem:
+        item = QListWidgetItem(prompt.text)
+        self._fill(item, prompt)
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
         return item
 
-    def add_prompt(self, prompt: str) -> int:
+    @staticmethod
+    def _fill(item: QListWidgetItem, prompt: NamedPrompt) -> None:
+        item.setText(prompt.text)
+        item.setData(Qt.ItemDataRole.UserRole, prompt.text)
+        item.setData(NAME_ROLE, prompt.name)
+        item.setToolTip(f"{prompt.name}\n\n{prompt.text}" if prompt.name else prompt.text)
+
+    def add_prompt(self, prompt: str | NamedPrompt) -> int:
         """Append ``prompt`` and select it; return its row."""
-        self.list.addItem(self._item(prompt))
+        self.list.addItem(self._item(_named(prompt)))
         row = self.list.count() - 1
         self.list.setCurrentRow(row)
         return row
 
-    def edit_prompt(self, row: int, prompt: str) -> None:
-        """Replace the prompt at ``row``."""
+    def edit_prompt(self, row: int, prompt: str | NamedPrompt) -> None:
+        """Replace the prompt at ``row`` (a plain text keeps the prompt's name)."""
         item = self.list.item(row)
-        item.setText(prompt)
-        item.setData(Qt.ItemDataRole.UserRole, prompt)
-        item.setToolTip(prompt)
+        named = prompt if isinstance(prompt, NamedPrompt) else NamedPrompt(prompt, item.data(NAME_ROLE) or "")
+        self._fill(item, named)
+        self.list.model().dataChanged.emit(self.list.indexFromItem(item), self.list.indexFromItem(item))
         self._sync()
 
     def remove_prompt(self, row: int) -> None:
@@ -283,15 +337,15 @@ class PromptEditor(QWidget):
         return target
 
     def _sync(self) -> None:
-        prompts = self.prompts()
+        prompts = self.named_prompts()
         self._update_buttons()
         if prompts != self._last:
             before, self._last = self._last, prompts
             if not self._restoring:
                 self.undo_stack.push(_PromptListChange(self, before, prompts, _change_name(before, prompts)))
-            self.prompts_changed.emit(prompts)
+            self.prompts_changed.emit([p.text for p in prompts])
 
-    def _restore(self, prompts: list[str]) -> None:
+    def _restore(self, prompts: list[NamedPrompt]) -> None:
         """Put ``prompts`` back (undo/redo), keeping the selection near where it was."""
         row = self.list.currentRow()
         self._restoring = True
@@ -313,25 +367,26 @@ class PromptEditor(QWidget):
     # ---- user actions ---------------------------------------------------------
 
     def add_with_dialog(self) -> None:
-        """Ask for a new prompt and append it."""
-        text = ask_prompt_text(self, "Add prompt")
-        if text:
-            self.add_prompt(text)
+        """Ask for a new prompt (and its name) and append it."""
+        prompt = ask_prompt(self, "Add prompt")
+        if prompt:
+            self.add_prompt(prompt)
 
     def edit_selected(self) -> None:
-        """Ask for a new text for the selected prompt."""
+        """Ask for a new text and name for the selected prompt."""
         row = self.list.currentRow()
         if row < 0:
             return
-        text = ask_prompt_text(self, f"Edit prompt “{short_title(self.prompts()[row])}”", self.prompts()[row])
-        if text:
-            self.edit_prompt(row, text)
+        current = self.named_prompts()[row]
+        prompt = ask_prompt(self, f"Edit prompt “{current.title}”", current)
+        if prompt:
+            self.edit_prompt(row, prompt)
 
     def remove_selected(self) -> None:
         """Remove the selected prompt (Ctrl+Z brings it back, and ``notice`` says so)."""
         row = self.list.currentRow()
         if row >= 0:
-            title = short_title(self.prompts()[row])
+            title = self.named_prompts()[row].title
             self.remove_prompt(row)
             self.notice.emit(f"Removed the prompt “{title}”. Ctrl+Z in the prompt list brings it back.")
 
@@ -345,19 +400,27 @@ class PromptEditor(QWidget):
         """Put back the three default prompts after asking."""
         answer = QMessageBox.question(self, "Reset prompts", "Replace your prompts with the three default prompts?")
         if answer == QMessageBox.StandardButton.Yes:
-            self.set_prompts(default_prompts())
+            self.set_prompts(default_named_prompts())
 
 
-def _change_name(before: list[str], after: list[str]) -> str:
-    """What changed, for the Undo menu item: "Remove “Summarize…”", "Add …", "Edit …", "Move …", "Reset"."""
+def _named(prompt: str | NamedPrompt) -> NamedPrompt:
+    return prompt if isinstance(prompt, NamedPrompt) else NamedPrompt(prompt)
+
+
+def _change_name(before: list[NamedPrompt], after: list[NamedPrompt]) -> str:
+    """What changed, for the Undo menu item: "Remove “Summary”", "Add …", "Edit prompt", "Move prompt", ..."""
     if len(after) == len(before) + 1:
         added = next((p for p in after if p not in before), after[-1])
-        return f"Add “{short_title(added)}”"
+        return f"Add “{added.title}”"
     if len(after) == len(before) - 1:
         removed = next((p for p in before if p not in after), before[-1])
-        return f"Remove “{short_title(removed)}”"
-    if sorted(after) == sorted(before):
+        return f"Remove “{removed.title}”"
+    if sorted(after, key=_sort_key) == sorted(before, key=_sort_key):
         return "Move prompt"
     if len(after) == len(before) and sum(a != b for a, b in zip(before, after)) == 1:
         return "Edit prompt"
     return "Replace prompts"
+
+
+def _sort_key(prompt: NamedPrompt) -> tuple[str, str]:
+    return prompt.text, prompt.name
