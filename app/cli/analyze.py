@@ -206,15 +206,22 @@ def run_analyze(argv: list[str]) -> int:
 
 
 def _recorder(settings: EngineSettings, reuse: bool):
-    """A recorder into the user's history library, or None (said on stderr) when it cannot be opened."""
+    """A recorder into the user's history library, or None (said on stderr, once) when it cannot be opened
+    (its folder cannot be created, the file is damaged) or only read."""
     from app.core.library.store import Library
     from app.core.pipeline.recorder import LibraryRecorder
 
     try:
-        return LibraryRecorder(Library(), settings, reuse_transcripts=reuse)
+        library = Library()
     except HearsayError as exc:
         print(f"hearsay: {exc.message}; this run is not stored in the history", file=sys.stderr)
         return None
+    if library.read_only:
+        print(f"hearsay: the history library {library.path} is read-only; this run is not stored in the history",
+              file=sys.stderr)
+        library.close()
+        return None
+    return LibraryRecorder(library, settings, reuse_transcripts=reuse)
 
 
 def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:

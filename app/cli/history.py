@@ -4,8 +4,9 @@
     hearsay history search TEXT       transcript segments and responses containing TEXT
     hearsay history show ID           the stored analysis as Markdown (or --format json) on stdout
     hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
-    hearsay history delete ID         remove it
+    hearsay history delete ID         remove it (refused while a Hearsay process is running it)
     hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
+                                      (refused while another Hearsay process is running it)
 
 ID is an analysis id or any unique start of one (the 8 characters ``list`` shows).
 """
@@ -22,7 +23,7 @@ from app.core.analysis import Analysis, AnalysisStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
 from app.core.export.markdown import format_duration
-from app.core.library.store import Library, LibraryEntry
+from app.core.library.store import Library, LibraryEntry, busy_message, running_elsewhere
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import create_engines, settings_from_dict
 from app.core.pipeline.recorder import LibraryRecorder, for_resume
@@ -128,6 +129,14 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     from app.cli.progress import ProgressPrinter
 
     entry = library.entry(analysis_id)
+    if library.read_only:
+        print(f"hearsay: history: cannot resume {entry.id[:8]} ({entry.source_name}): the history library "
+              f"{library.path} is read-only", file=sys.stderr)
+        return EXIT_FAILED
+    if running_elsewhere(entry):
+        print(f"hearsay: history: {busy_message(entry.id, entry.source_name, entry.owner_pid)}; "
+              "wait for it to finish", file=sys.stderr)
+        return EXIT_FAILED
     if not entry.resumable:
         print(f"hearsay: history: {entry.id[:8]} ({entry.source_name}) has nothing left to do", file=sys.stderr)
         return EXIT_OK
