@@ -7,6 +7,11 @@ checks their checksums.
 
 Exit codes of ``analyze``: 0 every file succeeded, 1 some file (or prompt)
 failed while the others were still written, 2 bad usage, 130 interrupted.
+
+Folders Hearsay cannot write (``HEARSAY_HOME`` is a file, or read-only) never
+stop what can run without them: no log file (said in the one place that
+points at it), no cache, and the history library said in one line by the
+command that needs it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from app.cli.analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, run_analyze
 from app.cli.models import run_models
+from app.core.errors import HearsayError
 from app.core.logs import setup_logging
 
 SUBCOMMANDS = ("analyze", "history", "models")
@@ -56,7 +62,10 @@ def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], i
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
-    log_file = setup_logging()
+    try:
+        log_file, no_log = setup_logging(), None
+    except HearsayError as exc:  # a log folder that cannot be created must not stop the run
+        log_file, no_log = None, exc.message
     try:
         if argv and argv[0] == "analyze":
             return run_analyze(argv[1:])
@@ -77,5 +86,6 @@ def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], i
         return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"hearsay: unexpected error: {exc} (details in {log_file})", file=sys.stderr)
+        where = f"details in {log_file}" if log_file else f"no details kept: {no_log}"
+        print(f"hearsay: unexpected error: {exc} ({where})", file=sys.stderr)
         return EXIT_FAILED

@@ -16,7 +16,7 @@ from pathlib import Path
 import tomllib
 
 from app.core import paths
-from app.core.errors import ModelError
+from app.core.errors import FolderError, ModelError
 
 GGUF_MAGIC = b"GGUF"
 WHISPER_SIZES = (
@@ -75,7 +75,10 @@ def default_entry(role: str) -> CatalogEntry:
 def model_folders() -> list[Path]:
     """Folders searched for user model files: the checkout's ``models/`` and the user data folder."""
     folders = [Path(str(resources.files("app.catalog")))]
-    folders.append(paths.data_dir() / "models")
+    try:
+        folders.append(paths.data_dir() / "models")
+    except FolderError:  # no data folder: only the checkout's models (the library says why, once)
+        pass
     return [f for f in folders if f.is_dir()]
 
 

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from app.core import paths
-from app.core.errors import Cancelled, ModelError
+from app.core.errors import Cancelled, FolderError, ModelError
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20, cancel: threading.Event | None = None) -> str:
@@ -42,9 +42,12 @@ def verify_checksum(path: Path, expected: str) -> bool:
         stat = path.stat()
     except OSError as exc:
         raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
-    record_file = paths.cache_dir() / "verified-models.json"
     try:
-        records = json.loads(record_file.read_text("utf-8"))
+        record_file = paths.cache_dir() / "verified-models.json"
+    except FolderError:  # the record only saves a re-read: check without it
+        record_file = None
+    try:
+        records = json.loads(record_file.read_text("utf-8")) if record_file else {}
     except (OSError, ValueError):
         records = {}
     key = str(path.resolve())
@@ -61,7 +64,8 @@ def verify_checksum(path: Path, expected: str) -> bool:
         )
     records[key] = stamp
     try:
-        record_file.write_text(json.dumps(records, indent=1), "utf-8")
+        if record_file is not None:
+            record_file.write_text(json.dumps(records, indent=1), "utf-8")
     except OSError:
         pass  # remembering is an optimisation only
     return True

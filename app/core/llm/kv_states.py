@@ -88,11 +88,11 @@ class PrefixStateCache:
         """
         import llama_cpp
 
-        self.folder.mkdir(parents=True, exist_ok=True)
         final = self.path(key)
         temp = final.with_suffix(f".{os.getpid()}.tmp")
         ids = (llama_cpp.llama_token * len(tokens))(*tokens)
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             if not llama_cpp.llama_state_save_file(llm._ctx.ctx, os.fsencode(temp), ids, len(tokens)):
                 raise OSError("llama_state_save_file failed")
             os.replace(temp, final)
