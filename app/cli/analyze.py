@@ -9,11 +9,11 @@ own tokens are evaluated when the transcript's KV state is still kept.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from pathlib import Path
 
+from app.cli import stops
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
@@ -184,24 +184,22 @@ def run_analyze(argv: list[str]) -> int:
         progress.add_file(analysis, number, len(analyses))
     recorder = None if args.no_history else _recorder(settings, reuse=not args.retranscribe)
     cancel = threading.Event()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     failures, written = 0, 0
-    try:
+    with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
         for analysis, event in run_batch(analyses, transcriber, runner, cancel, args.language,
                                          overlap=resolve_overlap(settings), recorder=recorder):
             progress.handle(analysis, event)
             if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
                 failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0, force=args.force)
                 written += 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
     if recorder is not None and recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if cancel.is_set():
         hint = "; `hearsay history` lists the interrupted file, `hearsay history resume ID` finishes it" \
             if recorder is not None and not recorder.problem else ""
-        print(f"hearsay: interrupted; finished files were kept{hint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"hearsay: {stops.interrupted(stop_signals.first)}; finished files were kept{hint}",
+              file=sys.stderr)
+        return stop_signals.code(EXIT_INTERRUPTED)
     return EXIT_FAILED if failures or refused else EXIT_OK
 
 

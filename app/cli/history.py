@@ -14,11 +14,12 @@ ID is an analysis id or any unique start of one (the 8 characters ``list`` shows
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from pathlib import Path
 
+from app.cli import stops
+from app.cli.analyze import EXIT_INTERRUPTED
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
@@ -148,20 +149,18 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     recorder = LibraryRecorder(library, settings)
     progress = ProgressPrinter(quiet=quiet)
     cancel = threading.Event()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    try:
+    with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
         for item in run_batch([analysis], transcriber, runner, cancel, settings.language, recorder=recorder):
             progress.handle(*item)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
     if recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if analysis.status is AnalysisStatus.FAILED:
         print(f"hearsay: {analysis.source}: {analysis.error}", file=sys.stderr)
         return EXIT_FAILED
     if cancel.is_set():
-        print("hearsay: interrupted; what was finished is kept in the history", file=sys.stderr)
-        return 130
+        print(f"hearsay: {stops.interrupted(stop_signals.first)}; what was finished is kept in the history",
+              file=sys.stderr)
+        return stop_signals.code(EXIT_INTERRUPTED)
     if output is None:
         sys.stdout.write(export_files.render(analysis, "md"))
     else:
