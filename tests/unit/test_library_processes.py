@@ -183,3 +183,21 @@ def test_migrate_reads_the_version_again_once_it_holds_the_lock(tmp_path):
     first.execute("COMMIT")
     waiter.join(5)
     assert found == [schema.SCHEMA_VERSION]  # nothing done twice: no "table analyses already exists"
+
+
+def test_a_write_that_waited_the_whole_busy_timeout_says_who_kept_it(tmp_path, monkeypatch):
+    from app.core.errors import LibraryError
+    from app.core.library import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.3)
+    library = Library(tmp_path / "library.sqlite3")
+    analysis = stored(library)
+    holder = sqlite3.connect(library.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(LibraryError) as caught:
+        library.update_progress(analysis)
+    assert time.monotonic() - started >= 0.25
+    assert caught.value.message == "cannot write the history library: another program kept it locked for 0 s"
+    holder.execute("ROLLBACK")
+    library.update_progress(analysis)  # free again

@@ -187,6 +187,9 @@ def test_a_read_only_library_is_listed_searched_and_shown_and_refuses_writes_in_
     assert code == 0 and err == [] and short in out
     code, out, err = run(capsys, "history", "show", short)
     assert code == 0 and err == [] and out.startswith("# speech.txt")
+    exported = tmp_path / "exported.json"
+    code, out, err = run(capsys, "history", "export", short, "-o", str(exported))
+    assert code == 0 and err == [f"wrote {exported}"] and '"full_transcript"' in exported.read_text()
     code, out, err = run(capsys, "history", "delete", short)
     assert (code, out) == (1, "")
     assert err == [f"hearsay: history: cannot write the history library {library}: it is read-only"]
@@ -209,3 +212,14 @@ def test_a_log_file_that_cannot_be_opened_is_a_folder_error(tmp_path, monkeypatc
         setup_logging()
     assert caught.value.message == f"cannot write the log file {home}/log/hearsay.log: Is a directory"
     assert hearsay_log_files() == []
+
+
+def test_the_window_runs_without_history_and_says_so_once(home_is_a_file):
+    from app.core.pipeline.engines import EngineSettings
+    from app.ui.history.recording import HistoryRecording
+
+    told = []
+    recording = HistoryRecording(told.append)
+    assert recording.begin(EngineSettings()) is None and recording.begin(EngineSettings()) is None
+    assert told == [f"History is off for this session, analyses still run: cannot open the history library: cannot "
+                    f"create the folder {home_is_a_file}/data: {home_is_a_file} is a file, not a folder."]
