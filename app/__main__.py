@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 def _quiet_stop_signals() -> None:
     """Until ``app.cli`` installs its own handlers: Ctrl+C, SIGTERM or SIGHUP while Hearsay starts (nothing
     is written yet) ends the process with 128 + the signal's number, saying so in one line, without a
-    traceback."""
+    traceback. A signal the process was started ignoring (``nohup``) stays ignored."""
 
     def stop(signo, _frame):
         name = "" if signo == signal.SIGINT else f" by {signal.Signals(signo).name}"
@@ -39,7 +39,7 @@ def _quiet_stop_signals() -> None:
         raise SystemExit(128 + signo)
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
             signal.signal(getattr(signal, name), stop)
 
 

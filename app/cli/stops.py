@@ -107,12 +107,17 @@ class StopSignals:
     # ---- installing -------------------------------------------------------------------
 
     def install(self) -> bool:
-        """Handle the stop signals in this process until ``restore``; False (nothing done) off the main thread."""
+        """Handle the stop signals in this process until ``restore``; False (nothing done) off the main thread.
+
+        A signal the process was started ignoring stays ignored (``nohup`` ignores SIGHUP, a shell's
+        background job SIGINT): the user asked for the run to survive it.
+        """
         global _current
         if threading.current_thread() is not threading.main_thread():
             return False
         for signo in STOP_SIGNALS:
-            self._previous[signo] = signal.signal(signo, self._handle)
+            if signal.getsignal(signo) is not signal.SIG_IGN:
+                self._previous[signo] = signal.signal(signo, self._handle)
         _current = self
         if self.own_process:
             self._watch_signals()

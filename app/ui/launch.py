@@ -55,7 +55,8 @@ def run_gui(files: Sequence[str], *, settings: Settings | None = None,
 
     in_main_thread = threading.current_thread() is threading.main_thread()
     stop_signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {signo: signal.signal(signo, close_on_signal) for signo in stop_signals} if in_main_thread else {}
+    previous = {signo: signal.signal(signo, close_on_signal) for signo in stop_signals  # ignored (nohup): kept so
+                if signal.getsignal(signo) is not signal.SIG_IGN} if in_main_thread else {}
     ticker = QTimer()  # lets Python run its signal handlers while Qt's loop runs
     ticker.timeout.connect(lambda: None)
     ticker.start(250)

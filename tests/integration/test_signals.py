@@ -212,3 +212,24 @@ def test_a_stop_signal_while_hearsay_starts_ends_it_in_one_line(signo, tmp_path)
             with sqlite3.connect(library) as conn:
                 assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
                 assert conn.execute("SELECT status FROM analyses").fetchall() in ([], [("cancelled",)])
+
+
+def test_a_signal_the_process_was_started_ignoring_stays_ignored(tmp_path):
+    """`nohup hearsay analyze …`: SIGHUP is ignored when Hearsay starts, so a hangup does not stop the run."""
+    home = tmp_path / "home"
+    process = subprocess.Popen([sys.executable, "-m", "app", "analyze", str(SPEECH), "-p", "Who writes the press "
+                                "release?", "--max-tokens", "8"], env=dict(os.environ, HEARSAY_HOME=str(home)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    try:
+        wait_for(process, home / "data" / "library.sqlite3", "SELECT COUNT(*) >= 1 FROM segments")
+        process.send_signal(signal.SIGHUP)
+        process.send_signal(signal.SIGHUP)
+        out, err = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0 and "## Who writes the press release?" in out, err
+    with sqlite3.connect(home / "data" / "library.sqlite3") as conn:
+        assert conn.execute("SELECT status FROM analyses").fetchall() == [("done",)]
