@@ -12,7 +12,7 @@ Several processes at once: every write is one ``BEGIN IMMEDIATE`` transaction
 and waits up to ``BUSY_TIMEOUT_S`` for another writer (a Hearsay process holds
 the lock for milliseconds); creating and migrating a new library is one such
 transaction too, and switching it to WAL (which SQLite refuses at once, without
-waiting, while another connection reads) is retried for as long. An analysis
+waiting, while another connection holds a lock on it) is retried for as long. An analysis
 stored as running by a live process belongs to that process: it cannot be
 deleted, and no other process may store it (``AnalysisBusyError``).
 
