@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ def wait_for(process: subprocess.Popen, library: Path, query: str, timeout: floa
         assert process.poll() is None, f"hearsay ended before the signal: {process.communicate()[1]}"
         if library.exists():
             try:
-                with sqlite3.connect(library, timeout=1) as conn:
+                with closing(sqlite3.connect(library, timeout=1)) as conn:
                     if conn.execute(query).fetchone()[0]:
                         return conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
             except sqlite3.OperationalError:  # the schema is still being created
@@ -98,7 +99,7 @@ def check(result: dict, first: int) -> str:
         f"hearsay: {name}; finished files were kept; `hearsay history` lists the interrupted file, "
         "`hearsay history resume ID` finishes it"), err
     assert [line for line in err.splitlines() if line.startswith("hearsay:")] == [err.rstrip().splitlines()[-1]]
-    with sqlite3.connect(result["library"]) as conn:
+    with closing(sqlite3.connect(result["library"])) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         (status, owner), = conn.execute("SELECT status, owner_pid FROM analyses").fetchall()
@@ -166,7 +167,7 @@ def test_a_second_signal_stops_at_once_while_another_program_keeps_the_library_l
     assert not [word for word in NEVER if word in err], err
     assert err.rstrip().splitlines()[-1] == ("hearsay: interrupted; stopped without waiting for the file in "
                                              "progress (`hearsay history` lists it as interrupted)")
-    with sqlite3.connect(library) as conn:
+    with closing(sqlite3.connect(library)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT status, owner_pid FROM analyses").fetchall() == [("running", process.pid)]
@@ -209,7 +210,7 @@ def test_a_stop_signal_while_hearsay_starts_ends_it_in_one_line(signo, tmp_path)
         assert len(said) == 1 and said[0].startswith(f"hearsay: {name}"), err
         library = home / "data" / "library.sqlite3"
         if library.exists():  # the signal came once the library was being opened, or later
-            with sqlite3.connect(library) as conn:
+            with closing(sqlite3.connect(library)) as conn:
                 assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
                 tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "analyses" in tables:
@@ -235,5 +236,5 @@ def test_a_signal_the_process_was_started_ignoring_stays_ignored(tmp_path):
             process.kill()
             process.communicate()
     assert process.returncode == 0 and "## Who writes the press release?" in out, err
-    with sqlite3.connect(home / "data" / "library.sqlite3") as conn:
+    with closing(sqlite3.connect(home / "data" / "library.sqlite3")) as conn:
         assert conn.execute("SELECT status FROM analyses").fetchall() == [("done",)]

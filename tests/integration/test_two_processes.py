@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def hearsay(home: Path, *args: str) -> subprocess.Popen:
 
 def consistent(library: Path) -> list[tuple]:
     """Integrity and foreign keys checked; (status, source_name) of every analysis, by name."""
-    with sqlite3.connect(library) as conn:
+    with closing(sqlite3.connect(library)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         return conn.execute("SELECT status, source_name FROM analyses ORDER BY source_name").fetchall()
@@ -72,7 +73,7 @@ def test_four_processes_creating_a_new_library_at_once_all_open_it(tmp_path):
                                       stdout=subprocess.PIPE, text=True) for _ in range(4)]
         answers = [p.communicate(timeout=60)[0].strip() for p in processes]
         failures += [answer for answer in answers if answer != "ok"]
-        with sqlite3.connect(library) as conn:
+        with closing(sqlite3.connect(library)) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     print(f"\n{4 * REPEATS - len(failures)}/{4 * REPEATS} opens of a new library by 4 processes at once succeeded")
@@ -135,7 +136,7 @@ def test_an_analysis_another_process_is_running_is_neither_resumed_nor_deleted(t
         while time.monotonic() < deadline:
             assert running.poll() is None, running.communicate()[1]
             try:
-                with sqlite3.connect(library, timeout=1) as conn:
+                with closing(sqlite3.connect(library, timeout=1)) as conn:
                     if conn.execute("SELECT COUNT(*) >= 2 FROM segments").fetchone()[0]:
                         analysis_id = conn.execute("SELECT id FROM analyses").fetchone()[0]
                         break

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,30 @@ TEXTS = ["We ship the release on Friday.", "Marta owns the budget review."]
 
 def stored(library: Library | None = None) -> Analysis:
     """speech.wav analysed into ``library`` (the default one when None) by this process."""
+    own = library is None
     library = library or Library()
     analysis = Analysis(source=SPEECH, prompts=["Summarize."])
     for _ in run_batch([analysis], ScriptedTranscriber(make_segments(TEXTS)), ScriptedPromptRunner(),
                        threading.Event(), recorder=LibraryRecorder(library, EngineSettings())):
         pass
+    if own:
+        library.close()
     return analysis
+
+
+@pytest.fixture
+def libraries():
+    """``libraries(path=None)``: a ``Library`` closed when the test ends (an unclosed sqlite3 connection
+    keeps its files open until the garbage collector finds it)."""
+    opened = []
+
+    def open_library(path=None) -> Library:
+        opened.append(Library(path))
+        return opened[-1]
+
+    yield open_library
+    for library in opened:
+        library.close()
 
 
 @pytest.fixture
@@ -56,8 +75,9 @@ def run_by(library: Library, analysis_id: str, pid: int) -> None:
         conn.execute("UPDATE analyses SET status = 'running', owner_pid = ? WHERE id = ?", (pid, analysis_id))
 
 
-def test_a_running_analysis_of_another_process_is_not_deleted_nor_overwritten(tmp_path, other_process):
-    library = Library(tmp_path / "library.sqlite3")
+def test_a_running_analysis_of_another_process_is_not_deleted_nor_overwritten(tmp_path, other_process,
+                                                                                  libraries):
+    library = libraries(tmp_path / "library.sqlite3")
     analysis = stored(library)
     run_by(library, analysis.id, other_process.pid)
     busy = (f"{analysis.id[:8]} (speech.wav): it is being analysed by another Hearsay process "
@@ -78,8 +98,8 @@ def test_a_running_analysis_of_another_process_is_not_deleted_nor_overwritten(tm
     assert library.delete(analysis.id) and library.entries() == []
 
 
-def test_this_process_stores_its_own_running_analysis_but_does_not_delete_it(tmp_path):
-    library = Library(tmp_path / "library.sqlite3")
+def test_this_process_stores_its_own_running_analysis_but_does_not_delete_it(tmp_path, libraries):
+    library = libraries(tmp_path / "library.sqlite3")
     analysis = stored(library)
     run_by(library, analysis.id, os.getpid())
     library.save_analysis(analysis, SourceRecord())
@@ -88,9 +108,10 @@ def test_this_process_stores_its_own_running_analysis_but_does_not_delete_it(tmp
         library.delete(analysis.id)
 
 
-def test_history_resume_and_delete_of_an_analysis_another_process_runs_say_so(other_process, capsys):
+def test_history_resume_and_delete_of_an_analysis_another_process_runs_say_so(other_process, capsys,
+                                                                               libraries):
     analysis = stored()
-    run_by(Library(), analysis.id, other_process.pid)
+    run_by(libraries(), analysis.id, other_process.pid)
     short = analysis.id[:8]
     assert cli.main(["history", "resume", short]) == 1
     assert capsys.readouterr().err == (f"hearsay: history: {short} (speech.wav) is being analysed by another "
@@ -99,29 +120,29 @@ def test_history_resume_and_delete_of_an_analysis_another_process_runs_say_so(ot
     assert capsys.readouterr().err == (f"hearsay: history: cannot delete {short} (speech.wav): it is being analysed "
                                        f"by another Hearsay process (pid {other_process.pid}); wait for it to "
                                        "finish or stop it first\n")
-    assert [e.id for e in Library().entries()] == [analysis.id]
+    assert [e.id for e in libraries().entries()] == [analysis.id]
 
 
 def test_the_window_neither_resumes_nor_deletes_an_analysis_another_process_runs(make_window, qtbot, monkeypatch,
-                                                                                 other_process):
+                                                                                 other_process, libraries):
     analysis = stored()
     window = make_window()
     history = window.history
     history.dock.show()
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
-    run_by(Library(), analysis.id, 0)  # its owner gone: listed as interrupted, so the window may delete it...
-    listed = Library().entries()
+    run_by(libraries(), analysis.id, 0)  # its owner gone: listed as interrupted, so the window may delete it...
+    listed = libraries().entries()
     assert listed[0].status == "interrupted"
-    run_by(Library(), analysis.id, other_process.pid)  # ...but another process resumed it meanwhile
+    run_by(libraries(), analysis.id, other_process.pid)  # ...but another process resumed it meanwhile
     with qtbot.waitSignal(history._tasks.deleted, timeout=2000) as deleted:
         assert history.delete(listed) == 1
     assert deleted.args[0] == [] and len(asked) == 1
     assert window.statusBar().currentMessage() == (
         f"Could not delete from History: cannot delete {analysis.id[:8]} (speech.wav): it is being analysed by "
         f"another Hearsay process (pid {other_process.pid}); wait for it to finish or stop it first.")
-    assert [e.id for e in Library().entries()] == [analysis.id]
-    assert history.delete(Library().entries()) == 0 and len(asked) == 1  # listed as running: not even asked
+    assert [e.id for e in libraries().entries()] == [analysis.id]
+    assert history.delete(libraries().entries()) == 0 and len(asked) == 1  # listed as running: not even asked
     assert window.statusBar().currentMessage() == "Not deleted: speech.wav is being analysed now."
 
     with qtbot.waitSignal(history.opened, timeout=2000):
@@ -150,7 +171,7 @@ def test_connections_migrating_a_new_library_at_once_all_succeed(tmp_path):
         for thread in threads:
             thread.join()
         assert errors == []
-        with sqlite3.connect(path) as conn:
+        with closing(sqlite3.connect(path)) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
 
 
@@ -164,6 +185,7 @@ def test_a_new_library_held_by_another_connection_is_opened_once_it_is_free(tmp_
     library = Library(path)
     assert time.monotonic() - started >= 0.45
     assert library.connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    library.close()
     holder.close()
 
 
@@ -182,15 +204,17 @@ def test_migrate_reads_the_version_again_once_it_holds_the_lock(tmp_path):
     first.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
     first.execute("COMMIT")
     waiter.join(5)
+    first.close()
+    second.close()
     assert found == [schema.SCHEMA_VERSION]  # nothing done twice: no "table analyses already exists"
 
 
-def test_a_write_that_waited_the_whole_busy_timeout_says_who_kept_it(tmp_path, monkeypatch):
+def test_a_write_that_waited_the_whole_busy_timeout_says_who_kept_it(tmp_path, monkeypatch, libraries):
     from app.core.errors import LibraryError
     from app.core.library import store
 
     monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.3)
-    library = Library(tmp_path / "library.sqlite3")
+    library = libraries(tmp_path / "library.sqlite3")
     analysis = stored(library)
     holder = sqlite3.connect(library.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -200,4 +224,5 @@ def test_a_write_that_waited_the_whole_busy_timeout_says_who_kept_it(tmp_path, m
     assert time.monotonic() - started >= 0.25
     assert caught.value.message == "cannot write the history library: another program kept it locked for 0 s"
     holder.execute("ROLLBACK")
+    holder.close()
     library.update_progress(analysis)  # free again
