@@ -7,10 +7,9 @@ This is the one module above both front ends: ``app.cli`` runs ``analyze``,
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
-
-from app import cli
 
 
 def open_window(files: Sequence[str]) -> int:
@@ -21,8 +20,27 @@ def open_window(files: Sequence[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``hearsay``: ``app.cli.main`` with the window behind "no command"."""
-    return cli.main(argv, open_window=open_window)
+    """Entry point of ``hearsay``: ``app.cli.main`` with the window behind "no command", in charge of the
+    process (a second Ctrl+C, SIGTERM or SIGHUP may end it at once, see ``app.cli.stops``)."""
+    _quiet_stop_signals()
+    from app import cli  # after the handlers: importing it takes a few tenths of a second
+
+    return cli.main(argv, open_window=open_window, own_process=True)
+
+
+def _quiet_stop_signals() -> None:
+    """Until ``app.cli`` installs its own handlers: Ctrl+C, SIGTERM or SIGHUP while Hearsay starts (nothing
+    is written yet) ends the process with 128 + the signal's number, saying so in one line, without a
+    traceback. A signal the process was started ignoring (``nohup``) stays ignored."""
+
+    def stop(signo, _frame):
+        name = "" if signo == signal.SIGINT else f" by {signal.Signals(signo).name}"
+        print(f"hearsay: interrupted{name}", file=sys.stderr)
+        raise SystemExit(128 + signo)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
+            signal.signal(getattr(signal, name), stop)
 
 
 if __name__ == "__main__":

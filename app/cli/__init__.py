@@ -6,7 +6,17 @@ history`` reads the history library; ``hearsay models`` lists the models and
 checks their checksums.
 
 Exit codes of ``analyze``: 0 every file succeeded, 1 some file (or prompt)
-failed while the others were still written, 2 bad usage, 130 interrupted.
+failed while the others were still written, 2 bad usage; stopped by a signal,
+128 + its number: 130 Ctrl+C (SIGINT), 143 SIGTERM, 129 SIGHUP. The first such
+signal stops the run cleanly (what is finished is written and kept in the
+history, the files in progress are stored as cancelled and can be resumed); a
+second one stops waiting for the engines and exits at once, also with
+128 + the first signal's number (``app.cli.stops``).
+
+Folders Hearsay cannot write (``HEARSAY_HOME`` is a file, or read-only) never
+stop what can run without them: no log file (said in the one place that
+points at it), no cache, and the history library said in one line by the
+command that needs it.
 """
 
 from __future__ import annotations
@@ -17,8 +27,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli.analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, run_analyze
+from app.cli.analyze import EXIT_FAILED, EXIT_USAGE, run_analyze
 from app.cli.models import run_models
+from app.cli.stops import StopSignals
+from app.core.errors import HearsayError
 from app.core.logs import setup_logging
 
 SUBCOMMANDS = ("analyze", "history", "models")
@@ -40,13 +52,19 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], int] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], int] | None = None,
+         own_process: bool = False) -> int:
     """Entry point of ``hearsay`` and ``python -m app`` (through ``app.__main__``). Returns the exit code.
 
     ``analyze``, ``history`` and ``models`` run here without importing Qt; with
     no command, ``open_window(files)`` opens the window (``app.__main__`` passes
     ``app.ui.launch.run_gui``: the command line never imports the window
     itself). Without ``open_window``, asking for the window is a usage error.
+
+    SIGINT, SIGTERM and SIGHUP are handled while the command runs (see the
+    module docstring and ``app.cli.stops``); ``own_process`` (the process's
+    entry point only) lets a second signal end the process with ``os._exit``
+    after flushing, and keeps the handlers until the process ends.
 
     Sets ``HF_HUB_OFFLINE=1`` (unless the environment already sets it) before
     any engine is imported, so nothing Hearsay runs reaches Hugging Face. A
@@ -56,7 +74,21 @@ def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], i
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
-    log_file = setup_logging()
+    stops = StopSignals(own_process=own_process)
+    stops.install()
+    try:
+        code = stops.run(lambda: _command(argv, open_window))
+        return stops.settle(code)
+    finally:
+        if not own_process:
+            stops.restore()
+
+
+def _command(argv: list[str], open_window: Callable[[Sequence[str]], int] | None) -> int:
+    try:
+        log_file, no_log = setup_logging(), None
+    except HearsayError as exc:  # a log folder that cannot be created must not stop the run
+        log_file, no_log = None, exc.message
     try:
         if argv and argv[0] == "analyze":
             return run_analyze(argv[1:])
@@ -73,9 +105,8 @@ def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], i
         return open_window(args.files)
     except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"hearsay: unexpected error: {exc} (details in {log_file})", file=sys.stderr)
+        where = f"details in {log_file}" if log_file else f"no details kept: {no_log}"
+        print(f"hearsay: unexpected error: {exc} ({where})", file=sys.stderr)
         return EXIT_FAILED

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
 
+from app.cli import stops
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
@@ -205,37 +205,42 @@ def run_analyze(argv: list[str]) -> int:
         progress.add_file(analysis, number, len(analyses))
     recorder = None if args.no_history else _recorder(settings, reuse=not args.retranscribe)
     cancel = threading.Event()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     failures, written = 0, 0
-    try:
+    with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
         for analysis, event in run_batch(analyses, transcriber, runner, cancel, args.language,
                                          overlap=resolve_overlap(settings), recorder=recorder):
             progress.handle(analysis, event)
             if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
                 failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0, force=args.force)
                 written += 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
     if recorder is not None and recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if cancel.is_set():
         hint = "; `hearsay history` lists the interrupted file, `hearsay history resume ID` finishes it" \
             if recorder is not None and not recorder.problem else ""
-        print(f"hearsay: interrupted; finished files were kept{hint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"hearsay: {stops.interrupted(stop_signals.first)}; finished files were kept{hint}",
+              file=sys.stderr)
+        return stop_signals.code(EXIT_INTERRUPTED)
     return EXIT_FAILED if failures or refused else EXIT_OK
 
 
 def _recorder(settings: EngineSettings, reuse: bool):
-    """A recorder into the user's history library, or None (said on stderr) when it cannot be opened."""
+    """A recorder into the user's history library, or None (said on stderr, once) when it cannot be opened
+    (its folder cannot be created, the file is damaged) or only read."""
     from app.core.library.store import Library
     from app.core.pipeline.recorder import LibraryRecorder
 
     try:
-        return LibraryRecorder(Library(), settings, reuse_transcripts=reuse)
+        library = Library()
     except HearsayError as exc:
         print(f"hearsay: {exc.message}; this run is not stored in the history", file=sys.stderr)
         return None
+    if library.read_only:
+        print(f"hearsay: the history library {library.path} is read-only; this run is not stored in the history",
+              file=sys.stderr)
+        library.close()
+        return None
+    return LibraryRecorder(library, settings, reuse_transcripts=reuse)
 
 
 def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:

@@ -4,8 +4,9 @@
     hearsay history search TEXT       transcript segments and responses containing TEXT
     hearsay history show ID           the stored analysis as Markdown (or --format json) on stdout
     hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
-    hearsay history delete ID         remove it
+    hearsay history delete ID         remove it (refused while a Hearsay process is running it)
     hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
+                                      (refused while another Hearsay process is running it)
 
 ID is an analysis id or any unique start of one (the 8 characters ``list`` shows).
 """
@@ -14,16 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
 
+from app.cli import stops
+from app.cli.analyze import EXIT_INTERRUPTED
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
 from app.core.export.markdown import format_duration
-from app.core.library.store import Library, LibraryEntry
+from app.core.library.store import Library, LibraryEntry, busy_message, running_elsewhere
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import create_engines, settings_from_dict
 from app.core.pipeline.recorder import LibraryRecorder, for_resume
@@ -130,6 +132,14 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     from app.cli.progress import ProgressPrinter
 
     entry = library.entry(analysis_id)
+    if library.read_only:
+        print(f"hearsay: history: cannot resume {entry.id[:8]} ({entry.source_name}): the history library "
+              f"{library.path} is read-only", file=sys.stderr)
+        return EXIT_FAILED
+    if running_elsewhere(entry):
+        print(f"hearsay: history: {busy_message(entry.id, entry.source_name, entry.owner_pid)}; "
+              "wait for it to finish", file=sys.stderr)
+        return EXIT_FAILED
     if not entry.resumable:
         print(f"hearsay: history: {entry.id[:8]} ({entry.source_name}) has nothing left to do", file=sys.stderr)
         return EXIT_OK
@@ -141,20 +151,18 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     recorder = LibraryRecorder(library, settings)
     progress = ProgressPrinter(quiet=quiet)
     cancel = threading.Event()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    try:
+    with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
         for item in run_batch([analysis], transcriber, runner, cancel, settings.language, recorder=recorder):
             progress.handle(*item)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
     if recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if analysis.status is AnalysisStatus.FAILED:
         print(f"hearsay: {display_path(analysis.source)}: {analysis.error}", file=sys.stderr)
         return EXIT_FAILED
     if cancel.is_set():
-        print("hearsay: interrupted; what was finished is kept in the history", file=sys.stderr)
-        return 130
+        print(f"hearsay: {stops.interrupted(stop_signals.first)}; what was finished is kept in the history",
+              file=sys.stderr)
+        return stop_signals.code(EXIT_INTERRUPTED)
     if output is None:
         sys.stdout.write(export_files.render(analysis, "md"))
     else:

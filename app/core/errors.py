@@ -53,3 +53,21 @@ class Cancelled(Exception):
 
 class LibraryError(HearsayError):
     """The history library cannot be opened, read or written (damaged, newer schema, full disk, ...)."""
+
+
+class AnalysisBusyError(LibraryError):
+    """A stored analysis is being run right now by a live Hearsay process (``pid``): it cannot be deleted,
+    resumed or written by anyone else until that run ends."""
+
+    def __init__(self, message: str, pid: int) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
+class FolderError(HearsayError):
+    """A folder Hearsay keeps its files in (``path``) cannot be created: a file stands in its way, or the
+    place is read-only. The message names the folder and the cause."""
+
+    def __init__(self, message: str, path) -> None:
+        super().__init__(message)
+        self.path = path

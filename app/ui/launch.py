@@ -31,8 +31,9 @@ def run_gui(files: Sequence[str], *, settings: Settings | None = None,
             engine_factory: EngineFactory | None = None) -> int:
     """Open the window with ``files`` queued and analysing; return the application's exit code.
 
-    ``settings`` and ``engine_factory`` are for tests. Ctrl+C in the terminal
-    closes the window the same way as its close button (cancel, wait, exit).
+    ``settings`` and ``engine_factory`` are for tests. Ctrl+C in the terminal, SIGTERM and SIGHUP close
+    the window the same way as its close button (cancel, wait, exit); the exit code is then 128 + the
+    signal's number (130, 143, 129), as on the command line.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Hearsay")
@@ -46,16 +47,25 @@ def run_gui(files: Sequence[str], *, settings: Settings | None = None,
     if files:
         window.add_files(files, start=True)
 
+    received: list[int] = []
+
+    def close_on_signal(signo, _frame) -> None:
+        received.append(signo)
+        window.close()
+
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, lambda *_: window.close()) if in_main_thread else None
+    stop_signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signo: signal.signal(signo, close_on_signal) for signo in stop_signals  # ignored (nohup): kept so
+                if signal.getsignal(signo) is not signal.SIG_IGN} if in_main_thread else {}
     ticker = QTimer()  # lets Python run its signal handlers while Qt's loop runs
     ticker.timeout.connect(lambda: None)
     ticker.start(250)
     try:
-        return app.exec()
+        code = app.exec()
+        return 128 + received[0] if received else code
     finally:
         ticker.stop()
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous)
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
         app.aboutToQuit.disconnect(window.shutdown)
         window.shutdown()

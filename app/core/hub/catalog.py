@@ -17,7 +17,7 @@ from pathlib import Path
 import tomllib
 
 from app.core import paths, user_files
-from app.core.errors import ModelError
+from app.core.errors import FolderError, ModelError
 from app.core.user_files import display_path
 
 GGUF_MAGIC = b"GGUF"
@@ -77,7 +77,10 @@ def default_entry(role: str) -> CatalogEntry:
 def model_folders() -> list[Path]:
     """Folders searched for user model files: the checkout's ``models/`` and the user data folder."""
     folders = [Path(str(resources.files("app.catalog")))]
-    folders.append(paths.data_dir() / "models")
+    try:
+        folders.append(paths.data_dir() / "models")
+    except FolderError:  # no data folder: only the checkout's models (the library says why, once)
+        pass
     return [f for f in folders if f.is_dir()]
 
 

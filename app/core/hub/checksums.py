@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from app.core import paths, user_files
-from app.core.errors import Cancelled, ModelError
+from app.core.errors import Cancelled, FolderError, ModelError
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20, cancel: threading.Event | None = None) -> str:
@@ -44,9 +44,12 @@ def verify_checksum(path: Path, expected: str) -> bool:
         stat = user_files.check_regular_file(path, allow_empty=True)
     except user_files.FileProblem as exc:
         raise ModelError(exc.about(f"the model file {user_files.display_path(path)}")) from None
-    record_file = paths.cache_dir() / "verified-models.json"
     try:
-        records = json.loads(record_file.read_text("utf-8"))
+        record_file = paths.cache_dir() / "verified-models.json"
+    except FolderError:  # the record only saves a re-read: check without it
+        record_file = None
+    try:
+        records = json.loads(record_file.read_text("utf-8")) if record_file else {}
     except (OSError, ValueError):
         records = {}
     key = str(path.resolve())
@@ -66,7 +69,8 @@ def verify_checksum(path: Path, expected: str) -> bool:
         )
     records[key] = stamp
     try:
-        record_file.write_text(json.dumps(records, indent=1), "utf-8")
+        if record_file is not None:
+            record_file.write_text(json.dumps(records, indent=1), "utf-8")
     except OSError:
         pass  # remembering is an optimisation only
     return True

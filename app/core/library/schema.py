@@ -1,8 +1,8 @@
 """The history library's SQLite schema and its migrations.
 
 ``PRAGMA user_version`` holds the schema version; ``migrate`` applies every
-step above it, each in one transaction, so a library is always at one
-version. A library written by a newer Hearsay (a higher version than
+step above it in one transaction, so a library is always at one version,
+also when several processes open a new library at once. A library written by a newer Hearsay (a higher version than
 ``SCHEMA_VERSION``) is refused rather than altered.
 
 Full-text search uses SQLite's FTS5 (https://sqlite.org/fts5.html): one
@@ -114,22 +114,50 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(connection: sqlite3.Connection) -> int:
-    """Bring the library behind ``connection`` to ``SCHEMA_VERSION``; return the version found before.
+    """Bring the library behind ``connection`` (autocommit mode) to ``SCHEMA_VERSION``; return the version
+    found before.
 
-    Raises LibraryError when the library is newer than this Hearsay.
+    Every step runs in one ``BEGIN IMMEDIATE`` transaction that reads the version again once it holds the
+    write lock, so two processes opening a new library at once do not both create it: the second waits
+    (the connection's busy timeout) and finds it done. Raises LibraryError when the library is newer than
+    this Hearsay, sqlite3.Error when a step fails (nothing of it is kept).
     """
+    found = _version(connection)
+    if found == SCHEMA_VERSION:
+        return found
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        found = _version(connection)  # another process may have migrated while this one waited
+        for version in range(found, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[version]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {version + 1}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _version(connection: sqlite3.Connection) -> int:
     found = connection.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         raise LibraryError(
             f"the history library was written by a newer Hearsay (schema {found}, this one reads up to "
             f"{SCHEMA_VERSION}); update Hearsay"
         )
-    for version in range(found, SCHEMA_VERSION):
-        try:
-            connection.executescript(
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
     return found
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, one by one (``executescript`` would commit the transaction first)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -8,6 +8,18 @@ the thread reading events both write); other processes and other ``Library``
 objects read and write alongside through SQLite's own locking. Rows and their conversion to ``Analysis`` live in
 ``app.core.library.rows``; the schema in ``app.core.library.schema``.
 
+Several processes at once: every write is one ``BEGIN IMMEDIATE`` transaction
+and waits up to ``BUSY_TIMEOUT_S`` for another writer (a Hearsay process holds
+the lock for milliseconds); creating and migrating a new library is one such
+transaction too, and switching it to WAL (which SQLite refuses at once, without
+waiting, while another connection holds a lock on it) is retried for as long. An analysis
+stored as running by a live process belongs to that process: it cannot be
+deleted, and no other process may store it (``AnalysisBusyError``).
+
+A library that cannot be written (a read-only folder or file) is opened
+read-only when it exists: it can be listed, searched and shown; every write
+raises LibraryError.
+
 Statuses are those of ``AnalysisStatus`` plus "interrupted": stored as
 running, but the process that ran it is gone (killed, crashed, power lost).
 Every sqlite3 failure is raised as LibraryError naming the cause.
@@ -17,8 +29,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,13 +41,16 @@ from pathlib import Path
 
 from app.core import paths
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript
-from app.core.errors import LibraryError
+from app.core.errors import AnalysisBusyError, FolderError, LibraryError
 from app.core.library import rows as library_rows
-from app.core.library.schema import migrate
+from app.core.library.schema import SCHEMA_VERSION, migrate
 from app.core.processes import pid_alive
 
 LIBRARY_FILE = "library.sqlite3"
 INTERRUPTED = "interrupted"
+BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another process's write to end before it fails (seconds)."""
+_SQLITE_READONLY, _SQLITE_CANTOPEN = 8, 14
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class LibraryEntry:
     prompts_total: int
     prompts_done: int
     transcript_complete: bool
+    owner_pid: int | None = None
+    """The process that stored it last; while ``status`` is "running", the one running it now."""
 
     @property
     def resumable(self) -> bool:
@@ -80,7 +99,8 @@ class SearchHit:
 
 
 def default_path() -> Path:
-    """Where the user's library lives (created on first use)."""
+    """Where the user's library lives (created on first use). Raises FolderError when the data folder
+    cannot be created."""
     return paths.data_dir() / LIBRARY_FILE
 
 
@@ -88,12 +108,18 @@ class Library:
     """The history library at ``path`` (default: ``default_path()``); opens and migrates it on first use.
 
     Thread-safety: any thread may call any method; calls take turns on one
-    connection. Writers in other processes wait up to 10 s (busy timeout). Raises LibraryError when the file cannot be
-    opened or was written by a newer Hearsay.
+    connection. Other processes read and write alongside; a write waits up to
+    ``BUSY_TIMEOUT_S`` for theirs. Raises LibraryError when the file (or its
+    folder) cannot be opened or was written by a newer Hearsay. ``read_only``
+    is True when the library could only be opened for reading.
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path else default_path()
+        try:
+            self.path = Path(path) if path else default_path()
+        except FolderError as exc:
+            raise LibraryError(f"cannot open the history library: {exc.message}") from None
+        self.read_only = False
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.connection()  # fail now, not in the middle of an analysis
@@ -102,20 +128,60 @@ class Library:
         """The library's one connection (autocommit mode; writes go through ``transaction``).
 
         Use it only while holding ``lock`` when other threads may use this library.
+        Raises LibraryError when the library cannot be opened.
         """
         with self._lock:
             if self._conn is None:
                 try:
-                    conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-                    conn.execute("PRAGMA journal_mode = WAL")
-                    conn.execute("PRAGMA synchronous = NORMAL")
-                    conn.execute("PRAGMA foreign_keys = ON")
-                    migrate(conn)
+                    conn = self._open_writable()
                 except sqlite3.Error as exc:
-                    raise LibraryError(f"cannot open the history library {self.path}: {exc}") from None
+                    conn = self._open_read_only(exc)
                 conn.row_factory = sqlite3.Row
                 self._conn = conn
             return self._conn
+
+    def _open_writable(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        try:
+            _retry_while_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        # SQLite opens a file it may not write read-only without a word (when its -wal and -shm are there)
+        self.read_only = not os.access(self.path, os.W_OK)
+        return conn
+
+    def _open_read_only(self, cause: sqlite3.Error) -> sqlite3.Connection:
+        """A read-only connection to an existing library that cannot be written (its folder or the file is
+        read-only); raises LibraryError naming ``cause`` (why it could not be opened for writing) otherwise."""
+        code = getattr(cause, "sqlite_errorcode", 0) & 0xFF
+        if code not in (_SQLITE_READONLY, _SQLITE_CANTOPEN) or not self.path.is_file():
+            raise LibraryError(f"cannot open the history library {self.path}: {_os_cause(self.path, cause)}") \
+                from None
+        uri = self.path.absolute().as_uri()
+        # A WAL library in a read-only folder can only be read as immutable when its -shm file is gone.
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                       check_same_thread=False)
+            except sqlite3.Error:
+                continue
+            try:
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error:
+                conn.close()
+                continue
+            if found != SCHEMA_VERSION:
+                conn.close()
+                raise LibraryError(f"cannot open the history library {self.path}: it is read-only and was "
+                                   f"written by {'a newer' if found > SCHEMA_VERSION else 'an older'} Hearsay")
+            self.read_only = True
+            return conn
+        raise LibraryError(f"cannot open the history library {self.path}: {_os_cause(self.path, cause)}")
 
     @property
     def lock(self) -> threading.RLock:
@@ -124,9 +190,13 @@ class Library:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; any sqlite3 error rolls it back and is raised as LibraryError."""
+        """One write transaction (``BEGIN IMMEDIATE``: it waits up to ``BUSY_TIMEOUT_S`` for another
+        process's write to end); any sqlite3 error rolls it back and is raised as LibraryError, also every
+        write to a read-only library."""
         with self._lock:
             conn = self.connection()
+            if self.read_only:
+                raise LibraryError(f"cannot write the history library {self.path}: it is read-only")
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
@@ -134,6 +204,12 @@ class Library:
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if _is_busy(exc):
+                    raise LibraryError(f"cannot write the history library: another program kept it locked "
+                                       f"for {BUSY_TIMEOUT_S:.0f} s") from None
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
+                    self.read_only = True
+                    raise LibraryError(f"cannot write the history library {self.path}: it is read-only") from None
                 raise LibraryError(f"cannot write the history library: {exc}") from None
             except BaseException:
                 if conn.in_transaction:
@@ -159,8 +235,12 @@ class Library:
     def save_analysis(self, analysis: Analysis, record: library_rows.SourceRecord,
                       status: AnalysisStatus | None = None) -> None:
         """Store ``analysis`` whole: create or update its row (with ``status`` instead of its own when
-        given), every prompt result, and the segments not stored yet. Marks it as owned by this process."""
+        given), every prompt result, and the segments not stored yet. Marks it as owned by this process.
+
+        Raises AnalysisBusyError (nothing written) when another live process is running that analysis now,
+        LibraryError when the library cannot be written."""
         with self.transaction() as conn:
+            _refuse_if_running(conn, analysis.id, "store", others_only=True)
             values = library_rows.analysis_values(analysis, record, os.getpid())
             if status is not None:
                 values["status"] = status.value
@@ -189,8 +269,12 @@ class Library:
             conn.execute(library_rows.UPDATE_PROGRESS, library_rows.progress_values(analysis))
 
     def delete(self, analysis_id: str) -> bool:
-        """Remove an analysis with its segments and results (and their search entries). True when it existed."""
+        """Remove an analysis with its segments and results (and their search entries). True when it existed.
+
+        Raises AnalysisBusyError (nothing deleted) when a live process, this one included, is running it
+        now, LibraryError when the library cannot be written."""
         with self.transaction() as conn:
+            _refuse_if_running(conn, analysis_id, "delete", others_only=False)
             return conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
 
     # reading ---------------------------------------------------------------
@@ -271,8 +355,59 @@ def _entry(row: sqlite3.Row) -> LibraryEntry:
     return LibraryEntry(
         row["id"], *library_rows.shown_source(row), library_rows.parse_time(row["created_at"]),
         row["duration"], status, row["error"], row["prompts_total"], row["prompts_done"],
-        bool(row["transcript_complete"]),
+        bool(row["transcript_complete"]), row["owner_pid"],
     )
+
+
+def running_elsewhere(entry: LibraryEntry) -> bool:
+    """Whether ``entry`` is being run now by another live process (not this one)."""
+    return entry.status == "running" and entry.owner_pid not in (None, os.getpid())
+
+
+def busy_message(analysis_id: str, source_name: str, pid: int) -> str:
+    """The sentence for an analysis that Hearsay process ``pid`` is running now."""
+    return f"{analysis_id[:8]} ({source_name}) is being analysed by {_who(pid)}"
+
+
+def _who(pid: int) -> str:
+    return "this Hearsay process" if pid == os.getpid() else f"another Hearsay process (pid {pid})"
+
+
+def _refuse_if_running(conn: sqlite3.Connection, analysis_id: str, verb: str, others_only: bool) -> None:
+    # Inside the write transaction, so the owner cannot start or end between this check and the write.
+    row = conn.execute("SELECT status, owner_pid, source_name FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+    if row is None or row[0] != "running" or not pid_alive(row[1]) or (others_only and row[1] == os.getpid()):
+        return
+    raise AnalysisBusyError(f"cannot {verb} {analysis_id[:8]} ({row[2]}): it is being analysed by {_who(row[1])}; "
+                            "wait for it to finish or stop it first", row[1])
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == 5 or "database is locked" in str(exc)
+
+
+def _retry_while_busy(step, timeout: float = BUSY_TIMEOUT_S):
+    """``step()``, tried again while SQLite answers "database is locked" without waiting (switching the
+    journal mode does), for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.005, 0.05))
+
+
+def _os_cause(path: Path, exc: sqlite3.Error) -> str:
+    """SQLite says "unable to open database file" for a folder it cannot write; say what the system says."""
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_CANTOPEN or path.exists():
+        return str(exc)
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # what the system says about creating it
+    except OSError as os_exc:
+        return os_exc.strerror or str(exc)
+    return str(exc)
 
 
 def now_iso() -> str:

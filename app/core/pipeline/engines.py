@@ -13,6 +13,7 @@ of one ``Llama``, so the prompt runner never gets two callers at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -21,6 +22,8 @@ from typing import Protocol
 
 from app.core import hardware
 from app.core.analysis import Segment
+
+log = logging.getLogger(__name__)
 
 
 class Transcriber(Protocol):
@@ -155,9 +158,11 @@ def thread_split(cores: int, overlap: bool) -> tuple[int, int]:
 def create_engines(settings: EngineSettings):
     """Build the real engines for ``settings``: (Transcriber, PromptRunner). Nothing loads until their ``load()``.
 
-    Prefix KV states are kept under the user cache folder (``kv-states``).
+    Prefix KV states are kept under the user cache folder (``kv-states``); when that folder cannot be
+    created (``paths.FolderError``) they are not kept, and the run goes on without them.
     """
     from app.core import paths
+    from app.core.errors import FolderError
     from app.core.llm.kv_states import PrefixStateCache
     from app.core.llm.runner import LlamaPromptRunner
     from app.core.speech.transcription import WhisperTranscriber
@@ -169,10 +174,14 @@ def create_engines(settings: EngineSettings):
         settings.whisper_model, device=settings.device, cpu_threads=whisper_threads,
         beam_size=settings.beam_size, vad_filter=settings.vad_filter, batch_size=settings.batch_size,
     )
+    try:
+        state_cache = PrefixStateCache(paths.cache_dir() / "kv-states")
+    except FolderError as exc:
+        log.warning("prefix KV states are not kept: %s", exc.message)
+        state_cache = None
     runner = LlamaPromptRunner(
         settings.llm_model, device=settings.device, max_tokens=settings.max_tokens,
-        n_threads=llama_threads, context_window=settings.context_window,
-        state_cache=PrefixStateCache(paths.cache_dir() / "kv-states"),
+        n_threads=llama_threads, context_window=settings.context_window, state_cache=state_cache,
     )
     return transcriber, runner
 

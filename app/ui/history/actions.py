@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMessageBox, QStyle, QTo
 
 from app.core.analysis import Analysis
 from app.core.errors import HearsayError
-from app.core.library.store import Library, LibraryEntry, SearchHit
+from app.core.library.store import Library, LibraryEntry, SearchHit, busy_message, running_elsewhere
 from app.core.pipeline.engines import settings_from_dict
 from app.core.pipeline.events import TranscriptReady
 from app.core.pipeline.recorder import for_resume
@@ -232,16 +232,22 @@ class History(QObject):
 
     def resume(self, entry: FileEntry) -> bool:
         """Finish ``entry``'s analysis with the settings it ran with: transcribe from the last stored segment's
-        end, then run only the prompts that did not finish. False when it is busy."""
+        end, then run only the prompts that did not finish. False when it is busy, here or in another
+        Hearsay process (which the status bar says)."""
+        settings = fallback = self.window.settings.engine_settings()
+        try:
+            with self.library() as library:
+                stored = library.entry(entry.id)
+                if running_elsewhere(stored):
+                    self._say(f"Not resumed: {busy_message(stored.id, stored.source_name, stored.owner_pid)}.",
+                              status_messages.STAY)
+                    return False
+                settings = settings_from_dict(library.stored_settings(entry.id), fallback)
+        except HearsayError:  # not stored (the library is off): the current settings
+            pass
         if entry.active:
             self._say(f"{display_name(entry.path)} is still being analysed.", status_messages.SHORT_MS)
             return False
-        fallback = self.window.settings.engine_settings()
-        try:
-            with self.library() as library:
-                settings = settings_from_dict(library.stored_settings(entry.id), fallback)
-        except HearsayError:  # not stored (the library is off): the current settings
-            settings = fallback
         entry.take(for_resume(entry.analysis), entry.note)
         self.window.files.refresh(entry)
         if self.window.results.entry is entry:
@@ -252,9 +258,13 @@ class History(QObject):
 
     def delete(self, stored: list[LibraryEntry]) -> int:
         """Remove ``stored`` entries from the library (in the background) after asking; analyses running now
-        are kept. Returns how many are being deleted. Files in the list stay there."""
+        are kept (the status bar says so). Returns how many are being deleted. Files in the list stay there."""
         busy = {e.id for e in self.window.entries() if e.active}
         doomed = [e for e in stored if e.id not in busy and e.status != "running"]
+        kept = [e for e in stored if e not in doomed]
+        if kept:
+            self._say(f"Not deleted: {kept[0].source_name} is being analysed now." if len(kept) == 1 else
+                      f"Not deleted: {len(kept)} analyses are being analysed now.", status_messages.STAY)
         if not doomed:
             return 0
         what = f"the analysis of {doomed[0].source_name}" if len(doomed) == 1 else f"{len(doomed)} analyses"
@@ -269,10 +279,11 @@ class History(QObject):
         return len(doomed)
 
     def _deleted(self, ids: list[str], error: str | None) -> None:
+        names = [self._names.pop(i, "an analysis") for i in ids]
         if error:
             self._say(f"Could not delete from History: {error}.", status_messages.STAY)
-        else:
-            self._say(status_messages.deleted([self._names.pop(i, "an analysis") for i in ids]))
+        elif names:
+            self._say(status_messages.deleted(names))
         self.refresh()
 
     def update_actions(self, selected: list[FileEntry]) -> None:

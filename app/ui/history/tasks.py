@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.errors import HearsayError
+from app.core.errors import AnalysisBusyError, HearsayError
 from app.core.library.store import Library
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 class HistoryTasks(QObject):
     """``load(analysis_id)`` reads that analysis in the background; ``loaded(analysis_id, Analysis | None,
     error | None)`` follows in the GUI thread (the error is one sentence when it could not be read).
-    ``delete(ids)`` removes analyses; ``deleted(ids, error | None)`` follows.
+    ``delete(ids)`` removes analyses; ``deleted(removed ids, error | None)`` follows (an analysis a Hearsay
+    process is running is not removed: the error says so, and the others are still removed).
 
     ``open_library`` opens the library for one use (a context manager). A
     request for an id already being read is not repeated.
@@ -59,18 +60,23 @@ class HistoryTasks(QObject):
         threading.Thread(target=self._delete, args=(list(ids),), name="hearsay-history-delete", daemon=True).start()
 
     def _delete(self, ids: list[str]) -> None:
-        error = None
+        error, removed = None, []
         try:
             with self._open_library() as library:
                 for analysis_id in ids:
-                    library.delete(analysis_id)
+                    try:
+                        library.delete(analysis_id)
+                    except AnalysisBusyError as exc:  # started running since it was listed
+                        error = error or exc.message
+                        continue
+                    removed.append(analysis_id)
         except HearsayError as exc:
             error = exc.message
         except Exception as exc:
             log.exception("deleting from the history failed")
             error = f"unexpected error: {exc}"
         try:
-            self.deleted.emit(ids, error)
+            self.deleted.emit(removed, error)
         except RuntimeError:  # the window closed meanwhile
             pass
 

@@ -433,4 +433,4 @@ class ResultsView(QWidget):
         QGuiApplication.clipboard().setText(text)
         self.copied.emit(f"Copied {what} ({len(text):,} characters) to the clipboard.")
         self.copy_button.setText("Copied")
-        QTimer.singleShot(COPIED_MS, lambda: self.copy_button.setText("Copy"))
+        QTimer.singleShot(COPIED_MS, self.copy_button, lambda: self.copy_button.setText("Copy"))  # not after it is gone

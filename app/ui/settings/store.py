@@ -2,17 +2,21 @@
 
 By default the settings live in an INI file in ``app.core.paths.config_dir()``,
 so ``HEARSAY_HOME`` (used by the tests) isolates them; a QSettings can also be
-injected.
+injected. When that folder cannot be created, settings work for the session
+and are not saved.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.core import paths
+from app.core.errors import FolderError
 from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
 
@@ -25,6 +29,7 @@ CONTEXT_WINDOW_RANGE = (0, 131072)
 """The language model's context window in tokens; 0 means the model's own."""
 OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
 """Stored value -> ``EngineSettings.overlap``."""
+log = logging.getLogger(__name__)
 
 
 def _clamp(value: int, bounds: tuple[int, int]) -> int:
@@ -68,7 +73,12 @@ class Settings:
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         if qsettings is None:
-            qsettings = QSettings(str(paths.config_dir() / self.FILE_NAME), QSettings.Format.IniFormat)
+            try:
+                folder = paths.config_dir()
+            except FolderError as exc:  # HEARSAY_HOME is a file or read-only: settings last this session only
+                log.warning("settings are not saved: %s", exc.message)
+                folder = Path(exc.path)
+            qsettings = QSettings(str(folder / self.FILE_NAME), QSettings.Format.IniFormat)
         self._q = qsettings
 
     @property
