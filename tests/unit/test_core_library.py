@@ -217,3 +217,43 @@ def test_the_library_keeps_one_connection_whatever_threads_use_it(tmp_path):
     if fds is not None:
         assert len(list(Path("/proc/self/fd").iterdir())) == fds
     assert len(library.entries()) == 6
+
+
+def test_names_questions_and_cut_off_answers_are_stored_and_read_back(tmp_path):
+    from app.core.pipeline.prompting import ask
+
+    library = Library(tmp_path / "library.sqlite3")
+    analysis = Analysis(source=SPEECH, prompts=["Summarize.", "List the action items."])
+    analysis.prompt_results[0].name = "Summary"
+    run(library, [analysis], runner=ScriptedPromptRunner(finish_reason="length"))
+    recorder = LibraryRecorder(library, EngineSettings())
+    for event in ask(analysis, "Who pays?", ScriptedPromptRunner(), threading.Event()):
+        recorder.handle(analysis, event)
+    stored = library.load(analysis.id)
+    assert [(r.name, r.kind, r.finish_reason) for r in stored.prompt_results] == [
+        ("Summary", "prompt", "length"), ("", "prompt", "length"), ("", "question", "stop")]
+    library.close()
+
+
+def test_a_library_of_an_earlier_schema_is_migrated_and_keeps_its_rows(tmp_path):
+    from app.core.library.schema import MIGRATIONS
+
+    path = tmp_path / "library.sqlite3"
+    conn = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:2]):  # a library as schema 2 left it
+        conn.executescript(f"{script}\nPRAGMA user_version = {version + 1};")
+    conn.execute("INSERT INTO analyses (id, source_path, source_name, status, created_at, updated_at) "
+                 "VALUES ('a1', '/r/old.wav', 'old.wav', 'done', '2026-11-01T10:00:00+00:00', "
+                 "'2026-11-01T10:00:00+00:00')")
+    conn.execute("INSERT INTO prompt_results (analysis_id, idx, prompt, response, status) "
+                 "VALUES ('a1', 0, 'Summarize.', 'Fine.', 'done')")
+    conn.commit()
+    conn.close()
+    library = Library(path)
+    stored = library.load("a1")
+    assert [(r.prompt, r.response, r.name, r.kind, r.finish_reason) for r in stored.prompt_results] == [
+        ("Summarize.", "Fine.", "", "prompt", None)]
+    library.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    conn.close()

@@ -75,13 +75,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 
 UPSERT_RESULT = """
 INSERT INTO prompt_results (analysis_id, idx, prompt, response, status, error, exec_time, ttft,
-    completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage, finish_reason, name, kind)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (analysis_id, idx) DO UPDATE SET
     prompt = excluded.prompt, response = excluded.response, status = excluded.status, error = excluded.error,
     exec_time = excluded.exec_time, ttft = excluded.ttft, completion_tokens = excluded.completion_tokens,
     prompt_tokens = excluded.prompt_tokens, reused_tokens = excluded.reused_tokens,
-    strategy = excluded.strategy, parts = excluded.parts, coverage = excluded.coverage
+    strategy = excluded.strategy, parts = excluded.parts, coverage = excluded.coverage,
+    finish_reason = excluded.finish_reason, name = excluded.name, kind = excluded.kind
 """
 
 SELECT_ENTRIES = """
@@ -136,7 +137,8 @@ def segment_values(analysis_id: str, segments: list[Segment], first_idx: int) ->
 def result_values(analysis_id: str, idx: int, r: PromptResult) -> tuple:
     """One row of ``UPSERT_RESULT``."""
     return (analysis_id, idx, r.prompt, r.response, r.status.value, r.error, r.exec_time, r.ttft,
-            r.completion_tokens, r.prompt_tokens, r.reused_tokens, r.strategy, r.parts, r.coverage)
+            r.completion_tokens, r.prompt_tokens, r.reused_tokens, r.strategy, r.parts, r.coverage,
+            r.finish_reason, r.name, r.kind)
 
 
 def parse_time(text: str) -> datetime:
@@ -174,7 +176,8 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
             prompt=r["prompt"], response=r["response"], status=result_status, error=r["error"],
             exec_time=r["exec_time"], completion_tokens=r["completion_tokens"], ttft=r["ttft"],
             prompt_tokens=r["prompt_tokens"], reused_tokens=r["reused_tokens"], strategy=r["strategy"],
-            parts=r["parts"], coverage=r["coverage"],
+            parts=r["parts"], coverage=r["coverage"], finish_reason=r["finish_reason"], name=r["name"],
+            kind=r["kind"],
         ))
     return Analysis(
         source=source_of(row), prompts=[r.prompt for r in prompt_results],

@@ -107,7 +107,16 @@ the file system holds it (``os.fsencode``; ``source_path`` keeps a readable form
 not UTF-8 cannot be TEXT), and ``transcribed_duration``, the seconds of the recording transcribed.
 Both are NULL in rows stored before (their path was UTF-8; how much was transcribed is unknown)."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+ALTER TABLE prompt_results ADD COLUMN finish_reason TEXT;
+ALTER TABLE prompt_results ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE prompt_results ADD COLUMN kind TEXT NOT NULL DEFAULT 'prompt';
+"""
+"""Version 3 adds to each prompt result, without touching a stored row: ``finish_reason`` ("stop", or
+"length" for an answer cut off at the answer limit; NULL when unknown), the prompt's short ``name`` ("" for
+none) and its ``kind`` ("prompt", or "question" for one asked afterwards with the Ask line)."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
