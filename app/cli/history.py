@@ -115,7 +115,7 @@ def _search(library: Library, text: str) -> int:
         return EXIT_FAILED
     for hit in hits:
         where = f"segment {hit.idx + 1}" if hit.kind == "segment" else f"prompt {hit.idx + 1}"
-        snippet = " ".join(hit.snippet.split())
+        snippet = hit.marked("[", "]")
         print(f"{hit.analysis_id[:8]}  {hit.source_name}  {where}: {snippet}")
     return EXIT_OK
 

@@ -6,8 +6,16 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QResizeEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from app.ui import theme
 
@@ -82,3 +90,32 @@ class ElidedLabel(QLabel):
         super().setText(shown)
         cut = shown != self._full
         self.setToolTip("\n".join(t for t in (self._full if cut else "", self.hint) if t))
+
+
+class HighlightDelegate(QStyledItemDelegate):
+    """Paints a cell's ``html_role`` rich text (a search match with its words highlighted) on one line,
+    elided at the right; cells without it are painted as usual."""
+
+    def __init__(self, parent: QWidget | None = None, html_role: int = Qt.ItemDataRole.UserRole + 3) -> None:
+        super().__init__(parent)
+        self.html_role = html_role
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: D102
+        html = index.data(self.html_role)
+        if not html:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(0)
+        document.setHtml(f'<span style="white-space:pre">{html}</span>')
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
+        painter.save()
+        painter.translate(text_rect.left(), text_rect.top() + (text_rect.height() - document.size().height()) / 2)
+        painter.setClipRect(0, 0, text_rect.width(), text_rect.height() + 4)
+        document.drawContents(painter)
+        painter.restore()

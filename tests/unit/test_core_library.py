@@ -65,7 +65,7 @@ def test_search_finds_words_in_transcripts_and_responses_and_forgets_deleted_ana
     kinds = sorted(hit.kind for hit in library.search("lisbon"))
     assert kinds == ["response", "segment"]
     (hit,) = library.search("budg")  # the last word matches as a prefix
-    assert hit.analysis_id == analysis.id and hit.idx == 1 and "[budget]" in hit.snippet
+    assert hit.analysis_id == analysis.id and hit.idx == 1 and "[budget]" in hit.marked("[", "]")
     assert library.search('") OR (') == []  # query syntax never leaks through
     assert library.delete(analysis.id)
     assert library.search("lisbon") == [] and library.entries() == []

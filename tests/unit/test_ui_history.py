@@ -16,7 +16,8 @@ from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.recorder import LibraryRecorder
 from app.ui.files import rerun
-from app.ui.history.model import HistoryModel
+from app.ui.history.model import HIGHLIGHT, HistoryModel
+from app.ui.messages import local_date
 from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -62,8 +63,9 @@ def test_an_analysis_run_in_the_window_appears_in_the_history_with_its_status(ma
     with qtbot.waitSignal(window.idle, timeout=5000):
         window.add_files([SPEECH])
     qtbot.waitUntil(lambda: len(panel.rows()) == 1, timeout=2000)  # refreshed when the file finished
-    file, date, duration, prompts, status = cells(panel)
-    assert (file, duration, prompts, status) == ("speech.wav", "4.0 s", "2/3", "Done, 1 prompt not done")
+    file, date, duration, prompts, status, model = cells(panel)
+    assert (file, duration, prompts, status, model) == ("speech.wav", "4.0 s", "2/3", "Done, 1 prompt not done",
+                                                        "scripted-llm")
     assert date and ":" in date
     assert panel.rows()[0].entry.id == window.entries()[0].id
 
@@ -73,7 +75,7 @@ def test_opening_a_stored_analysis_shows_its_transcript_and_tabs_without_running
     window = make_window()
     panel = open_panel(window, qtbot)
     assert [row.entry.id for row in panel.rows()] == [stored.id]
-    assert cells(panel)[3:] == ["3/3", "Done"]
+    assert cells(panel)[3:5] == ["3/3", "Done"]
     assert panel.select_id(stored.id)
     focus(window, panel.table, qtbot)
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
@@ -99,7 +101,9 @@ def test_search_finds_a_word_of_a_transcript_and_an_answer_and_jumps_there(make_
     qtbot.waitUntil(lambda: panel.model.searching, timeout=2000)
     [row] = panel.rows()
     assert row.entry.id == stored.id and row.hit.kind == "segment" and row.hit.idx == 2
-    assert cells(panel)[HistoryModel.MATCH] == "Transcript: The launch party is in [Lisbon]."
+    assert cells(panel)[HistoryModel.MATCH] == "Transcript: The launch party is in Lisbon."  # no brackets
+    html = panel.model.index(0, HistoryModel.MATCH).data(HistoryModel.HtmlRole)
+    assert html == f'Transcript: The launch party is in <span style="{HIGHLIGHT}">Lisbon</span>.'  # highlighted
     with qtbot.waitSignal(window.history.opened, timeout=2000):  # read in the background
         panel.open_requested.emit(row.entry, row.hit)
     assert window.results.tabs.currentIndex() == 0
@@ -128,7 +132,9 @@ def test_delete_asks_then_removes_the_entry(make_window, qtbot, monkeypatch):
     panel.select_id(stored.id)
     focus(window, panel.table, qtbot)
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
-    assert asked == ["Delete the analysis of speech.wav from History? Its transcript and answers are removed "
+    when = local_date(Library().entry(stored.id).created_at)  # the dialog names the run: which file, when, what
+    assert asked == [f"Delete the analysis of speech.wav, {when}, 3 prompts, scripted-llm from History? "
+                     "Its transcript and answers are removed "
                      "from this computer."]
     assert len(panel.rows()) == 1
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
@@ -155,7 +161,7 @@ def test_an_interrupted_run_shows_as_interrupted_and_resume_does_only_what_is_mi
     transcriber = ScriptedTranscriber(make_segments(TEXTS))
     window = make_window(transcriber=transcriber)
     panel = open_panel(window, qtbot)
-    assert cells(panel)[3:] == ["1/3", "Interrupted"]
+    assert cells(panel)[3:5] == ["1/3", "Interrupted"]
     panel.select_id(stored.id)
     assert panel.resume_action.isEnabled()
     with qtbot.waitSignal(window.idle, timeout=5000):
@@ -166,7 +172,7 @@ def test_an_interrupted_run_shows_as_interrupted_and_resume_does_only_what_is_mi
     assert entry.id == stored.id and entry.status is AnalysisStatus.DONE
     assert [s.text for s in entry.segments] == TEXTS
     assert entry.prompt_statuses == [PromptStatus.DONE] * 3 and entry.responses[0] == stored.prompt_results[0].response
-    qtbot.waitUntil(lambda: cells(panel)[3:] == ["3/3", "Done"], timeout=2000)
+    qtbot.waitUntil(lambda: cells(panel)[3:5] == ["3/3", "Done"], timeout=2000)
     resumed = Library().load(stored.id)
     assert [s.text for s in resumed.transcript.segments] == TEXTS and resumed.status is AnalysisStatus.DONE
 

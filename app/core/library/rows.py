@@ -85,9 +85,15 @@ ON CONFLICT (analysis_id, idx) DO UPDATE SET
     finish_reason = excluded.finish_reason, name = excluded.name, kind = excluded.kind
 """
 
+MATCH_START, MATCH_END = "\x02", "\x03"
+"""What marks a search match in a snippet (``SearchHit.marked``): control characters no transcript holds."""
+
 SELECT_ENTRIES = """
 SELECT a.id, a.source_name, a.source_path, a.source_path_bytes, a.created_at, a.duration, a.status, a.error,
-    a.owner_pid, a.transcript_complete,
+    a.owner_pid, a.transcript_complete, a.llm_model, a.whisper_model,
+    COALESCE(NULLIF(a.content_sha256, ''), a.source_path) AS recording,
+    (SELECT group_concat(CASE WHEN r.name != '' THEN r.name ELSE substr(r.prompt, 1, 24) END, ' · ')
+     FROM prompt_results r WHERE r.analysis_id = a.id AND r.kind = 'prompt') AS prompt_names,
     (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id) AS prompts_total,
     (SELECT COUNT(*) FROM prompt_results r WHERE r.analysis_id = a.id AND r.status = 'done') AS prompts_done
 FROM analyses a
@@ -95,7 +101,7 @@ FROM analyses a
 
 SEARCH = """
 SELECT s.analysis_id, s.kind, s.idx, a.source_name, a.source_path, a.source_path_bytes, a.created_at,
-    snippet(search_index, 0, '[', ']', '…', 12) AS snippet
+    snippet(search_index, 0, char(2), char(3), '…', 12) AS snippet
 FROM search_index s JOIN analyses a ON a.id = s.analysis_id
 WHERE search_index MATCH ? ORDER BY rank LIMIT ?
 """

@@ -27,6 +27,7 @@ Every sqlite3 failure is raised as LibraryError naming the cause.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
@@ -74,6 +75,13 @@ class LibraryEntry:
     transcript_complete: bool
     owner_pid: int | None = None
     """The process that stored it last; while ``status`` is "running", the one running it now."""
+    llm_model: str = ""
+    whisper_model: str = ""
+    recording: str = ""
+    """What identifies the recording: its content's sha256 (the same sound under another name or place is
+    the same recording), else its path. Runs of one recording share it."""
+    prompt_names: str = ""
+    """The names of its prompts (or their first words), joined with " · ", for showing."""
 
     @property
     def resumable(self) -> bool:
@@ -87,7 +95,8 @@ class LibraryEntry:
 class SearchHit:
     """One full-text match: in a transcript ``segment`` or a prompt ``response`` (``kind``) at ``idx``.
 
-    ``snippet`` is the matched text with the match between ``[`` and ``]``.
+    ``snippet`` is the text around the match, with each matched word between ``MATCH_START`` and
+    ``MATCH_END`` (control characters no transcript holds); ``marked`` shows it with other marks.
     """
 
     analysis_id: str
@@ -96,6 +105,18 @@ class SearchHit:
     kind: str
     idx: int
     snippet: str
+
+    def marked(self, start: str = "[", end: str = "]") -> str:
+        """The snippet on one line with each match between ``start`` and ``end`` (a terminal's "[", "]";
+        the window's highlight tags). ``start`` and ``end`` are put in as they are: escape the text first
+        where that matters (``marked_html``)."""
+        text = " ".join(self.snippet.split())
+        return text.replace(library_rows.MATCH_START, start).replace(library_rows.MATCH_END, end)
+
+    def marked_html(self, start: str, end: str) -> str:
+        """``marked`` for rich text: the snippet HTML-escaped, the matches between ``start`` and ``end`` tags."""
+        escaped = html.escape(" ".join(self.snippet.split()))
+        return escaped.replace(library_rows.MATCH_START, start).replace(library_rows.MATCH_END, end)
 
 
 def default_path() -> Path:
@@ -355,7 +376,8 @@ def _entry(row: sqlite3.Row) -> LibraryEntry:
     return LibraryEntry(
         row["id"], *library_rows.shown_source(row), library_rows.parse_time(row["created_at"]),
         row["duration"], status, row["error"], row["prompts_total"], row["prompts_done"],
-        bool(row["transcript_complete"]), row["owner_pid"],
+        bool(row["transcript_complete"]), row["owner_pid"], row["llm_model"] or "", row["whisper_model"] or "",
+        row["recording"] or "", row["prompt_names"] or "",
     )
 
 

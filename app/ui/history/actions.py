@@ -31,9 +31,15 @@ from app.core.user_files import display_name
 from app.ui import messages as status_messages
 from app.ui.files.entry import FileEntry
 from app.ui.files.rerun import RerunActions
+from app.ui.history.model import describe, group_runs
 from app.ui.history.panel import HistoryPanel
 from app.ui.history.tasks import HistoryTasks
 from app.ui.widgets import section_title
+
+RECENT = 6
+"""Recent recordings listed on the empty results page."""
+RECENT_SCAN = 200
+"""Newest analyses read to find them (re-runs are grouped)."""
 
 
 class History(QObject):
@@ -80,6 +86,7 @@ class History(QObject):
         self.panel.open_requested.connect(self.open_stored)
         self.panel.resume_requested.connect(self.resume_stored)
         self.panel.delete_requested.connect(self.delete)
+        window.results.empty_page.recent_opened.connect(self.open_stored)
         self.dock.visibilityChanged.connect(lambda visible: visible and self._shown())
         self.toggle_action.triggered.connect(lambda shown: shown and self.panel.focus_list())
         window.file_finished.connect(lambda _entry: self.refresh())
@@ -141,10 +148,23 @@ class History(QObject):
         self.panel.focus_list()
 
     def refresh(self) -> None:
-        """Read the library into the panel now when it is shown, else when it is next shown."""
+        """Read the library into the panel now when it is shown, else when it is next shown; and the recent
+        analyses into the empty results page."""
         self._stale = not self.dock.isVisible()
         if not self._stale:
             self.panel.refresh()
+        self.show_recent()
+
+    def show_recent(self, count: int = RECENT) -> None:
+        """Put the ``count`` newest recordings analysed (re-runs grouped) on the empty results page."""
+        try:
+            with self.library() as library:
+                entries = library.entries(limit=RECENT_SCAN)
+        except HearsayError:
+            entries = []
+        rows = [(row.entry.id, describe(row.entry) + (f" · {len(row.earlier) + 1} runs" if row.earlier else ""),
+                 row.entry.source_path) for row in group_runs(entries)[:count]]
+        self.window.results.empty_page.show_recent(rows)
 
     def _on_event(self, analysis_id: str, event) -> None:
         if isinstance(event, TranscriptReady) and event.reused_from:
@@ -267,7 +287,8 @@ class History(QObject):
                       f"Not deleted: {len(kept)} analyses are being analysed now.", status_messages.STAY)
         if not doomed:
             return 0
-        what = f"the analysis of {doomed[0].source_name}" if len(doomed) == 1 else f"{len(doomed)} analyses"
+        what = (f"the analysis of {describe(doomed[0])}" if len(doomed) == 1 else
+                f"{len(doomed)} analyses ({'; '.join(describe(e) for e in doomed[:3])}{'; …' if len(doomed) > 3 else ''})")
         answer = QMessageBox.question(self.window, "Delete from History",
                                       f"Delete {what} from History? Its transcript and answers are removed "
                                       "from this computer.", QMessageBox.StandardButton.Yes

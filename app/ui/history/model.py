@@ -28,10 +28,33 @@ STATUS_COLORS = {"failed": "#b91c1c", INTERRUPTED: "#b45309"}
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """One row: a stored analysis and, while searching, the ``hit`` that put it there."""
+    """One row: a stored analysis and, while searching, the ``hit`` that put it there; ``earlier``: the
+    older runs of the same recording it stands for (grouped rows; empty when every run has its row)."""
 
     entry: LibraryEntry
     hit: SearchHit | None = None
+    earlier: tuple[LibraryEntry, ...] = ()
+
+
+def group_runs(entries: list[LibraryEntry]) -> list[HistoryRow]:
+    """One row per recording, its newest run first among ``entries`` (newest first), the others in
+    ``earlier``: re-running a file does not fill the list with the same name."""
+    groups: dict[str, list[LibraryEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.recording or entry.id, []).append(entry)
+    return [HistoryRow(runs[0], None, tuple(runs[1:])) for runs in groups.values()]
+
+
+def model_name(entry: LibraryEntry) -> str:
+    """The language model's file name without its extension ("SmolLM2-135M-Instruct.Q4_1"), or "—"."""
+    name = entry.llm_model.rsplit("/", 1)[-1]
+    return name.removesuffix(".gguf") or "—"
+
+
+def describe(entry: LibraryEntry) -> str:
+    """One line naming a run: "speech.wav, 1 Dec 14:03, 3 prompts, SmolLM2-135M-Instruct.Q4_1"."""
+    prompts = f"{entry.prompts_total} prompt{'s' if entry.prompts_total != 1 else ''}"
+    return f"{entry.source_name}, {local_date(entry.created_at)}, {prompts}, {model_name(entry)}"
 
 
 def status_text(entry: LibraryEntry) -> str:
@@ -43,10 +66,22 @@ def status_text(entry: LibraryEntry) -> str:
     return text
 
 
+def _where(hit: SearchHit) -> str:
+    return "Transcript" if hit.kind == "segment" else f"Prompt {hit.idx + 1}"
+
+
 def match_text(hit: SearchHit) -> str:
-    """Where a hit is and its snippet on one line: "Transcript: …ship the [release] on…"."""
-    where = "Transcript" if hit.kind == "segment" else f"Prompt {hit.idx + 1}"
-    return f"{where}: {' '.join(hit.snippet.split())}"
+    """Where a hit is and its snippet on one line, plain: "Transcript: …ship the release on…"."""
+    return f"{_where(hit)}: {hit.marked('', '')}"
+
+
+def match_html(hit: SearchHit) -> str:
+    """``match_text`` as rich text, the matched words highlighted."""
+    return f"{_where(hit)}: " + hit.marked_html(f'<span style="{HIGHLIGHT}">', "</span>")
+
+
+HIGHLIGHT = "background-color:#fde68a; color:#1e293b; font-weight:600"
+"""How a matched word looks in the Match column."""
 
 
 class HistoryModel(QAbstractTableModel):
@@ -59,8 +94,9 @@ class HistoryModel(QAbstractTableModel):
 
     EntryRole = Qt.ItemDataRole.UserRole + 1
     HitRole = Qt.ItemDataRole.UserRole + 2
-    FILE, DATE, DURATION, PROMPTS, STATUS, MATCH = range(6)
-    HEADERS = ("File", "Date", "Duration", "Prompts", "Status", "Match")
+    HtmlRole = Qt.ItemDataRole.UserRole + 3
+    FILE, DATE, DURATION, PROMPTS, STATUS, MODEL, MATCH = range(7)
+    HEADERS = ("File", "Date", "Duration", "Prompts", "Status", "Model", "Match")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -69,10 +105,12 @@ class HistoryModel(QAbstractTableModel):
 
     # ---- contents -------------------------------------------------------------
 
-    def set_entries(self, entries: list[LibraryEntry]) -> None:
-        """Show ``entries`` (newest first, as the library gives them)."""
+    def set_entries(self, entries: list[LibraryEntry], grouped: bool = True) -> None:
+        """Show ``entries`` (newest first, as the library gives them): one row per recording (its newest run,
+        saying how many there are) when ``grouped``, else one row per run."""
         self.beginResetModel()
-        self._rows, self._searching = [HistoryRow(e) for e in entries], False
+        self._rows = group_runs(entries) if grouped else [HistoryRow(e) for e in entries]
+        self._searching = False
         self.endResetModel()
 
     def set_hits(self, hits: list[tuple[LibraryEntry, SearchHit]]) -> None:
@@ -100,7 +138,7 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        return 0 if parent.isValid() else (6 if self._searching else 5)
+        return 0 if parent.isValid() else (7 if self._searching else 6)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -118,6 +156,8 @@ class HistoryModel(QAbstractTableModel):
             return entry
         if role == self.HitRole:
             return row.hit
+        if role == self.HtmlRole and column == self.MATCH and row.hit is not None:
+            return match_html(row.hit)
         if role == Qt.ItemDataRole.DecorationRole and column == self.FILE:
             return theme.icon(STATUS_ICONS.get(entry.status, "state-done"))
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS and entry.status in STATUS_COLORS:
@@ -126,6 +166,12 @@ class HistoryModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [entry.source_path, f"Analysed {local_date(entry.created_at)} · id {entry.id[:8]}"]
+            if entry.prompt_names:
+                lines.append(f"Prompts: {entry.prompt_names}")
+            lines.append(f"Models: {entry.whisper_model or '—'}, {entry.llm_model or '—'}")
+            if row.earlier:
+                lines.append(f"Earlier runs: {', '.join(local_date(e.created_at) for e in row.earlier)} "
+                             "(tick Every run to list them)")
             if entry.error and entry.status != "done":
                 lines.append(f"{status_text(entry)}: {entry.error}")
             if entry.resumable and entry.status != "running":
@@ -138,7 +184,8 @@ class HistoryModel(QAbstractTableModel):
     def _text(self, row: HistoryRow, column: int) -> str:
         entry = row.entry
         if column == self.FILE:
-            return entry.source_name
+            runs = len(row.earlier) + 1
+            return f"{entry.source_name}  ·  {runs} runs" if runs > 1 else entry.source_name
         if column == self.DATE:
             return local_date(entry.created_at)
         if column == self.DURATION:
@@ -147,4 +194,6 @@ class HistoryModel(QAbstractTableModel):
             return f"{entry.prompts_done}/{entry.prompts_total}"
         if column == self.STATUS:
             return status_text(entry)
+        if column == self.MODEL:
+            return model_name(entry)
         return match_text(row.hit) if row.hit is not None else ""

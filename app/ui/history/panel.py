@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +34,7 @@ from app.core.errors import HearsayError
 from app.core.library.store import Library, LibraryEntry, SearchHit
 from app.ui import theme
 from app.ui.history.model import HistoryModel, HistoryRow
+from app.ui.widgets import HighlightDelegate
 
 LibraryOpener = Callable[[], AbstractContextManager[Library]]
 """Opens the library for one read (``with open_library() as library: ...``); raises LibraryError."""
@@ -68,7 +70,11 @@ class HistoryPanel(QWidget):
         self._search_timer.setInterval(self.SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self.refresh)
+        self.search.returnPressed.connect(self._search_entered)
+        self.search.installEventFilter(self)  # Down goes to the results, as in a browser's address bar
+        self.every_run = QCheckBox("Every run")
+        self.every_run.setToolTip("List every run of a recording, not only its newest (re-runs are grouped)")
+        self.every_run.toggled.connect(lambda _on: self.refresh())
         self.table = self._build_table()
         self.summary = QLabel()
         self.summary.setObjectName("resultMeta")
@@ -84,6 +90,7 @@ class HistoryPanel(QWidget):
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(6)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.every_run)
         for action in (self.open_action, self.resume_action, self.delete_action):
             button = QToolButton()
             button.setDefaultAction(action)
@@ -113,6 +120,7 @@ class HistoryPanel(QWidget):
         table.verticalHeader().setDefaultSectionSize(26)
         table.horizontalHeader().setHighlightSections(False)
         table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        table.setItemDelegateForColumn(HistoryModel.MATCH, HighlightDelegate(table, HistoryModel.HtmlRole))
         table.activated.connect(self._open_index)  # Enter, or a double-click
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
@@ -152,10 +160,11 @@ class HistoryPanel(QWidget):
             self.summary.setText(f"{count} match{'es' if count != 1 else ''} for “{text}”. Enter opens one there."
                                  if count else f"Nothing in the history matches “{text}”.")
         else:
-            self.model.set_entries(entries)
-            count = len(entries)
-            self.summary.setText(f"{count} analys{'es' if count != 1 else 'is'}, newest first. Enter opens one."
-                                 if count else "No analyses yet: every file you analyse is kept here.")
+            self.model.set_entries(entries, grouped=not self.every_run.isChecked())
+            count, recordings = len(entries), self.model.rowCount()
+            grouped = f" of {recordings} recording{'s' if recordings != 1 else ''}" if recordings < count else ""
+            self.summary.setText(f"{count} analys{'es' if count != 1 else 'is'}{grouped}, newest first. Enter opens "
+                                 "one." if count else "No analyses yet: every file you analyse is kept here.")
         self._reselect(keep)
         self._update_actions()
 
@@ -203,6 +212,21 @@ class HistoryPanel(QWidget):
         self.table.setFocus()
         if not self.selected_entries() and self.model.rowCount():
             self.select_id(self.model.row(0).entry.id)
+
+    def _search_entered(self) -> None:
+        """Enter in the search box: search now, then go to the results (Enter again opens the first)."""
+        self.refresh()
+        if self.model.rowCount():
+            self.focus_list()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            if self._search_timer.isActive():
+                self.refresh()
+            if self.model.rowCount():
+                self.focus_list()
+                return True
+        return super().eventFilter(watched, event)
 
     def _current(self) -> tuple[LibraryEntry, SearchHit | None] | None:
         index = self.table.currentIndex()

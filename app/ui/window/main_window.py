@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         chrome.build_menus(self)
         self._connect()
         chrome.restore_window_state(self, self.settings)
+        self.history.show_recent()  # a returning user sees their recent analyses first
         self._update_models_label()
         self._update_actions()
 
