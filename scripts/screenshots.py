@@ -29,6 +29,7 @@ os.environ.setdefault("HEARSAY_HOME", tempfile.mkdtemp(prefix="hearsay-shots-"))
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.core.llm.prompts import NamedPrompt  # noqa: E402
 from app.core.pipeline.engines import EngineSettings  # noqa: E402
 from app.ui.settings.store import Settings  # noqa: E402
 from app.ui.window.main_window import MainWindow  # noqa: E402
@@ -82,7 +83,10 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from app.ui import theme
+
+    theme.apply(app)  # as ``hearsay`` does: the stylesheet and icons
     work = Path(tempfile.mkdtemp(prefix="hearsay-shot-files-"))
     long_file = shutil.copy(SPEECH, work / LONG_NAME)
     interview = repeated_speech(work / "interview.wav", 24)  # about 5.5 minutes of speech
@@ -107,9 +111,11 @@ def main() -> int:
         wait_until(lambda: finished(window))
         window.results.tabs.setCurrentIndex(1)
         shot(args.out, "cut-off", "first prompt's tab after Done, max_tokens=48")
+        window.prompt_editor.add_prompt(NamedPrompt("Who will write the press release?", "Press release"))
         window.analyze()
-        settle(1.5)
-        shot(args.out, "rerun", "Analyze pressed again on the finished file")
+        wait_until(lambda: window.entries()[0].prompt_index == 3, timeout=60)
+        settle(1.0)
+        shot(args.out, "rerun", "a prompt added, Analyze pressed again on the finished file: only it runs")
         wait_until(lambda: finished(window))
         window.close()
     if wanted("cancel"):

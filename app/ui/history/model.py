@@ -52,9 +52,15 @@ def model_name(entry: LibraryEntry) -> str:
 
 
 def describe(entry: LibraryEntry) -> str:
-    """One line naming a run: "speech.wav, 1 Dec 14:03, 3 prompts, SmolLM2-135M-Instruct.Q4_1"."""
-    prompts = f"{entry.prompts_total} prompt{'s' if entry.prompts_total != 1 else ''}"
-    return f"{entry.source_name}, {local_date(entry.created_at)}, {prompts}, {model_name(entry)}"
+    """One line naming a run: "speech.wav, 1 Dec 14:03, 3 prompts, SmolLM2-135M-Instruct.Q4_1" (then its
+    state when it did not finish: ", cancelled")."""
+    parts = [entry.source_name, local_date(entry.created_at),
+             f"{entry.prompts_total} prompt{'s' if entry.prompts_total != 1 else ''}"]
+    if entry.llm_model:
+        parts.append(model_name(entry))
+    if entry.status != "done":
+        parts.append(status_text(entry).lower())
+    return ", ".join(parts)
 
 
 def status_text(entry: LibraryEntry) -> str:
