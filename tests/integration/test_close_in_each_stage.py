@@ -54,6 +54,14 @@ CHILD = textwrap.dedent('''
             super().__init__()
             self.window = window
             window.host.worker.event.connect(self.on_event)
+            window.idle.connect(self.on_idle)
+
+        @Slot()
+        def on_idle(self):  # the run ended before the wanted stage: say so and close (no hang)
+            if self.window.isVisible():
+                [entry] = self.window.entries()
+                print(f"ended before {wanted}: {entry.status.value}, {len(entry.segments)} segments", flush=True)
+                self.window.close()
 
         @Slot(str, object)
         def on_event(self, analysis_id, event):
@@ -93,8 +101,14 @@ def long_speech(tmp_path_factory) -> Path:
 def test_close_the_window_during(stage, long_speech, tmp_path, record_property):
     env = dict(os.environ, HEARSAY_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen",
                PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", CHILD, stage, str(long_speech)], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=ROOT)
+    for attempt in (1, 2):  # a run that ended before the stage (it has happened once) is tried again
+        home = tmp_path / f"home{attempt}"
+        env["HEARSAY_HOME"] = str(home)
+        done = subprocess.run([sys.executable, "-c", CHILD, stage, str(long_speech)], capture_output=True, text=True,
+                              timeout=300, env=env, cwd=ROOT)
+        if "ended before" not in done.stdout:
+            break
+        record_property(f"attempt_{attempt}", done.stdout.split("ended before", 1)[1].splitlines()[0])
     print(f"\n{stage}: " + " | ".join(line for line in done.stdout.splitlines() if not line.startswith("memory=")))
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"closing during {stage}" in done.stdout and "exit=0" in done.stdout
@@ -103,7 +117,7 @@ def test_close_the_window_during(stage, long_speech, tmp_path, record_property):
     record_property("close_s", float(done.stdout.split("close_s=")[1].split()[0]))
     memory = json.loads(done.stdout.split("memory=")[1].splitlines()[0])
     assert memory["status"] == "cancelled"
-    assert_library_matches(tmp_path / "home" / "data" / LIBRARY_FILE, memory, stage)
+    assert_library_matches(home / "data" / LIBRARY_FILE, memory, stage)
 
 
 def assert_library_matches(path: Path, memory: dict, stage: str) -> None:

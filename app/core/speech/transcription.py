@@ -151,6 +151,7 @@ class WhisperTranscriber:
         decoded, so a file that ends early (cut while it was read) shows.
         """
         self.load()
+        _seed_sampling()
         path = Path(path)
         self.decoded_until, call = start, object()
         self._call = call  # a window still decoding for an abandoned call must not move decoded_until
@@ -220,3 +221,16 @@ def _prepend(first: media.AudioWindow | None, rest: Iterator[media.AudioWindow])
         yield first
         del first
     yield from rest
+
+
+SAMPLING_SEED = 7
+"""Seed of CTranslate2's sampling, set at the start of every transcription."""
+
+
+def _seed_sampling() -> None:
+    """Make the temperature fallback's sampling repeatable: when a window's greedy decoding fails
+    faster-whisper's checks (compression ratio, log probability), it decodes again at higher temperatures,
+    which samples; with the seed set per transcription, the same recording gives the same transcript."""
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SAMPLING_SEED)
