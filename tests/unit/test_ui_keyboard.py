@@ -5,7 +5,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QPlainTextEdit, QTextBrowser
 
 from app.ui import theme
-from app.ui.window import main_window, prompt_editor
+from app.ui.window import main_window, prompt_dialog
 from app.ui.window.help_pages import shortcut_rows
 from tests.conftest import DATA_DIR
 
@@ -64,7 +64,7 @@ def test_ctrl_l_says_why_when_there_is_nothing_to_ask_about(make_window, qtbot):
 
 def test_the_prompt_dialog_wraps_tab_moves_on_enter_is_a_new_line_and_ctrl_enter_saves(qtbot):
     for accept_key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # the main Enter key and the keypad's
-        dialog = prompt_editor.PromptDialog(None, "Add prompt")
+        dialog = prompt_dialog.PromptDialog(None, "Add prompt")
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.activateWindow()

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication, QTabBar
 from app.core.export.markdown import render_markdown
 from app.core.llm.prompts import NamedPrompt
 from app.ui.settings.store import Settings
-from app.ui.window import prompt_editor
+from app.ui.window import prompt_dialog, prompt_editor
 from tests.conftest import DATA_DIR
 
 SPEECH = DATA_DIR / "speech.wav"
@@ -68,7 +68,7 @@ def test_prompts_have_short_names_the_user_can_change_and_they_are_remembered(ma
 
 
 def test_the_prompt_dialog_edits_the_name_too(qtbot):
-    dialog = prompt_editor.PromptDialog(None, "Edit prompt", "Summarize.", "Summary")
+    dialog = prompt_dialog.PromptDialog(None, "Edit prompt", "Summarize.", "Summary")
     qtbot.addWidget(dialog)
     assert dialog.name() == "Summary" and dialog.text() == "Summarize."
     dialog.name_edit.setText("  Short   summary ")

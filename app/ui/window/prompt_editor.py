@@ -14,23 +14,16 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPen,
-    QShortcut,
-    QTextCursor,
     QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -41,12 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.llm.prompts import NamedPrompt, default_named_prompts
 from app.ui import theme
-
-PROMPT_HINT = (
-    "The prompt runs over the transcript. Write {{ transcript }} to place the transcript yourself "
-    "(such prompts run slower). Enter starts a new line; Ctrl+Enter saves."
-)
-
+from app.ui.window.prompt_dialog import ask_prompt
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -103,65 +91,6 @@ class PromptItemDelegate(QStyledItemDelegate):
         painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          index.data(Qt.ItemDataRole.DisplayRole) or "")
         painter.restore()
-
-
-class PromptDialog(QDialog):
-    """Add or edit one prompt: a short name (it titles the prompt's tab), and a wrapping text box where
-    Enter starts a new line, Tab moves on and Ctrl+Enter (either Enter key) saves; Esc cancels."""
-
-    def __init__(self, parent: QWidget | None, title: str, text: str = "", name: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(520)
-        self.name_edit = QLineEdit(name)
-        self.name_edit.setAccessibleName("Name")
-        self.name_edit.setMaxLength(40)
-        self.name_edit.setPlaceholderText("A short name for its tab, such as Decisions (optional)")
-        hint = QLabel(PROMPT_HINT)
-        hint.setWordWrap(True)
-        hint.setObjectName("dialogHint")
-        self.editor = QPlainTextEdit(text)
-        self.editor.setAccessibleName("Prompt")
-        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.editor.setTabChangesFocus(True)
-        self.editor.setMinimumHeight(140)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        save = buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setToolTip(f"Save the prompt ({QKeySequence('Ctrl+Return').toString(QKeySequence.SequenceFormat.NativeText)})")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.accept)
-        name_label = QLabel("&Name:")
-        name_label.setBuddy(self.name_edit)
-        name_row = QHBoxLayout()
-        name_row.addWidget(name_label)
-        name_row.addWidget(self.name_edit, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(name_row)
-        layout.addWidget(hint)
-        layout.addWidget(self.editor, 1)
-        layout.addWidget(buttons)
-        self.setTabOrder(self.name_edit, self.editor)
-        self.editor.setFocus()
-        self.editor.moveCursor(QTextCursor.MoveOperation.End)
-
-    def text(self) -> str:
-        """The prompt as typed, without surrounding blank space."""
-        return self.editor.toPlainText().strip()
-
-    def name(self) -> str:
-        """The name as typed ("" for none)."""
-        return " ".join(self.name_edit.text().split())
-
-
-def ask_prompt(parent: QWidget, title: str, current: NamedPrompt | None = None) -> NamedPrompt | None:
-    """Ask for a prompt (and its name) in a ``PromptDialog``; None when cancelled or the text is blank.
-    Tests replace this function."""
-    dialog = PromptDialog(parent, title, current.text if current else "", current.name if current else "")
-    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.text():
-        return None
-    return NamedPrompt(dialog.text(), dialog.name())
 
 
 class _PromptListChange(QUndoCommand):
