@@ -30,7 +30,10 @@ WHISPER_SIZES = (
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One model of ``catalog.toml``: ``role`` is "whisper" or "llm"; ``sha256`` may be empty."""
+    """One model of ``catalog.toml`` (its header documents every field): ``role`` is "whisper" or "llm";
+    ``size_bytes`` the download's size as published and ``ram_bytes`` the memory it needs while running
+    (bytes); ``params_b`` billions of parameters; ``context_length`` tokens (LLM; 0 unknown); ``languages``
+    ISO 639-1 codes, ["*"] for Whisper's 99; ``sha256`` may be empty (not pinned)."""
 
     id: str
     role: str
@@ -42,6 +45,23 @@ class CatalogEntry:
     default: bool = False
     recommended: bool = False
     source: dict = field(default_factory=dict)
+    ram_bytes: int = 0
+    params_b: float = 0.0
+    context_length: int = 0
+    languages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "languages", tuple(self.languages))
+
+    @property
+    def hf_repo(self) -> str:
+        """The Hugging Face repo it can be fetched from ("" when none)."""
+        return str(self.source.get("hf", ""))
+
+    @property
+    def hf_files(self) -> tuple[str, ...]:
+        """The files of ``hf_repo`` that make the model (one GGUF, or a Whisper folder's files)."""
+        return tuple(self.source.get("files", ()))
 
     def installed_path(self) -> Path | None:
         """Where the model lies when its PyPI wheel is installed, else None (nothing is imported)."""
