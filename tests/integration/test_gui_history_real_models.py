@@ -47,7 +47,11 @@ def test_history_stores_reuses_and_reopens_an_analysis_on_real_models(qtbot):
     reopened.show()
     reopened.history.show_panel()
     panel = reopened.history.panel
-    assert [row.entry.status for row in panel.rows()] == ["done", "done"]
+    [row] = panel.rows()  # both runs are of one recording: one row, the newest run, the other under it
+    assert row.entry.status == "done" and [e.status for e in row.earlier] == ["done"]
+    assert {row.entry.id, row.earlier[0].id} == {first_id, entry.id}
+    panel.every_run.setChecked(True)
+    assert sorted(r.entry.id for r in panel.rows()) == sorted([first_id, entry.id])
     with qtbot.waitSignal(reopened.history.opened, timeout=10_000) as opened:
         reopened.history.open_stored(first_id)
     stored = opened.args[0]
