@@ -94,6 +94,34 @@ def default_entry(role: str) -> CatalogEntry:
     return next(e for e in catalog() if e.role == role and e.default)
 
 
+def find_entry(model_id: str) -> CatalogEntry | None:
+    """The catalog entry with id ``model_id``, or None."""
+    return next((e for e in catalog() if e.id == model_id), None)
+
+
+def _installed(model_id: str, role: str) -> ResolvedModel | None:
+    """The installed model (downloaded or imported, see ``installed``) with id ``model_id`` and ``role``."""
+    from app.core.hub import installed  # installed builds on this module
+
+    if not model_id or os.sep in model_id or "/" in model_id:
+        return None
+    model = installed.find_installed(model_id)
+    if model is None or model.role != role or model.how == "bundled":
+        return None
+    if model.problem:
+        raise ModelError(model.problem)
+    return ResolvedModel(model.name, str(model.path), model.sha256)
+
+
+def _download_hint(entry: CatalogEntry) -> str:
+    from app.core.hub import installed
+
+    resume = " (it resumes the partial download)" if installed.partial_bytes(entry.id) else ""
+    size = user_files.format_bytes(entry.size_bytes) if entry.size_bytes else "its size"
+    return (f"download it once ({size}) with `hearsay models download {entry.id}`{resume} "
+            f"or in the Models window")
+
+
 def model_folders() -> list[Path]:
     """Folders searched for user model files: the checkout's ``models/`` and the user data folder."""
     folders = [Path(str(resources.files("app.catalog")))]
@@ -113,14 +141,24 @@ def _missing_default(entry: CatalogEntry) -> ModelError:
 
 
 def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
-    """Locate a faster-whisper model: None/"tiny.en" (bundled default), a CTranslate2
-    directory, a folder name under ``model_folders()``, or a size name already in the
-    local Hugging Face cache.
+    """Locate a faster-whisper model: None/"tiny.en" (bundled default), a catalog or installed model id
+    (``whisper-small``; ``hearsay models`` lists them), a size name that is installed (downloaded) or already
+    in the local Hugging Face cache, a CTranslate2 directory, or a folder name under ``model_folders()``.
+    A size or id not on disk says how to get it with ``hearsay models download ID``.
 
     Raises ModelError with how to get the model when it is not on this machine, and naming what
     is there instead of a model folder (a file, a named pipe, a dangling or looping link).
     """
     default = default_entry("whisper")
+    if name_or_dir == default.id:
+        name_or_dir = default.name
+    if (found := _installed(name_or_dir or "", "whisper")) is not None:
+        return found
+    entry = find_entry(name_or_dir or "") or next(
+        (e for e in catalog() if e.role == "whisper" and e.name == name_or_dir and e is not default), None)
+    if entry is not None and entry.role == "whisper" and not entry.default:
+        if (found := _installed(entry.id, "whisper")) is not None:
+            return found
     if name_or_dir in (None, "", default.name):
         path = default.installed_path()
         if path is not None:
@@ -140,17 +178,21 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
         if (problem := user_files.kind_problem(weights)) is not None:
             raise ModelError(problem.about(f"the Whisper model file {display_path(weights)}"))
         return ResolvedModel(candidate.name, str(candidate))
-    if name_or_dir in WHISPER_SIZES:
-        from faster_whisper.utils import download_model
+    if name_or_dir in WHISPER_SIZES or (entry is not None and entry.role == "whisper"):
+        size = entry.name if entry is not None else name_or_dir
+        if size in WHISPER_SIZES:
+            from faster_whisper.utils import download_model
 
-        try:
-            return ResolvedModel(name_or_dir, download_model(name_or_dir, local_files_only=True))
-        except Exception:
-            raise ModelError(
-                f"the Whisper model '{name_or_dir}' is not on this machine and Hearsay works offline; "
-                f"fetch it once with `huggingface-cli download Systran/faster-whisper-{name_or_dir}` "
-                f"or pass a model folder with --whisper-model DIR"
-            ) from None
+            try:  # a copy in the Hugging Face cache (fetched by other tools) is used as it is
+                return ResolvedModel(size, download_model(size, local_files_only=True))
+            except Exception:
+                pass
+        how = (_download_hint(entry) if entry is not None
+               else "import a CTranslate2 copy with `hearsay models import DIR`")
+        raise ModelError(
+            f"the Whisper model '{name_or_dir}' is not on this machine and Hearsay works offline; "
+            f"{how}, or pass a model folder with --whisper-model DIR"
+        )
     if os.path.lexists(candidate):  # something by that name, but no folder: a file, a named pipe, a broken link
         subject = f"the Whisper model folder {display_path(candidate)}"
         if (problem := user_files.path_problem(candidate)) is not None:
@@ -159,11 +201,14 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
     if os.sep in name_or_dir or "/" in name_or_dir:
         raise ModelError(f"the Whisper model folder {display_path(name_or_dir)} does not exist")
     raise ModelError(f"unknown Whisper model '{display_path(name_or_dir)}'; "
-                     f"give a size ({', '.join(WHISPER_SIZES[:8])}, ...) or a folder")
+                     f"give a catalog id (`hearsay models` lists them), a size "
+                     f"({', '.join(WHISPER_SIZES[:8])}, ...) or a folder")
 
 
 def resolve_llm(path_or_name: str | None) -> ResolvedModel:
-    """Locate a GGUF file: None (bundled default), a path, or a file name under ``model_folders()``.
+    """Locate a GGUF file: None (bundled default), a catalog or installed model id (``hearsay models``), a
+    path, or a file name under ``model_folders()``. A catalog model that is not installed says how to
+    download it (``hearsay models download ID``).
 
     Raises ModelError when it is missing, a folder, not a regular file (a named pipe is refused without
     blocking), a dangling or looping link, unreadable, or not a GGUF file (checked by its magic bytes).
@@ -174,6 +219,11 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
         if path is None:
             raise _missing_default(entry)
         return ResolvedModel(entry.name, str(path), entry.sha256)
+    default = default_entry("llm")
+    if path_or_name == default.id:
+        return resolve_llm(None)
+    if (found := _installed(path_or_name, "llm")) is not None:
+        return found
     candidate = Path(os.path.expanduser(path_or_name))
     if not os.path.lexists(candidate):
         for folder in model_folders():
@@ -181,6 +231,13 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
                 candidate = folder / path_or_name
                 break
     if not os.path.lexists(candidate):
+        entry = find_entry(path_or_name) or next(
+            (e for e in catalog() if e.role == "llm" and e.name == path_or_name), None)
+        if entry is not None and entry.role == "llm":
+            if (found := _installed(entry.id, "llm")) is not None:
+                return found
+            raise ModelError(f"the language model {entry.id} is not on this machine and Hearsay works offline; "
+                             f"{_download_hint(entry)}")
         raise ModelError(f"the model file {display_path(path_or_name)} does not exist")
     shown = display_path(candidate)
     try:
