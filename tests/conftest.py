@@ -34,29 +34,72 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
+_LOOPBACK_ALLOWED: list[bool] = []
+"""Non-empty while a test's ``hub_server`` fixture runs: then (only) 127.0.0.1 may be reached."""
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Any attempt to reach the network fails the attempt (proof that Hearsay works offline).
 
-    Local (AF_UNIX) sockets still work.
+    Local (AF_UNIX) sockets still work; 127.0.0.1 only inside a test that asks for ``hub_server``.
     """
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
-    def guard(sock):
+    def guard(sock, address):
         if sock.family in (socket.AF_INET, socket.AF_INET6):
+            if _LOOPBACK_ALLOWED and sock.family == socket.AF_INET and address[0] == "127.0.0.1":
+                return
             raise OSError("network access is disabled in tests")
 
     def connect(self, address):
-        guard(self)
+        guard(self, address)
         return real_connect(self, address)
 
     def connect_ex(self, address):
-        guard(self)
+        guard(self, address)
         return real_connect_ex(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def allow_loopback():
+    """127.0.0.1 (only) may be reached while the test runs (a loopback server of its own)."""
+    _LOOPBACK_ALLOWED.append(True)
+    try:
+        yield
+    finally:
+        _LOOPBACK_ALLOWED.remove(True)
+
+
+@pytest.fixture
+def hub_server(allow_loopback):
+    """A loopback stand-in for the Hugging Face hub (``tests/hub_server.py``) serving the bundled SmolLM2 GGUF and
+    tiny.en folder under catalog-style repo names; 127.0.0.1 (only) may be reached while it runs. Its switches
+    (``drop_at``, ``corrupt``, ``status``, ``stall_at``, ``rate_bytes_per_s``) inject faults."""
+    from tests.hub_server import HubServer, bundled_repos
+
+    server = HubServer(bundled_repos()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def hub_catalog(monkeypatch):
+    """The catalog with the test entries of ``tests/hub_server.py`` added (``hub_server``'s models), so that
+    ``hearsay models download ID`` and ``--llm-model ID`` know them; returns {"llm": entry, "whisper": entry}."""
+    from app.core.hub import catalog
+    from tests.hub_server import test_entries
+
+    entries = test_entries()
+    real = catalog.catalog
+    monkeypatch.setattr(catalog, "catalog", lambda: [*real(), *entries.values()])
+    return entries
 
 
 def _calling_place() -> str:

@@ -10,8 +10,8 @@ them as it would the hub's.
 Switches (attributes, changed by a test at any time): ``drop_at`` cuts the connection after that many bytes of
 the file (once), ``corrupt`` serves the file with one byte changed, ``status`` answers every request with that
 HTTP status, ``stall_at`` stops sending at that byte and hangs (until ``release`` is set or the server stops),
-``rate_bytes_per_s`` throttles the body. Records: ``requests`` (method, path, Range header) and
-``bytes_served`` (body bytes sent, all requests together).
+``rate_bytes_per_s`` throttles the body. Records: ``requests`` (method, path, Range header), ``authorizations`` (each request's
+Authorization header or None) and ``bytes_served`` (body bytes sent, all requests together).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class HubServer:
         self.rate_bytes_per_s: float | None = None
         self.release = threading.Event()
         self.requests: list[tuple[str, str, str | None]] = []
+        self.authorizations: list[str | None] = []
         self.bytes_served = 0
         self._lock = threading.Lock()
         self._etags: dict[Path, tuple[str, bool]] = {}
@@ -112,6 +113,7 @@ class HubServer:
     def _answer(self, handler: http.server.BaseHTTPRequestHandler, body: bool) -> None:
         wanted = handler.headers.get("Range")
         self.requests.append((handler.command, handler.path, wanted))
+        self.authorizations.append(handler.headers.get("Authorization"))
         if self.status is not None:
             self._error(handler, self.status)
             return
@@ -194,3 +196,39 @@ class HubServer:
         handler.end_headers()
         if handler.command != "HEAD":
             handler.wfile.write(message)
+
+
+LLM_REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+WHISPER_REPO = "Systran/faster-whisper-tiny.en"
+WHISPER_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def bundled_repos() -> dict[str, dict[str, Path]]:
+    """The bundled default models' files under catalog-style repo names."""
+    from app.core.hub import catalog
+
+    llm, whisper = catalog.default_entry("llm"), catalog.default_entry("whisper")
+    folder = whisper.installed_path()
+    return {LLM_REPO: {llm.name: llm.installed_path()},
+            WHISPER_REPO: {name: folder / name for name in WHISPER_FILES}}
+
+
+def test_entries() -> dict:
+    """Catalog entries for the models ``bundled_repos`` serves (ids ``test-smollm2``, ``test-whisper-tiny.en``),
+    with the bundled files' pinned sha256; {"llm": entry, "whisper": entry}."""
+    from app.core.hub import catalog
+
+    llm, whisper = catalog.default_entry("llm"), catalog.default_entry("whisper")
+    return {
+        "llm": catalog.CatalogEntry(
+            id="test-smollm2", role="llm", name=llm.name, description="SmolLM2 served by the loopback hub",
+            size_bytes=llm.size_bytes, sha256=llm.sha256, license=llm.license, context_length=llm.context_length,
+            source={"hf": LLM_REPO, "files": [llm.name], "revision": "main"}),
+        "whisper": catalog.CatalogEntry(
+            id="test-whisper-tiny.en", role="whisper", name="tiny.en", description="tiny.en served by the loopback hub",
+            size_bytes=whisper.size_bytes, sha256=whisper.sha256, license=whisper.license,
+            source={"hf": WHISPER_REPO, "files": list(WHISPER_FILES), "revision": "main"}),
+    }
+
+
+test_entries.__test__ = False  # a helper, not a test

@@ -3,7 +3,8 @@
 ``hearsay [FILE...]`` opens the window (with FILEs queued); ``hearsay analyze
 FILE...`` runs headless on the same core without importing Qt; ``hearsay
 history`` reads the history library; ``hearsay models`` lists the models and
-checks their checksums.
+checks their checksums, and downloads (the one command that goes online, and only
+to the hub named), imports and removes models.
 
 Exit codes of ``analyze``: 0 every file succeeded, 1 some file (or prompt)
 failed while the others were still written, 2 bad usage; stopped by a signal,
@@ -44,7 +45,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description="Hearsay: local, private audio-to-LLM. With no command, opens the window.",
         epilog="commands:\n  analyze FILE...   run headless (see `hearsay analyze --help`)\n"
         "  history [list|search|show|export|delete|resume] past analyses (see `hearsay history --help`)\n"
-        "  models [--verify] list models and check their checksums",
+        "  models [list|download|import|remove] models: list and check them, download, import, remove\n"
+        "                    (see `hearsay models --help`)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to queue in the window")

@@ -47,8 +47,14 @@ def test_whisper_errors(tmp_path):
 def test_size_name_not_on_disk_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path))
-    with pytest.raises(ModelError, match="not on this machine.*huggingface-cli download Systran/faster-whisper-small"):
+    with pytest.raises(ModelError) as caught:
         catalog.resolve_whisper("small")
+    assert caught.value.message == (
+        "the Whisper model 'small' is not on this machine and Hearsay works offline; download it once (461.1 MiB) "
+        "with `hearsay models download whisper-small` or in the Models window, or pass a model folder with "
+        "--whisper-model DIR")
+    with pytest.raises(ModelError, match="'medium' is not on this machine.*`hearsay models import DIR`"):
+        catalog.resolve_whisper("medium")  # no catalog entry: import a copy
 
 
 def test_user_model_folder_is_searched(tmp_path, monkeypatch):

@@ -159,7 +159,7 @@ def check_space(entry: CatalogEntry, folder: Path, needed_bytes: int) -> None:
     margin = space_margin(needed_bytes)
     if free < needed_bytes + margin:
         raise NotEnoughSpaceError(
-            f"not enough free space to download {entry.name} into {display_path(folder)}: it needs "
+            f"not enough free space to download {entry.id} into {display_path(folder)}: it needs "
             f"{format_bytes(needed_bytes)} plus a margin of {format_bytes(margin)}, and {format_bytes(free)} is "
             f"free; free some space and try again", entry.id, needed_bytes, free, margin, folder)
 
@@ -298,7 +298,7 @@ class _Download:
         import httpx2
         from huggingface_hub.errors import HfHubHTTPError
 
-        name, host = self.entry.name, self.host
+        name, host = self.entry.id, self.host
         resumes = "try again: it resumes from where it stopped"
         if isinstance(exc, HfHubHTTPError) and exc.response is not None:
             status = exc.response.status_code
@@ -378,11 +378,11 @@ class _Download:
             size = (response.headers.get(constants.HUGGINGFACE_HEADER_X_LINKED_SIZE)
                     or (None if response.is_redirect else response.headers.get("Content-Length")))
             if size is None:
-                raise self.fail(f"cannot download {self.entry.name}: {self.host} did not say the size of "
+                raise self.fail(f"cannot download {self.entry.id}: {self.host} did not say the size of "
                                 f"{file}; check the hub endpoint (mirror) setting", "http")
             return HubFile(file, url, int(size), etag,
                            response.headers.get(constants.HUGGINGFACE_HEADER_X_REPO_COMMIT, ""))
-        raise self.fail(f"cannot download {self.entry.name}: {self.host} redirected {file} too often", "http")
+        raise self.fail(f"cannot download {self.entry.id}: {self.host} redirected {file} too often", "http")
 
     # ---- one file -------------------------------------------------------------------------------------
 
@@ -398,7 +398,7 @@ class _Download:
         while have < file.size_bytes:
             if stuck >= MAX_RESUMES:
                 raise self.fail(f"the connection to {self.host} kept dropping while downloading "
-                                f"{self.entry.name}; try again: it resumes from where it stopped", "dropped")
+                                f"{self.entry.id}; try again: it resumes from where it stopped", "dropped")
             headers = dict(self.headers)
             if have:
                 headers["Range"] = f"bytes={have}-"
@@ -440,7 +440,7 @@ class _Download:
                             raise item
                         if have + len(item) > file.size_bytes:
                             item = item[: file.size_bytes - have]
-                        out.write(item)
+                        _append(out, item)
                         sha256.update(item)
                         sha1.update(item)
                         have += len(item)
@@ -487,9 +487,15 @@ class _Download:
                                        (file.git_sha1, sha1, "the hub's git hash")):
             if expected and expected != actual:
                 target.unlink(missing_ok=True)
-                raise self.fail(f"the download of {self.entry.name} is damaged ({file.name}: {what} is "
+                raise self.fail(f"the download of {self.entry.id} is damaged ({file.name}: {what} is "
                                 f"{expected[:12]}…, the file's {actual[:12]}…), so it was deleted; try again",
                                 "checksum")
+
+
+def _append(handle, data: bytes) -> None:
+    """Write ``data`` at the end of the partial file ``handle``: the one place a download's bytes reach the disk
+    (a full disk raises OSError ENOSPC here or at the fsync that ends the file)."""
+    handle.write(data)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -530,7 +536,7 @@ def file_metadata(entry: CatalogEntry, *, endpoint: str | None = None, token: st
 
     Raises DownloadError (one sentence per cause, see ``download``) and Cancelled."""
     if not entry.hf_repo or not entry.hf_files:
-        raise DownloadError(f"{entry.name} has no hub source to download from; it is installed with "
+        raise DownloadError(f"{entry.id} has no hub source to download from; it is installed with "
                             f"`make setup`", "no source", entry.id)
     job = _Download(entry, hub_endpoint(endpoint), _token(token), cancel, DEFAULT_STALL_SECONDS)
     try:
@@ -568,7 +574,7 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
     if existing is not None:
         return existing
     if not entry.hf_repo or not entry.hf_files:
-        raise DownloadError(f"{entry.name} has no hub source to download from; it is installed with "
+        raise DownloadError(f"{entry.id} has no hub source to download from; it is installed with "
                             f"`make setup`", "no source", entry.id)
     job = _Download(entry, hub_endpoint(endpoint), _token(token), cancel, stall_seconds)
     models = installed.models_dir()
@@ -600,10 +606,10 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
     except OSError as exc:
         if _is_disk_full(exc):
             shutil.rmtree(staging, ignore_errors=True)
-            raise DownloadError(f"the disk filled up while downloading {entry.name} into {display_path(models)}; "
+            raise DownloadError(f"the disk filled up while downloading {entry.id} into {display_path(models)}; "
                                 f"the partial download was deleted to free the space: free at least "
                                 f"{format_bytes(entry.size_bytes)} and try again", "disk full", entry.id) from None
-        raise DownloadError(f"cannot write the download of {entry.name} into {display_path(staging)}: "
+        raise DownloadError(f"cannot write the download of {entry.id} into {display_path(staging)}: "
                             f"{exc.strerror or exc}", "write", entry.id) from None
     finally:
         job.client.close()
