@@ -169,7 +169,7 @@ def test_a_full_disk_mid_download_leaves_nothing_installed(hub_server, hub_catal
     assert caught.value.message == (f"the disk filled up while downloading test-smollm2 into {installed.models_dir()}; "
                                     f"the partial download was deleted to free the space: free at least 93.8 MiB "
                                     f"and try again")
-    assert files_under(installed.models_dir()) == []
+    assert files_under(installed.models_dir()) == [f".partial/{entry.id}.lock"]  # an empty lock file, no bytes
     assert [m.id for m in installed.installed_models() if m.how != "bundled"] == []
 
 
@@ -274,3 +274,18 @@ def test_a_partial_of_a_file_the_hub_replaced_starts_again(hub_server, hub_catal
     (staging / downloads.RECORD).write_text(json.dumps({"files": {entry.name: "f" * 64}}), "utf-8")
     model = downloads.download(entry, endpoint=hub_server.endpoint)
     assert hub_server.ranges() == [] and model.sha256 == entry.sha256
+
+
+def test_one_download_per_model_at_a_time(hub_server, hub_catalog):
+    from filelock import FileLock
+
+    entry = hub_catalog["llm"]
+    installed.partial_dir(entry.id).parent.mkdir(parents=True)
+    other = FileLock(installed.partial_dir(entry.id).parent / f"{entry.id}.lock")  # as another process holds it
+    with other:
+        with pytest.raises(DownloadError) as caught:
+            downloads.download(entry, endpoint=hub_server.endpoint)
+    assert (caught.value.kind, caught.value.message) == (
+        "busy", "test-smollm2 is already being downloaded by another Hearsay window or command; wait for it to finish")
+    assert hub_server.requests == []
+    assert downloads.download(entry, endpoint=hub_server.endpoint).sha256 == entry.sha256

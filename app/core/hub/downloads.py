@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+from filelock import FileLock, Timeout
+
 from app.core.errors import Cancelled, ModelError
 from app.core.hub import credentials, installed
 from app.core.hub.catalog import CatalogEntry
@@ -91,7 +93,7 @@ ProgressCallback = Callable[[DownloadProgress], None]
 class DownloadError(ModelError):
     """A download failed; ``message`` is one sentence naming the model and what to do. ``kind``: "endpoint",
     "network", "dns", "refused", "no route", "timeout", "stalled", "dropped", "not found", "access", "server",
-    "http", "space", "disk full", "write", "checksum", "no source"; ``model_id``: the catalog id."""
+    "http", "space", "disk full", "write", "checksum", "no source", "busy"; ``model_id``: the catalog id."""
 
     def __init__(self, message: str, kind: str, model_id: str = "") -> None:
         super().__init__(message)
@@ -567,7 +569,9 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
     Raises Cancelled; NotEnoughSpaceError; DownloadError, one sentence naming the model and what to do, with
     ``kind`` "dns", "refused", "no route", "timeout", "network", "not found" (404), "access" (401/403: gated
     or private), "server" (5xx), "http", "stalled", "dropped", "checksum" (the file is deleted), "disk full"
-    (the partial download is deleted to free the space), "write", "no source", "endpoint"; FolderError
+    (the partial download is deleted to free the space), "write", "no source", "endpoint", "busy" (another
+    process or thread downloads the same model: one download per model at a time, by a lock file
+    ``.partial/<id>.lock``); FolderError
     when the data folder cannot be created.
     """
     existing = installed.find_installed(entry.id)
@@ -579,7 +583,17 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
     job = _Download(entry, hub_endpoint(endpoint), _token(token), cancel, stall_seconds)
     models = installed.models_dir()
     staging = installed.partial_dir(entry.id)
+    staging.parent.mkdir(exist_ok=True, mode=0o700)
+    lock = FileLock(staging.parent / f"{entry.id}.lock")
     try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        job.client.close()
+        raise DownloadError(f"{entry.id} is already being downloaded by another Hearsay window or command; wait "
+                            f"for it to finish", "busy", entry.id) from None
+    try:
+        if (existing := installed.find_installed(entry.id)) is not None:  # finished by the one we waited for
+            return existing
         files = [job.metadata(name) for name in entry.hf_files]
         staging.mkdir(parents=True, exist_ok=True, mode=0o700)
         record = _read_record(staging)
@@ -612,6 +626,7 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
         raise DownloadError(f"cannot write the download of {entry.id} into {display_path(staging)}: "
                             f"{exc.strerror or exc}", "write", entry.id) from None
     finally:
+        lock.release()
         job.client.close()
 
 
