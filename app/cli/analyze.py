@@ -61,8 +61,12 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true",
                         help="replace output files that already exist (without it they are refused)")
     parser.add_argument("--format", choices=("md", "json"), help="output format (default: from -o's suffix, else md)")
-    parser.add_argument("--whisper-model", metavar="NAME_OR_DIR", help="faster-whisper size name or model folder")
-    parser.add_argument("--llm-model", metavar="GGUF", help="a .gguf model file")
+    parser.add_argument("--whisper-model", metavar="ID_OR_DIR",
+                        help="a model id (`hearsay models` lists them, e.g. whisper-small.en), a faster-whisper "
+                             "size name, or a model folder")
+    parser.add_argument("--llm-model", metavar="ID_OR_GGUF",
+                        help="a model id (`hearsay models` lists them, e.g. qwen2.5-1.5b-instruct-q4_k_m) "
+                             "or a .gguf model file")
     parser.add_argument("--language", metavar="CODE", help="spoken language (ISO 639-1); default: detect")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--max-tokens", type=_positive_int, default=512, metavar="N",
