@@ -124,7 +124,7 @@ def test_corrupt_bytes_are_refused_and_removed(hub_server, hub_catalog):
                                            f"is {sha[:12]}…, the file's ")
     assert caught.value.message.endswith("…), so it was deleted; try again")
     assert installed.partial_bytes(entry.id) == 0 and installed.find_installed(entry.id) is None
-    assert not (installed.models_dir() / entry.id).exists()
+    assert files_under(installed.models_dir()) == [f".partial/{entry.id}.lock"]  # nothing of it is kept
 
 
 def test_the_catalogs_sha256_is_checked_too(hub_server, hub_catalog):

@@ -258,6 +258,8 @@ class _Meter:
         self.last_report = 0.0
 
     def add(self, count: int, file: str) -> None:
+        if not self.moved:  # the rate counts from the first byte (not from hashing a resumed partial)
+            self.samples = collections.deque([(time.monotonic(), 0)])
         self.done += count
         self.moved += count
         self.report(file)
@@ -617,6 +619,10 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
             job.verify(file, target, sha256, sha1)
             hashes[file.name] = sha256
         return _install(entry, job, files, hashes, staging, models)
+    except DownloadError as exc:
+        if exc.kind == "checksum":  # nothing of a damaged download is kept
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     except OSError as exc:
         if _is_disk_full(exc):
             shutil.rmtree(staging, ignore_errors=True)
