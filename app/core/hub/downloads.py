@@ -420,8 +420,9 @@ class _Download:
                         hf_raise_for_status(response)
                     except Exception as exc:  # HfHubHTTPError family
                         raise self.network_error(exc, file.name) from None
-                if have and response.status_code != 206:  # the server ignored the Range: start again
-                    log.info("%s: the server sent the whole file instead of a range; starting it again", file.name)
+                ranged = response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+                if have and (response.status_code != 206 or not ranged):  # the Range was ignored: start again
+                    log.info("%s: the server did not send the range asked for; starting the file again", file.name)
                     target.unlink(missing_ok=True)
                     meter.rollback(have)
                     have = 0
