@@ -247,3 +247,9 @@ def test_settings_dialog_remembers_languages_switching_translation_and_vocabular
     qtbot.addWidget(reopened)
     assert reopened.engine_settings() == stored
     assert reopened.translate.isChecked() and reopened.vocabulary.text() == "Okonkwo, Kubernetes"
+
+
+def test_the_language_codes_are_faster_whispers():
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    assert options.WHISPER_LANGUAGE_CODES == tuple(_LANGUAGE_CODES)

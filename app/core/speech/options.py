@@ -25,21 +25,30 @@ MAX_VOCABULARY_TOKENS = 223
 """The most vocabulary tokens Whisper's prompt holds: faster-whisper keeps ``max_length // 2 - 1`` = 223 of
 the ``hotwords`` tokens (448-token decoder) and drops the rest silently; Hearsay refuses a longer list."""
 _SEPARATORS = re.compile(r"[,;\n\r\t]+")
+WHISPER_LANGUAGE_CODES = (
+    'af', 'am', 'ar', 'as', 'az', 'ba', 'be', 'bg', 'bn', 'bo', 'br', 'bs', 'ca', 'cs', 'cy', 'da', 'de', 'el',
+    'en', 'es', 'et', 'eu', 'fa', 'fi', 'fo', 'fr', 'gl', 'gu', 'ha', 'haw', 'he', 'hi', 'hr', 'ht', 'hu', 'hy',
+    'id', 'is', 'it', 'ja', 'jw', 'ka', 'kk', 'km', 'kn', 'ko', 'la', 'lb', 'ln', 'lo', 'lt', 'lv', 'mg', 'mi',
+    'mk', 'ml', 'mn', 'mr', 'ms', 'mt', 'my', 'ne', 'nl', 'nn', 'no', 'oc', 'pa', 'pl', 'ps', 'pt', 'ro', 'ru',
+    'sa', 'sd', 'si', 'sk', 'sl', 'sn', 'so', 'sq', 'sr', 'su', 'sv', 'sw', 'ta', 'te', 'tg', 'th', 'tk', 'tl',
+    'tr', 'tt', 'uk', 'ur', 'uz', 'vi', 'yi', 'yo', 'zh', 'yue',
+)  # fmt: skip
+"""The codes Whisper's language tokens stand for (faster-whisper's ``tokenizer._LANGUAGE_CODES``, copied so
+that checking a code in the Settings dialog does not import the engine on the GUI thread; a test keeps them
+equal)."""
 
 
 def parse_languages(text: str | None) -> tuple[str, ...]:
     """The expected languages in ``text`` ("fr", "fr,en", "FR, en"): lower-case codes in the order given,
     each once; () for None or blank (detect among all). Raises HearsayError naming a code that is not one
-    of Whisper's 99 language codes (``faster_whisper.tokenizer``)."""
+    of Whisper's language codes (``WHISPER_LANGUAGE_CODES``)."""
     if not text or not text.strip():
         return ()
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
     codes: list[str] = []
     for code in (c.strip().lower() for c in re.split(r"[,\s]+", text.strip())):
         if not code:
             continue
-        if code not in _LANGUAGE_CODES:
+        if code not in WHISPER_LANGUAGE_CODES:
             raise HearsayError(f"“{code}” is not a language code Whisper knows; use ISO 639-1 codes such as "
                                "en, fr or de, several separated by commas")
         if code not in codes:
