@@ -202,6 +202,7 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("resultMeta")
         self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setWordWrap(True)  # the sentences on languages and models are longer than the dialog is wide
         self.error.hide()
 
         form = QFormLayout()
