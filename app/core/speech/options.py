@@ -115,5 +115,6 @@ def model_problem(model_name: str, english_only: bool, languages: tuple[str, ...
     if other:
         return f"the Whisper model {model_name} understands English only, not {', '.join(other)}; {fix}"
     if code_switching:
-        return f"the Whisper model {model_name} understands English only, so it cannot follow a change of language; {fix}"
+        return (f"the Whisper model {model_name} understands English only, so it cannot follow a change of "
+                f"language; {fix}")
     return None

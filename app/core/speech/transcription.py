@@ -250,31 +250,35 @@ class WhisperTranscriber:
         return code, probability / total if total > 0 else 0.0
 
     def language_stretches(self, audio: np.ndarray, expected: tuple[str, ...] = (),
-                           cancel: threading.Event | None = None) -> list[tuple[int, int, str]]:
+                           cancel: threading.Event | None = None) -> Iterator[tuple[int, int, str]]:
         """The stretches of ``audio`` (16-kHz samples) in one language each: (first sample, end sample,
-        ISO 639-1 code), in order. Speech is cut at pauses of ``CODE_SWITCH_PAUSE_MS`` (Silero VAD), the language
-        of each piece detected (``detect_language``, among ``expected`` when given; a piece shorter than
+        ISO 639-1 code), in order, each yielded once the next language is known (so transcription
+        streams). Speech is cut at pauses of ``CODE_SWITCH_PAUSE_MS`` (Silero VAD), the language of each
+        piece detected (``detect_language``, among ``expected`` when given; a piece shorter than
         ``MIN_DETECT_SECONDS`` keeps the language before it) and neighbours in the same language joined.
         Stops early once ``cancel`` is set."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
         vad = VadOptions(min_silence_duration_ms=CODE_SWITCH_PAUSE_MS, speech_pad_ms=200, max_speech_duration_s=30)
-        stretches: list[tuple[int, int, str]] = []
+        pending: tuple[int, int, str] | None = None
         for piece in get_speech_timestamps(audio, vad):
             if cancel is not None and cancel.is_set():
-                break
+                return
             start, end = piece["start"], piece["end"]
-            if stretches and (end - start) / media.SAMPLE_RATE < MIN_DETECT_SECONDS:
-                language = stretches[-1][2]
+            if pending is not None and (end - start) / media.SAMPLE_RATE < MIN_DETECT_SECONDS:
+                language = pending[2]
             else:
                 language, probability = self.detect_language(audio[start:end], expected)
                 log.info("%.1f-%.1f s: language %s (probability %.2f)", start / media.SAMPLE_RATE,
                          end / media.SAMPLE_RATE, language, probability)
-            if stretches and stretches[-1][2] == language:
-                stretches[-1] = (stretches[-1][0], end, language)
-            else:
-                stretches.append((start, end, language))
-        return stretches
+            if pending is not None and pending[2] == language:
+                pending = (pending[0], end, language)
+                continue
+            if pending is not None:
+                yield pending
+            pending = (start, end, language)
+        if pending is not None:
+            yield pending
 
     def _switching(self, audio: np.ndarray, expected: tuple[str, ...], cancel: threading.Event,
                    offset: float) -> Iterator[Segment]:
