@@ -114,8 +114,9 @@ def _missing_default(entry: CatalogEntry) -> ModelError:
 
 def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
     """Locate a faster-whisper model: None/"tiny.en" (bundled default), a CTranslate2
-    directory, a folder name under ``model_folders()``, or a size name already in the
-    local Hugging Face cache.
+    directory, a folder name under ``model_folders()``, a size name whose catalog entry is installed
+    there under its id (``base`` -> ``models/whisper-base``), or a size name already in the local
+    Hugging Face cache.
 
     Raises ModelError with how to get the model when it is not on this machine, and naming what
     is there instead of a model folder (a file, a named pipe, a dangling or looping link).
@@ -141,6 +142,8 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
             raise ModelError(problem.about(f"the Whisper model file {display_path(weights)}"))
         return ResolvedModel(candidate.name, str(candidate))
     if name_or_dir in WHISPER_SIZES:
+        if (installed := _installed_catalog_whisper(name_or_dir)) is not None:
+            return installed
         from faster_whisper.utils import download_model
 
         try:
@@ -160,6 +163,18 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
         raise ModelError(f"the Whisper model folder {display_path(name_or_dir)} does not exist")
     raise ModelError(f"unknown Whisper model '{display_path(name_or_dir)}'; "
                      f"give a size ({', '.join(WHISPER_SIZES[:8])}, ...) or a folder")
+
+
+def _installed_catalog_whisper(size: str) -> ResolvedModel | None:
+    """The catalog's Whisper model named ``size`` ("base") when its folder, named by the entry's id
+    ("whisper-base", as ``make setup`` installs it), holds a model.bin in one of ``model_folders()``; else None.
+    Carries the catalog's sha256, so the model is checked once before it is used."""
+    for entry in catalog():
+        if entry.role == "whisper" and entry.name == size:
+            for folder in model_folders():
+                if os.path.isfile(folder / entry.id / "model.bin"):
+                    return ResolvedModel(entry.name, str(folder / entry.id), entry.sha256)
+    return None
 
 
 def resolve_llm(path_or_name: str | None) -> ResolvedModel:
