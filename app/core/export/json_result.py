@@ -7,6 +7,13 @@ result). Times are seconds (floats). ``file.path`` and ``file.filename`` are sho
 ``app.core.user_files.display_path`` writes them: a name that is not UTF-8 keeps every byte
 visible (``bad\\xffname.wav``), so the JSON is always valid UTF-8. ``result.metadata.transcribed_duration``
 is how much of the recording was transcribed (seconds; null when unknown).
+
+Translation (Whisper's ``task="translate"``) writes English directly; there is no transcript in the
+language spoken. So ``result.transcription`` holds the English text, each utterance keeping the
+``language`` spoken (``languages`` lists those), ``result.metadata.translated_to`` is "en" (null for a
+transcript in the language spoken), and a ``result.translation`` block follows Gladia's translation
+result: ``{success, is_empty, exec_time, error, results: [{languages: ["en"], source_languages,
+full_transcript, error}]}``; its utterances are not repeated (they are ``result.transcription.utterances``).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ def to_json_dict(analysis: Analysis) -> dict:
         for r in analysis.prompt_results
     ]
     failed = [r for r in analysis.prompt_results if not r.success]
-    return {
+    data = {
         "id": analysis.id,
         "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
         "error": analysis.error,
@@ -62,6 +69,7 @@ def to_json_dict(analysis: Analysis) -> dict:
                 "llm_model": analysis.llm_model,
                 "device": analysis.device,
                 "created_at": analysis.created_at.isoformat(),
+                "translated_to": transcript.translated_to,
             },
             "transcription": {
                 "full_transcript": transcript.text,
@@ -89,6 +97,16 @@ def to_json_dict(analysis: Analysis) -> dict:
             },
         },
     }
+    if transcript.translated_to:
+        data["result"]["translation"] = {
+            "success": True,
+            "is_empty": transcript.is_empty,
+            "exec_time": round(analysis.transcription_time, 3),  # one pass with the transcription
+            "error": None,
+            "results": [{"languages": [transcript.translated_to], "source_languages": languages,
+                         "full_transcript": transcript.text, "error": None}],
+        }
+    return data
 
 
 def render_json(analysis: Analysis) -> str:

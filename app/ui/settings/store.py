@@ -60,6 +60,9 @@ class Settings:
         BATCH_SIZE = "speed/batch_size"
         CONTEXT_WINDOW = "speed/context_window"
         OVERLAP = "speed/overlap"
+        CODE_SWITCHING = "speech/code_switching"
+        TRANSLATE = "speech/translate"
+        VOCABULARY = "speech/vocabulary"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
         MEASURED_RATES = "analysis/measured_rates"
@@ -187,6 +190,9 @@ class Settings:
             batch_size=_clamp(self.get_int(self.Key.BATCH_SIZE, defaults.batch_size), BATCH_SIZE_RANGE),
             context_window=_clamp(self.get_int(self.Key.CONTEXT_WINDOW, 0), CONTEXT_WINDOW_RANGE) or None,
             overlap=OVERLAP_CHOICES.get(overlap, defaults.overlap),
+            code_switching=self.get_bool(self.Key.CODE_SWITCHING, defaults.code_switching),
+            translate=self.get_bool(self.Key.TRANSLATE, defaults.translate),
+            vocabulary=self.get_str(self.Key.VOCABULARY).strip(),
         )
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
@@ -197,7 +203,9 @@ class Settings:
                            (self.Key.LANGUAGE, settings.language or ""), (self.Key.MAX_TOKENS, int(settings.max_tokens)),
                            (self.Key.BEAM_SIZE, int(settings.beam_size)), (self.Key.VAD_FILTER, bool(settings.vad_filter)),
                            (self.Key.BATCH_SIZE, int(settings.batch_size)),
-                           (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap)):
+                           (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap),
+                           (self.Key.CODE_SWITCHING, bool(settings.code_switching)),
+                           (self.Key.TRANSLATE, bool(settings.translate)), (self.Key.VOCABULARY, settings.vocabulary)):
             self._q.setValue(key.value, value)
         self._q.sync()  # one write for all the keys
 
