@@ -108,6 +108,13 @@ def _command(argv: list[str], open_window: Callable[[Sequence[str]], int] | None
         return open_window(args.files)
     except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of stdout went away (`hearsay models | head`): nothing to say to anyone. Point stdout at
+        # /dev/null so the interpreter's final flush does not fail again (Python's documented recipe,
+        # docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:
         log.exception("unexpected error")
         where = f"details in {log_file}" if log_file else f"no details kept: {no_log}"
