@@ -1,5 +1,6 @@
 """The Settings dialog: which models to use, on which device, in which language, how long the answers,
-and the speed options (beam size, VAD, batched decoding, context window, overlap).
+how they are made (system prompt, temperature), and the speed options (beam size, VAD, batched decoding,
+context window, overlap).
 
 Thread-safety: GUI thread only.
 """
@@ -13,11 +14,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import ModelError
 from app.core.hub.catalog import WHISPER_SIZES, default_entry, resolve_llm, resolve_whisper, whisper_english_only
+from app.core.llm.assembly import DEFAULT_TEMPERATURE, SYSTEM_TEXT, TEMPERATURE_RANGE
 from app.core.pipeline.engines import EngineSettings
 from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
@@ -34,6 +38,7 @@ from app.ui.settings.store import (
     DEVICES,
     MAX_TOKENS_RANGE,
     OVERLAP_CHOICES,
+    SYSTEM_PROMPT_LIMIT,
     Settings,
 )
 
@@ -87,6 +92,13 @@ TIPS = {
                       "model was trained for.",
     "overlap": "Transcribe the next file while the prompts of the previous one run. Faster for several files; "
                "the processor's cores are shared between the two.",
+    "system_prompt": "Instructions the language model reads before the transcript, for every prompt (for example "
+                     "\"Answer in German.\" or \"Name the speaker of each point.\"). Empty uses Hearsay's own: "
+                     "answer only from the transcript. All prompts of a file still share one reading of the "
+                     "transcript.",
+    "temperature": "How freely the language model picks its words: 0 always takes the likeliest word (the same "
+                   f"answer every time), higher values vary more and invent more. Default {DEFAULT_TEMPERATURE:g}, "
+                   "chosen from a measurement (docs/generation.md).",
 }
 
 
@@ -175,6 +187,19 @@ class SettingsDialog(QDialog):
         self.overlap.setCurrentIndex(self.overlap.findData(stored))
         self.overlap.setToolTip(TIPS["overlap"])
 
+        # answers: how they are made (generation settings)
+        self.system_prompt = QPlainTextEdit(current.system_prompt or "")
+        self.system_prompt.setPlaceholderText(f"Hearsay's own: {SYSTEM_TEXT}")
+        self.system_prompt.setTabChangesFocus(True)
+        self.system_prompt.setFixedHeight(self.system_prompt.fontMetrics().lineSpacing() * 4 + 12)
+        self.system_prompt.setToolTip(TIPS["system_prompt"])
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(*TEMPERATURE_RANGE)
+        self.temperature.setDecimals(2)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(current.temperature)
+        self.temperature.setToolTip(TIPS["temperature"])
+
         self.auto_start = QCheckBox("Start analysing files as soon as they are added")
         self.auto_start.setChecked(settings.auto_start())
         self.auto_start.setToolTip(TIPS["auto_start"])
@@ -192,6 +217,11 @@ class SettingsDialog(QDialog):
         form.addRow("Spoken language:", self.language)
         form.addRow("Longest answer:", self.max_tokens)
         form.addRow("", self.auto_start)
+        answers = QLabel("ANSWERS")
+        answers.setObjectName("sectionTitle")
+        form.addRow(answers)
+        form.addRow("System prompt:", self.system_prompt)
+        form.addRow("Temperature:", self.temperature)
         speed = QLabel("SPEED")
         speed.setObjectName("sectionTitle")
         form.addRow(speed)
@@ -205,7 +235,8 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         for label, field in ((form.labelForField(w), w) for w in (self.beam_size, self.batch_size, self.context_window,
-                                                                   self.max_tokens, self.overlap, self.device)):
+                                                                   self.max_tokens, self.overlap, self.device,
+                                                                   self.system_prompt, self.temperature)):
             if label is not None:
                 label.setToolTip(field.toolTip())  # the row's label explains it too
         layout = QVBoxLayout(self)
@@ -259,6 +290,8 @@ class SettingsDialog(QDialog):
             batch_size=self.batch_size.value(),
             context_window=self.context_window.value() or None,
             overlap=OVERLAP_CHOICES[self.overlap.currentData()],
+            system_prompt=self.system_prompt.toPlainText().strip()[:SYSTEM_PROMPT_LIMIT] or None,
+            temperature=round(self.temperature.value(), 2),
         )
 
     def validate(self) -> str | None:

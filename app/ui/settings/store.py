@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from enum import Enum
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from app.core import paths
 from app.core.errors import FolderError
+from app.core.llm.assembly import TEMPERATURE_RANGE
 from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
 
@@ -29,6 +31,8 @@ CONTEXT_WINDOW_RANGE = (0, 131072)
 """The language model's context window in tokens; 0 means the model's own."""
 OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
 """Stored value -> ``EngineSettings.overlap``."""
+SYSTEM_PROMPT_LIMIT = 4000
+"""The longest system prompt kept, in characters (about 1,000 tokens: it is read before every transcript)."""
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +64,8 @@ class Settings:
         BATCH_SIZE = "speed/batch_size"
         CONTEXT_WINDOW = "speed/context_window"
         OVERLAP = "speed/overlap"
+        SYSTEM_PROMPT = "answers/system_prompt"
+        TEMPERATURE = "answers/temperature"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
         MEASURED_RATES = "analysis/measured_rates"
@@ -111,6 +117,14 @@ class Settings:
             return int(self._q.value(key.value, default))
         except (TypeError, ValueError):
             return default
+
+    def get_float(self, key: Key, default: float) -> float:
+        """``key`` as a number (``default`` when unset, not a number, or not finite)."""
+        try:
+            value = float(self._q.value(key.value, default))
+        except (TypeError, ValueError):
+            return default
+        return value if math.isfinite(value) else default
 
     def get_bool(self, key: Key, default: bool) -> bool:
         """``key`` as a boolean (INI files store "true"/"false")."""
@@ -170,7 +184,9 @@ class Settings:
         """The model and speed choices as ``EngineSettings``.
 
         Empty text means the default model / auto-detect; a context window of
-        0 the model's own; overlap "auto" the hardware's default. Values out
+        0 the model's own; overlap "auto" the hardware's default; an empty system
+        prompt the built-in instructions (longer ones are cut at ``SYSTEM_PROMPT_LIMIT``
+        characters). Values out
         of range are clamped, unknown ones fall back to the defaults.
         """
         device = self.get_str(self.Key.DEVICE, "auto")
@@ -187,6 +203,9 @@ class Settings:
             batch_size=_clamp(self.get_int(self.Key.BATCH_SIZE, defaults.batch_size), BATCH_SIZE_RANGE),
             context_window=_clamp(self.get_int(self.Key.CONTEXT_WINDOW, 0), CONTEXT_WINDOW_RANGE) or None,
             overlap=OVERLAP_CHOICES.get(overlap, defaults.overlap),
+            system_prompt=self.get_str(self.Key.SYSTEM_PROMPT).strip()[:SYSTEM_PROMPT_LIMIT] or None,
+            temperature=min(max(self.get_float(self.Key.TEMPERATURE, defaults.temperature), TEMPERATURE_RANGE[0]),
+                            TEMPERATURE_RANGE[1]),
         )
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
@@ -197,7 +216,9 @@ class Settings:
                            (self.Key.LANGUAGE, settings.language or ""), (self.Key.MAX_TOKENS, int(settings.max_tokens)),
                            (self.Key.BEAM_SIZE, int(settings.beam_size)), (self.Key.VAD_FILTER, bool(settings.vad_filter)),
                            (self.Key.BATCH_SIZE, int(settings.batch_size)),
-                           (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap)):
+                           (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap),
+                           (self.Key.SYSTEM_PROMPT, settings.system_prompt or ""),
+                           (self.Key.TEMPERATURE, float(settings.temperature))):
             self._q.setValue(key.value, value)
         self._q.sync()  # one write for all the keys
 
