@@ -125,8 +125,9 @@ class SettingsDialog(QDialog):
     Thread-safety: GUI thread only.
     """
 
-    def __init__(self, settings: Settings, parent=None) -> None:
+    def __init__(self, settings: Settings, parent=None, *, profile=None) -> None:
         super().__init__(parent)
+        self._profile = profile  # this computer's MachineProfile for the Models window, when known
         self.setWindowTitle("Hearsay Settings")
         self.setMinimumWidth(660)
         self._settings = settings
@@ -200,6 +201,11 @@ class SettingsDialog(QDialog):
         self.temperature.setValue(current.temperature)
         self.temperature.setToolTip(TIPS["temperature"])
 
+        self.models_button = QPushButton("Models…")
+        self.models_button.setToolTip("Download, add and choose the speech and language models, and see the ones "
+                                      "recommended for this computer")
+        self.models_button.clicked.connect(self.open_models)
+
         self.auto_start = QCheckBox("Start analysing files as soon as they are added")
         self.auto_start.setChecked(settings.auto_start())
         self.auto_start.setToolTip(TIPS["auto_start"])
@@ -213,6 +219,8 @@ class SettingsDialog(QDialog):
         form.setVerticalSpacing(10)
         form.addRow("Whisper model:", self._row(self.whisper, whisper_browse))
         form.addRow("Language model (GGUF):", self._row(self.llm, llm_browse))
+        form.addRow("", self._row(QLabel("Get, add or remove models, with a recommendation for this computer:"),
+                                  self.models_button))
         form.addRow("Device:", self.device)
         form.addRow("Spoken language:", self.language)
         form.addRow("Longest answer:", self.max_tokens)
@@ -269,6 +277,17 @@ class SettingsDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", start, "GGUF models (*.gguf);;All files (*)")
         if path:
             self.llm.setText(path)
+
+    def open_models(self) -> None:
+        """The Models window over this dialog (modal); a model chosen there with Use fills the model fields."""
+        from app.ui.models.window import ModelsWindow  # the Models window builds on the settings store
+
+        window = ModelsWindow(self._settings, self, profile=self._profile)
+        window.exec()
+        chosen = self._settings.engine_settings()
+        self.whisper.setCurrentText(chosen.whisper_model or "")
+        self.llm.setText(chosen.llm_model or "")
+        window.deleteLater()
 
     def _language_code(self) -> str:
         index = self.language.currentIndex()

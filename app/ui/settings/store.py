@@ -66,6 +66,8 @@ class Settings:
         OVERLAP = "speed/overlap"
         SYSTEM_PROMPT = "answers/system_prompt"
         TEMPERATURE = "answers/temperature"
+        HUB_ENDPOINT = "hub/endpoint"
+        DEMO_BAR_DISMISSED = "models/demo_bar_dismissed"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
         MEASURED_RATES = "analysis/measured_rates"
@@ -251,3 +253,22 @@ class Settings:
     def set_confirm_stop(self, value: bool) -> None:
         """Remember whether Cancel and Quit ask first ("Don't ask again" turns it off)."""
         self.set_value(self.Key.CONFIRM_STOP, bool(value))
+
+    # ---- models: where they come from, the first-run bar ------------------------------------------------
+
+    def hub_endpoint(self) -> str:
+        """The hub endpoint (mirror) downloads use, as typed in the Models window ("" means ``HF_ENDPOINT``,
+        else huggingface.co). The access token is never stored here: it lives in the OS keyring."""
+        return self.get_str(self.Key.HUB_ENDPOINT).strip()
+
+    def set_hub_endpoint(self, endpoint: str) -> None:
+        """Remember the hub endpoint ("" forgets it)."""
+        self.set_value(self.Key.HUB_ENDPOINT, endpoint.strip() or None)
+
+    def demo_bar_dismissed(self) -> bool:
+        """Whether the user closed the bar that says the demo language model's answers are often invented."""
+        return self.get_bool(self.Key.DEMO_BAR_DISMISSED, False)
+
+    def set_demo_bar_dismissed(self, value: bool) -> None:
+        """Remember that the demo model's bar was closed (it stays hidden)."""
+        self.set_value(self.Key.DEMO_BAR_DISMISSED, bool(value))
