@@ -11,7 +11,7 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from app.core.hub.advice import Recommendation
 from app.core.hub.catalog import CatalogEntry
@@ -66,7 +66,8 @@ class FirstRunBar(QFrame):
         layout.setSpacing(10)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.button)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # never taller than its text
         self.hide()
 
     def offer(self, demo: CatalogEntry, item: ModelItem | None, recommendation: Recommendation | None) -> None:

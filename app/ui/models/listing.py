@@ -99,13 +99,15 @@ def entry_note(entry: CatalogEntry | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def languages_text(codes: tuple[str, ...]) -> tuple[str, str]:
-    """(short text, tooltip) for a model's languages: "English", "99 languages", "13 languages" (the tooltip
-    names them)."""
+def languages_text(codes: tuple[str, ...], role: str = "whisper") -> tuple[str, str]:
+    """(short text, tooltip) for a model's languages: "English", "99 languages" (Whisper's ``*``), "Many
+    languages" (a language model's ``*``), "13 languages" (the tooltip names them)."""
     if not codes:
         return "", ""
     if "*" in codes:
-        return "99 languages", "Whisper's 99 languages"
+        if role == "whisper":
+            return "99 languages", "Whisper's 99 languages"
+        return "Many languages", "Trained on many languages (its note says how many)"
     names = [LANGUAGE_NAMES.get(code, code) for code in codes]
     if len(names) <= 2:
         return " and ".join(names), ""

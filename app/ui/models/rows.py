@@ -115,7 +115,7 @@ class ModelRow(QFrame):
         self.item = item
         self.title.setText(item.title)
         entry = item.entry
-        languages, languages_tip = languages_text(entry.languages if entry else ())
+        languages, languages_tip = languages_text(entry.languages if entry else (), item.role)
         parts = [format_bytes(item.size_bytes) if item.size_bytes else "", languages,
                  entry.license if entry else f"imported ({item.model.how})" if item.model else ""]
         self.meta.setText("  ·  ".join(p for p in parts if p))

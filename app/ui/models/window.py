@@ -59,6 +59,7 @@ QLabel#modelState { color: #334155; }
 QLabel#modelError, QLabel#modelsNotice[severity="error"] { color: #b91c1c; }
 QLabel#modelsNotice[severity="warning"] { color: #92400e; }
 QLabel#modelsNotice[severity="info"] { color: #334155; }
+QPushButton:disabled { color: #a3acbb; border-color: #e2e8f0; background: #f8fafc; }
 """
 SETTING_KEYS = {"whisper": Settings.Key.WHISPER_MODEL, "llm": Settings.Key.LLM_MODEL}
 
@@ -219,6 +220,7 @@ class ModelsWindow(QDialog):
         layout.addLayout(bottom)
         self._show_token_state()
         self.refresh()
+        self._no_default_buttons()
         if profile is not None:
             self.set_profile(profile)
         else:
@@ -245,11 +247,19 @@ class ModelsWindow(QDialog):
                     row.action.connect(self._on_action)
                     self.rows[item.id] = row
                     self._sections[role].insertWidget(position, row)
+                    for button in row.buttons.values():
+                        button.setAutoDefault(False)
                 row.show_item(item, in_use=item.id == using, downloading=item.id in self.tasks)
                 row.set_recommendation(self.recommendations.get(role))
         for model_id in [m for m in self.rows if m not in seen]:
             self.rows.pop(model_id).deleteLater()
             self.items.pop(model_id, None)
+
+    def _no_default_buttons(self) -> None:
+        # Enter in the endpoint or token field must not press a button (Download, Save token, Close) of the dialog.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
     def in_use(self, role: str) -> str | None:
         """The id of the model of ``role`` the settings use (None: a model outside the list)."""
