@@ -344,6 +344,20 @@ def test_the_first_run_bar_goes_after_use_of_another_model_and_comes_back_with_t
     assert window.settings.engine_settings().llm_model == LLM_ID and not bar.isVisible()
 
 
+def test_closing_the_main_window_mid_download_cancels_it_and_waits(make_window, qtbot, hub_models):
+    hub_models.rate_bytes_per_s = 5e6
+    window = make_window(auto_start=False)
+    qtbot.waitUntil(lambda: window.first_run_bar.offered == LLM_ID, timeout=5000)
+    qtbot.mouseClick(window.first_run_bar.button, Qt.MouseButton.LeftButton)
+    models = window.models_window
+    task = models.tasks[LLM_ID]
+    qtbot.waitUntil(lambda: models.rows[LLM_ID].progress.value() > 20, timeout=10_000)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 1.0 and task.isFinished()
+    assert installed.partial_bytes(LLM_ID) > 0 and installed.find_installed(LLM_ID) is None
+
+
 def test_dismissing_the_first_run_bar_is_remembered(make_window, qtbot, hub_models):
     window = make_window(auto_start=False)
     bar = window.first_run_bar

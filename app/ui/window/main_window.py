@@ -486,8 +486,9 @@ class MainWindow(QMainWindow):
         window = self.models_window
         item = window.items.get(model_id) if window is not None else None
         name = item.title if item is not None else model_id
-        if outcome == "done" and model_id == self._use_after_download and window is not None:
-            self._use_after_download = None
+        wanted, self._use_after_download = self._use_after_download == model_id, \
+            None if self._use_after_download == model_id else self._use_after_download
+        if outcome == "done" and wanted and window is not None:
             window.use(model_id)
         elif outcome == "done":
             self.statusBar().showMessage(f"{name} is downloaded; Use in the Models window chooses it.",
