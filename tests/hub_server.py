@@ -10,8 +10,9 @@ them as it would the hub's.
 Switches (attributes, changed by a test at any time): ``drop_at`` cuts the connection after that many bytes of
 the file (once), ``corrupt`` serves the file with one byte changed, ``status`` answers every request with that
 HTTP status, ``stall_at`` stops sending at that byte and hangs (until ``release`` is set or the server stops),
-``rate_bytes_per_s`` throttles the body. Records: ``requests`` (method, path, Range header), ``authorizations`` (each request's
-Authorization header or None) and ``bytes_served`` (body bytes sent, all requests together).
+``rate_bytes_per_s`` throttles the body, ``ignore_range`` answers a Range request with the whole file (200).
+Records: ``requests`` (method, path, Range header), ``authorizations`` (each request's Authorization header or
+None) and ``bytes_served`` (body bytes sent, all requests together).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class HubServer:
         self.status: int | None = None
         self.stall_at: int | None = None
         self.rate_bytes_per_s: float | None = None
+        self.ignore_range = False
         self.release = threading.Event()
         self.requests: list[tuple[str, str, str | None]] = []
         self.authorizations: list[str | None] = []
@@ -124,7 +126,7 @@ class HubServer:
         size = path.stat().st_size
         etag, lfs = self.etag(path)
         start = 0
-        if wanted and wanted.startswith("bytes=") and body:
+        if wanted and wanted.startswith("bytes=") and body and not self.ignore_range:
             start = int(wanted[6:].split("-")[0])
         handler.send_response(206 if start else 200)
         handler.send_header("Content-Type", "application/octet-stream")

@@ -124,7 +124,7 @@ def test_corrupt_bytes_are_refused_and_removed(hub_server, hub_catalog):
                                            f"is {sha[:12]}…, the file's ")
     assert caught.value.message.endswith("…), so it was deleted; try again")
     assert installed.partial_bytes(entry.id) == 0 and installed.find_installed(entry.id) is None
-    assert not (installed.models_dir() / entry.id).exists()
+    assert files_under(installed.models_dir()) == [f".partial/{entry.id}.lock"]  # nothing of it is kept
 
 
 def test_the_catalogs_sha256_is_checked_too(hub_server, hub_catalog):
@@ -289,3 +289,16 @@ def test_one_download_per_model_at_a_time(hub_server, hub_catalog):
         "busy", "test-smollm2 is already being downloaded by another Hearsay window or command; wait for it to finish")
     assert hub_server.requests == []
     assert downloads.download(entry, endpoint=hub_server.endpoint).sha256 == entry.sha256
+
+
+def test_a_server_that_ignores_the_range_gets_the_file_from_the_start(hub_server, hub_catalog):
+    entry = hub_catalog["llm"]
+    staging = installed.partial_dir(entry.id)
+    staging.mkdir(parents=True)
+    with open(hub_server.files[entry.hf_repo][entry.name], "rb") as original:
+        (staging / entry.name).write_bytes(original.read(1_000_000))
+    (staging / downloads.RECORD).write_text(json.dumps({"files": {entry.name: entry.sha256}}), "utf-8")
+    hub_server.ignore_range = True
+    model = downloads.download(entry, endpoint=hub_server.endpoint)
+    assert hub_server.ranges() == ["bytes=1000000-"] and hub_server.bytes_served == entry.size_bytes
+    assert model.sha256 == entry.sha256

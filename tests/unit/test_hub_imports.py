@@ -37,6 +37,7 @@ def test_import_references_the_tiny_en_folder_and_remove_keeps_it():
     source = WHISPER.installed_path()
     model = imports.import_model(source, mode="reference", model_id="tiny-ref").model
     assert (model.how, model.role, model.path, model.sha256) == ("referenced", "whisper", source, WHISPER.sha256)
+    assert model.name == "tiny-ref"  # what results record as the Whisper model
     assert sorted(p.name for p in model.folder.iterdir()) == [installed.MANIFEST]
     assert catalog.resolve_whisper("tiny-ref").path == str(source)
     removed = installed.remove("tiny-ref")
@@ -224,3 +225,19 @@ def test_without_a_keyring_the_token_comes_from_the_environment(monkeypatch):
                                         "token; set the HF_TOKEN environment variable instead")
     finally:
         keyring.set_keyring(before)
+
+
+def test_names_resolve_to_what_is_on_this_machine(hub_catalog, monkeypatch):
+    from dataclasses import replace
+
+    # the bundled default by its file name and its id
+    assert catalog.resolve_llm(LLM.name) == catalog.ResolvedModel(LLM.name, str(LLM.installed_path()), LLM.sha256)
+    assert catalog.resolve_llm(LLM.id).path == str(LLM.installed_path())
+    # a size name whose model was installed (here: a second "small" entry, imported under its id) wins over the
+    # catalog's "small" that is not on disk
+    small = replace(hub_catalog["whisper"], id="test-small", name="small")
+    real = catalog.catalog
+    monkeypatch.setattr(catalog, "catalog", lambda: [*real(), small])
+    imports.import_model(WHISPER.installed_path(), model_id="test-small")
+    assert catalog.resolve_whisper("small").path == str(installed.models_dir() / "test-small")
+    assert catalog.resolve_whisper("small").sha256 == WHISPER.sha256

@@ -245,9 +245,13 @@ def recommend_all(profile: MachineProfile | None = None, entries: Sequence[Catal
     return {"llm": llm, "whisper": whisper}
 
 
-def recommendation_lines(recommendations: dict[str, Recommendation | None], profile: MachineProfile) -> list[str]:
+def recommendation_lines(recommendations: dict[str, Recommendation | None] | None = None,
+                         profile: MachineProfile | None = None) -> list[str]:
     """Lines for ``hearsay models`` (or any plain-text view): this computer, then per role the recommended
-    model, its estimate (labelled as one) and how it was computed."""
+    model, its estimate (labelled as one) and how it was computed. Defaults: this machine's profile and
+    ``recommend_all`` over the catalog, so ``print("\n".join(recommendation_lines()))`` is all a caller needs."""
+    profile = profile or MachineProfile.of_this_machine()
+    recommendations = recommend_all(profile) if recommendations is None else recommendations
     lines = [f"This computer: {profile.describe()}."]
     titles = {"whisper": "Speech to text", "llm": "Answers"}
     for role in ("whisper", "llm"):
@@ -266,8 +270,9 @@ def _how(entry: CatalogEntry, device: str, seconds: float, ref: SpeedReference, 
     where = {"cuda": "on the NVIDIA GPU", "metal": "on the GPU (Metal)", "cpu": "on the processor"}[device]
     memory = available_bytes(profile, "cuda" if device == "cuda" else "cpu")
     if entry.role == "whisper":
-        work = (f"transcribing 60 minutes at a real-time factor of {ref.whisper_rtf:.3f} x "
-                f"{entry.params_b:g}B / {ref.whisper_params_b:g}B parameters")
+        rtf = ref.whisper_rtf * entry.params_b / ref.whisper_params_b
+        work = (f"transcribing 60 minutes at a real-time factor of {rtf:.3f} (the reference's {ref.whisper_rtf:.3f} "
+                f"at {ref.whisper_params_b:g}B parameters, scaled to {entry.params_b:g}B)")
     else:
         ratio = entry.params_b / ref.llm_params_b
         work = (f"{MEETING_TOKENS:,} transcript tokens prefilled at {ref.prefill_tokens_per_s / ratio:,.0f} "

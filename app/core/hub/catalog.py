@@ -115,6 +115,20 @@ def _installed(model_id: str, role: str) -> ResolvedModel | None:
     return ResolvedModel(model.name, str(model.path), model.sha256)
 
 
+def _catalog_model(name: str, role: str) -> tuple[ResolvedModel | None, CatalogEntry | None]:
+    """The catalog's ``role`` models called ``name`` (by id, or by name: a file name or a Whisper size): the
+    first one on this machine (bundled, downloaded) as a ResolvedModel, else (None, the first entry) to say
+    how to get it, else (None, None)."""
+    matches = [e for e in catalog() if e.role == role and name in (e.id, e.name)]
+    matches.sort(key=lambda e: e.id != name)  # an id before a name
+    for entry in matches:
+        if (path := entry.installed_path()) is not None:
+            return ResolvedModel(entry.name, str(path), entry.sha256), entry
+        if (found := _installed(entry.id, role)) is not None:
+            return found, entry
+    return None, (matches[0] if matches else None)
+
+
 def _download_hint(entry: CatalogEntry) -> str:
     from app.core.hub import installed
 
@@ -156,10 +170,10 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
         name_or_dir = default.name
     if (found := _installed(name_or_dir or "", "whisper")) is not None:
         return found
-    entry = find_entry(name_or_dir or "") or next(
-        (e for e in catalog() if e.role == "whisper" and e.name == name_or_dir and e is not default), None)
-    if entry is not None and entry.role == "whisper" and not entry.default:
-        if (found := _installed(entry.id, "whisper")) is not None:
+    entry = None
+    if name_or_dir and name_or_dir != default.name:
+        found, entry = _catalog_model(name_or_dir, "whisper")
+        if found is not None:
             return found
     if name_or_dir in (None, "", default.name):
         path = default.installed_path()
@@ -180,7 +194,7 @@ def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
         if (problem := user_files.kind_problem(weights)) is not None:
             raise ModelError(problem.about(f"the Whisper model file {display_path(weights)}"))
         return ResolvedModel(candidate.name, str(candidate))
-    if name_or_dir in WHISPER_SIZES or (entry is not None and entry.role == "whisper"):
+    if name_or_dir in WHISPER_SIZES or entry is not None:
         size = entry.name if entry is not None else name_or_dir
         if size in WHISPER_SIZES:
             from faster_whisper.utils import download_model
@@ -221,9 +235,6 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
         if path is None:
             raise _missing_default(entry)
         return ResolvedModel(entry.name, str(path), entry.sha256)
-    default = default_entry("llm")
-    if path_or_name == default.id:
-        return resolve_llm(None)
     if (found := _installed(path_or_name, "llm")) is not None:
         return found
     candidate = Path(os.path.expanduser(path_or_name))
@@ -233,11 +244,10 @@ def resolve_llm(path_or_name: str | None) -> ResolvedModel:
                 candidate = folder / path_or_name
                 break
     if not os.path.lexists(candidate):
-        entry = find_entry(path_or_name) or next(
-            (e for e in catalog() if e.role == "llm" and e.name == path_or_name), None)
-        if entry is not None and entry.role == "llm":
-            if (found := _installed(entry.id, "llm")) is not None:
-                return found
+        found, entry = _catalog_model(path_or_name, "llm")
+        if found is not None:
+            return found
+        if entry is not None:
             raise ModelError(f"the language model {entry.id} is not on this machine and Hearsay works offline; "
                              f"{_download_hint(entry)}")
         raise ModelError(f"the model file {display_path(path_or_name)} does not exist")

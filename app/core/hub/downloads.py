@@ -258,6 +258,8 @@ class _Meter:
         self.last_report = 0.0
 
     def add(self, count: int, file: str) -> None:
+        if not self.moved:  # the rate counts from the first byte (not from hashing a resumed partial)
+            self.samples = collections.deque([(time.monotonic(), 0)])
         self.done += count
         self.moved += count
         self.report(file)
@@ -418,8 +420,9 @@ class _Download:
                         hf_raise_for_status(response)
                     except Exception as exc:  # HfHubHTTPError family
                         raise self.network_error(exc, file.name) from None
-                if have and response.status_code != 206:  # the server ignored the Range: start again
-                    log.info("%s: the server sent the whole file instead of a range; starting it again", file.name)
+                ranged = response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+                if have and (response.status_code != 206 or not ranged):  # the Range was ignored: start again
+                    log.info("%s: the server did not send the range asked for; starting the file again", file.name)
                     target.unlink(missing_ok=True)
                     meter.rollback(have)
                     have = 0
@@ -617,6 +620,10 @@ def download(entry: CatalogEntry, *, endpoint: str | None = None, token: str | N
             job.verify(file, target, sha256, sha1)
             hashes[file.name] = sha256
         return _install(entry, job, files, hashes, staging, models)
+    except DownloadError as exc:
+        if exc.kind == "checksum":  # nothing of a damaged download is kept
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     except OSError as exc:
         if _is_disk_full(exc):
             shutil.rmtree(staging, ignore_errors=True)

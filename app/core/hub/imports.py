@@ -131,7 +131,7 @@ def import_model(path: Path | str, *, mode: str = "copy", model_id: str | None =
         folder = _whisper_folder(source)
         weights = folder / "model.bin"
         files = [folder / name for name in (*WHISPER_REQUIRED, *WHISPER_OPTIONAL) if (folder / name).is_file()]
-        name = _default_id(source, role)
+        name = ""  # its id (below): what results record as the Whisper model
     else:
         role = "llm"
         try:
@@ -150,6 +150,7 @@ def import_model(path: Path | str, *, mode: str = "copy", model_id: str | None =
         files = [source]
         name = source.name
     model_id = installed.check_model_id(model_id or _default_id(source, role))
+    name = name or model_id
     models = installed.models_dir()
     final = models / model_id
     if final.exists() or installed.find_installed(model_id) is not None:
