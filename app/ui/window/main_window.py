@@ -40,6 +40,9 @@ from app.ui.workers import EngineFactory, WorkerHost
 
 CONFIRM_AFTER_SECONDS = 5.0
 """A run shorter than this stops without a question: little would be lost."""
+PROFILE_DELAY_MS = 1500
+"""The look at this computer for the recommendation starts this long after the window is built: it counts CUDA
+devices through CTranslate2, an engine library the window must not wait for (or compete with) at start-up."""
 
 
 def confirm_stop(parent: QWidget, title: str, verb: str, question: str, settings: Settings) -> bool:
@@ -119,7 +122,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._probe = ProfileProbe(self)  # the recommendation needs RAM, cores, GPU memory: read off the GUI thread
         self._probe.ready.connect(self._on_profile)
-        self._probe.start()
+        self._probe_timer = QTimer(self)  # after start-up: until then the bar offers the Models window
+        self._probe_timer.setSingleShot(True)
+        self._probe_timer.setInterval(PROFILE_DELAY_MS)
+        self._probe_timer.timeout.connect(self._probe.start)
+        self._probe_timer.start()
 
     # ---- construction ------------------------------------------------------------
 
