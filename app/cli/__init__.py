@@ -69,10 +69,11 @@ def main(argv: list[str] | None = None, open_window: Callable[[Sequence[str]], i
     after flushing, and keeps the handlers until the process ends.
 
     Sets ``HF_HUB_OFFLINE=1`` (unless the environment already sets it) before
-    any engine is imported, so nothing Hearsay runs reaches Hugging Face. A
-    future explicit download action must lift it for its own call only: run
-    the download in a child process without the variable (huggingface_hub
-    reads it once, at import).
+    any engine is imported, so nothing Hearsay runs reaches Hugging Face. The
+    one explicit download action, ``hearsay models download`` (and the window's
+    Download), goes online for its own requests only: ``app.core.hub.downloads``
+    sends them through a client of its own, so offline mode stays on for
+    everything else in the process.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     argv = list(sys.argv[1:] if argv is None else argv)

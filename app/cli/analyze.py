@@ -22,11 +22,13 @@ from app.cli import stops
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
+from app.core.hub import catalog
 from app.core.llm import prompts
 from app.core.llm.assembly import DEFAULT_TEMPERATURE, TEMPERATURE_RANGE
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.pipeline.events import AnalysisFinished
+from app.core.speech import options as speech_options
 from app.core.speech import transcript_files
 from app.core.user_files import display_path, is_valid_text, read_limited
 
@@ -80,7 +82,9 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument("--llm-model", metavar="ID_OR_GGUF",
                         help="a model id (`hearsay models` lists them, e.g. qwen2.5-1.5b-instruct-q4_k_m) "
                              "or a .gguf model file")
-    parser.add_argument("--language", metavar="CODE", help="spoken language (ISO 639-1); default: detect")
+    parser.add_argument("--language", metavar="CODE[,CODE]",
+                        help="spoken language (ISO 639-1), or several separated by commas to detect among "
+                        "those only (fr,en); default: detect")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--max-tokens", type=_positive_int, default=512, metavar="N",
                         help="longest response, in tokens (default 512)")
@@ -91,6 +95,17 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     answers.add_argument("--temperature", type=_temperature, default=DEFAULT_TEMPERATURE, metavar="T",
                          help=f"sampling temperature, 0 (always the likeliest word) to 2 (default "
                          f"{DEFAULT_TEMPERATURE:g}, chosen from a measurement)")
+    speech = parser.add_argument_group("languages, translation and vocabulary (see docs/languages.md)")
+    speech.add_argument("--code-switching", action="store_true",
+                        help="the recording switches language: detect the language of every stretch of speech "
+                        "(among the --language codes when several are given); slower")
+    speech.add_argument("--translate", action="store_true",
+                        help="write the transcript in English, whatever language is spoken (needs a multilingual "
+                        "Whisper model such as base); each utterance keeps the language spoken")
+    speech.add_argument("--vocabulary", metavar="TERMS",
+                        help='names and terms that Whisper should expect, separated by commas ("Okonkwo, Kubernetes")')
+    speech.add_argument("--vocabulary-file", type=Path, metavar="F",
+                        help="the same, from a UTF-8 file (one term per line or comma-separated)")
     speed = parser.add_argument_group("speed (defaults measured by `make bench`, see docs/benchmarks.md)")
     speed.add_argument("--beam-size", type=_positive_int, default=EngineSettings.beam_size, metavar="N",
                        help=f"Whisper beam size; 1 is greedy (default {EngineSettings.beam_size})")
@@ -160,6 +175,36 @@ def _output_paths(args, parser) -> list[Path | None] | int:
         return _usage_error(parser, f"{display_path(args.output)}: cannot make the output folder: "
                                     f"{exc.strerror or exc}")
     return [args.output / name for name in export_files.output_names(inputs, _format(args))]
+
+
+def _speech_settings(args, parser) -> tuple[str | None, str] | int:
+    """(the expected languages as ``EngineSettings.language`` holds them, the vocabulary as one line) from
+    --language, --vocabulary and --vocabulary-file; or the usage error's exit code, said before any model
+    loads: a code Whisper does not know, an unreadable vocabulary file, or a choice the Whisper model
+    cannot do (an English-only model asked to translate or to hear another language)."""
+    try:
+        languages = speech_options.parse_languages(args.language)
+    except HearsayError as exc:
+        return _usage_error(parser, exc.message)
+    if args.vocabulary is not None and not is_valid_text(args.vocabulary):
+        return _usage_error(parser, f"--vocabulary is not UTF-8 text ({_first_bad_byte(args.vocabulary)})")
+    terms = speech_options.parse_vocabulary(args.vocabulary)
+    if args.vocabulary_file is not None:
+        try:
+            terms += speech_options.read_vocabulary_file(args.vocabulary_file)
+        except HearsayError as exc:
+            return _usage_error(parser, f"{display_path(args.vocabulary_file)}: {exc.message}")
+    try:
+        whisper = catalog.resolve_whisper(args.whisper_model)
+    except HearsayError:
+        whisper = None  # not on this machine: the run says so in its own sentence
+    if whisper is not None:
+        problem = speech_options.model_problem(whisper.name, catalog.whisper_english_only(whisper), languages,
+                                               args.translate, args.code_switching)
+        if problem:
+            return _usage_error(parser, problem)
+    vocabulary = speech_options.vocabulary_text(speech_options.parse_vocabulary(", ".join(terms)))
+    return speech_options.languages_text(languages), vocabulary
 
 
 def _format(args) -> str:
@@ -241,11 +286,16 @@ def run_analyze(argv: list[str]) -> int:
     if refused and len(refused) == len(outputs):
         return EXIT_FAILED
     fmt = _format(args)
+    speech = _speech_settings(args, parser)
+    if isinstance(speech, int):
+        return speech
+    language, vocabulary = speech
     settings = EngineSettings(
-        args.whisper_model, args.llm_model, args.device, args.language, args.max_tokens,
+        args.whisper_model, args.llm_model, args.device, language, args.max_tokens,
         beam_size=args.beam_size, vad_filter=args.vad, batch_size=args.batch_size,
         context_window=args.context_window, overlap=args.overlap,
         system_prompt=args.system_prompt, temperature=args.temperature,
+        code_switching=args.code_switching, translate=args.translate, vocabulary=vocabulary,
     )
     transcriber, runner = create_engines(settings)
     kept = [(source, output) for source, output in zip(args.inputs, outputs) if output not in refused]
@@ -258,7 +308,7 @@ def run_analyze(argv: list[str]) -> int:
     cancel = threading.Event()
     failures, written = 0, 0
     with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
-        for analysis, event in run_batch(analyses, transcriber, runner, cancel, args.language,
+        for analysis, event in run_batch(analyses, transcriber, runner, cancel, settings.language,
                                          overlap=resolve_overlap(settings), recorder=recorder):
             progress.handle(analysis, event)
             if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:

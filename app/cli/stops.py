@@ -247,7 +247,8 @@ class StopSignals:
 
         The wait ends early when a stop signal comes (or came) twice, or after
         ``EXIT_WAIT_SECONDS``; then, in the process's own entry point, the
-        process leaves at once with ``os._exit(code)`` (see ``leave``).
+        process leaves at once with ``os._exit(code)`` (see ``leave``), as it also does in its own entry
+        point whenever a stop signal came, once the wait is over.
         Signals received from here on mean "stop now".
         """
         self._settling = True
@@ -258,6 +259,11 @@ class StopSignals:
                 if self.own_process:
                     leave(code)
                 break
+        if self.own_process and self.first is not None:
+            # A stop signal came: leave now rather than through the interpreter's teardown, which puts the
+            # default handlers back first (CPython's signal module finalization), so that a second signal
+            # arriving during the teardown would kill the process by that signal instead of this exit code.
+            leave(code)
         return code
 
 

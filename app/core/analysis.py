@@ -50,12 +50,16 @@ class Transcript:
     """An ordered list of segments plus what the engine detected.
 
     ``duration`` is the audio duration in seconds (0.0 when unknown, e.g. a
-    transcript read from a ``.txt`` file).
+    transcript read from a ``.txt`` file). ``translated_to`` is "en" when Whisper
+    translated the speech (``task="translate"``): the text is English while
+    ``language`` and each segment's ``language`` stay the languages spoken; None for
+    a transcript in the language spoken.
     """
 
     segments: list[Segment] = field(default_factory=list)
     language: str | None = None
     duration: float = 0.0
+    translated_to: str | None = None
 
     @property
     def text(self) -> str:

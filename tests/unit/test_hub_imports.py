@@ -103,15 +103,17 @@ def test_bad_imports_say_why(tmp_path):
         imports.import_model(truncated)
     with pytest.raises(ModelError, match="'../up' cannot be a model id"):
         imports.import_model(LLM.installed_path(), model_id="../up")
-    assert [m.how for m in installed.installed_models()] == ["bundled", "bundled"]
+    assert [m.how for m in installed.installed_models()] == ["bundled"] * len(installed.bundled_models())
     assert list((installed.models_dir() / installed.PARTIAL_FOLDER).glob("*")) == []
 
 
 def test_registry_lists_bundled_and_installed_and_refuses_to_remove_bundled():
     imports.import_model(LLM.installed_path(), model_id="copy-a")
     listed = [(m.id, m.how) for m in installed.installed_models()]
-    assert listed == [(WHISPER.id, "bundled"), (LLM.id, "bundled"), ("copy-a", "copied")]
-    for model_id in (WHISPER.id, LLM.id):
+    bundled = [m.id for m in installed.bundled_models()]  # the defaults, and Whisper base once `make setup` made it
+    assert {WHISPER.id, LLM.id} <= set(bundled)
+    assert listed == [*((model_id, "bundled") for model_id in bundled), ("copy-a", "copied")]
+    for model_id in bundled:
         with pytest.raises(ModelError) as caught:
             installed.remove(model_id)
         assert caught.value.message == (f"{model_id} is bundled with Hearsay (installed by `make setup`) and cannot "
@@ -119,7 +121,20 @@ def test_registry_lists_bundled_and_installed_and_refuses_to_remove_bundled():
     with pytest.raises(ModelError, match="no installed model has the id 'nothing'"):
         installed.remove("nothing")
     assert installed.remove("copy-a").how == "copied"
-    assert [m.how for m in installed.installed_models()] == ["bundled", "bundled"]
+    assert [m.id for m in installed.installed_models()] == bundled
+
+
+def test_a_catalog_model_that_make_setup_put_in_a_models_folder_is_bundled(tmp_path, monkeypatch):
+    folder = tmp_path / "models" / "whisper-base"
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(b"weights")
+    monkeypatch.setattr(catalog, "model_folders", lambda: [tmp_path / "models"])
+    base = catalog.find_entry("whisper-base")
+    assert base.installed_path() == folder
+    assert installed.find_installed("whisper-base").how == "bundled" and installed.state(base) == "bundled"
+    assert catalog.resolve_whisper("whisper-base") == catalog.ResolvedModel("base", str(folder), base.sha256)
+    (folder / installed.MANIFEST).write_text("{}")  # a download or import of Hearsay's is not bundled
+    assert base.installed_path() is None
 
 
 def test_a_referenced_model_that_moved_says_so(tmp_path):

@@ -13,6 +13,13 @@ carries ``usage`` {``prompt_tokens``, ``completion_tokens``, ``total_tokens``} (
 shape; see ``PromptResult.usage``), and ``result.metadata`` the ``temperature`` and ``system_prompt``
 the prompts ran with (null: unknown / the built-in instructions) and ``llm_demo`` (true when the
 answers come from the bundled demo model, with ``llm_note`` saying what that means; false otherwise).
+
+Translation (Whisper's ``task="translate"``) writes English directly; there is no transcript in the
+language spoken. So ``result.transcription`` holds the English text, each utterance keeping the
+``language`` spoken (``languages`` lists those), ``result.metadata.translated_to`` is "en" (null for a
+transcript in the language spoken), and a ``result.translation`` block follows Gladia's translation
+result: ``{success, is_empty, exec_time, error, results: [{languages: ["en"], source_languages,
+full_transcript, error}]}``; its utterances are not repeated (they are ``result.transcription.utterances``).
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ def to_json_dict(analysis: Analysis) -> dict:
         for r in analysis.prompt_results
     ]
     failed = [r for r in analysis.prompt_results if not r.success]
-    return {
+    data = {
         "id": analysis.id,
         "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
         "error": analysis.error,
@@ -73,6 +80,7 @@ def to_json_dict(analysis: Analysis) -> dict:
                 "system_prompt": analysis.system_prompt,
                 "llm_demo": analysis.llm_demo,
                 **({"llm_note": DEMO_NOTE} if analysis.llm_demo else {}),
+                "translated_to": transcript.translated_to,
             },
             "transcription": {
                 "full_transcript": transcript.text,
@@ -100,6 +108,16 @@ def to_json_dict(analysis: Analysis) -> dict:
             },
         },
     }
+    if transcript.translated_to:
+        data["result"]["translation"] = {
+            "success": True,
+            "is_empty": transcript.is_empty,
+            "exec_time": round(analysis.transcription_time, 3),  # one pass with the transcription
+            "error": None,
+            "results": [{"languages": [transcript.translated_to], "source_languages": languages,
+                         "full_transcript": transcript.text, "error": None}],
+        }
+    return data
 
 
 def render_json(analysis: Analysis) -> str:

@@ -1,8 +1,9 @@
 """The Markdown export of an Analysis, and the time formats shared by every text view.
 
 Layout: ``# <file name>`` (``app.core.user_files.display_name``), a metadata list (with
-``Transcribed: only ...`` when less than the whole recording was), a quoted note when the answers
-come from the bundled demo model (``Analysis.llm_demo``), ``## <prompt>`` + response per
+``Transcribed: only ...`` when less than the whole recording was, ``Language: English, translated
+from fr`` for a translation), a quoted note when the answers come from the bundled demo model
+(``Analysis.llm_demo``), ``## <prompt>`` + response per
 prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text`` line per
 paragraph (segments joined at pauses and sentence ends). Times are seconds (floats).
 """
@@ -98,6 +99,16 @@ def coverage_note(result: PromptResult) -> str:
     return f"_Coverage: {result.coverage:.0%} of the transcript, {how}._"
 
 
+def translation_note(analysis: Analysis) -> str:
+    """``English, translated from fr`` (the languages spoken, in order of appearance) for a transcript that
+    Whisper translated."""
+    spoken = list(dict.fromkeys(s.language for s in analysis.transcript.segments if s.language))
+    if not spoken and analysis.transcript.language:
+        spoken = [analysis.transcript.language]
+    target = {"en": "English"}.get(analysis.transcript.translated_to or "", analysis.transcript.translated_to)
+    return f"{target}, translated from {', '.join(spoken) or 'the language spoken'}"
+
+
 def is_partial(analysis: Analysis) -> bool:
     """True when less of the recording was transcribed than its duration (by more than 1 s and 2 %):
     the file ended early or changed while it was transcribed."""
@@ -134,6 +145,7 @@ def render_markdown(analysis: Analysis) -> str:
         *([f"- **Transcribed:** only {format_duration(analysis.transcribed_duration)}"]
           if is_partial(analysis) else []),
         f"- **Whisper model:** {analysis.whisper_model or '—'}",
+        *([f"- **Language:** {translation_note(analysis)}"] if analysis.transcript.translated_to else []),
         f"- **LLM model:** {analysis.llm_model or '—'}",
         f"- **Device:** {analysis.device or '—'}",
         f"- **Date:** {analysis.created_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",

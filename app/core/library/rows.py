@@ -158,7 +158,8 @@ def parse_time(text: str) -> datetime:
 
 
 def to_transcript(row: sqlite3.Row, segments: list[sqlite3.Row]) -> Transcript:
-    """The transcript of an analysis row (``duration``, ``language``) and its segment rows."""
+    """The transcript of an analysis row (``duration``, ``language``, ``transcript_key``) and its segment rows.
+    The text is an English translation when the key says ``"task": "translate"`` (``pipeline.recorder``)."""
     return Transcript(
         segments=[
             Segment(s["start"], s["end"], s["text"], tuple(Word(*w) for w in json.loads(s["words_json"])),
@@ -167,7 +168,17 @@ def to_transcript(row: sqlite3.Row, segments: list[sqlite3.Row]) -> Transcript:
         ],
         language=row["language"],
         duration=row["duration"],
+        translated_to="en" if _translated(row) else None,
     )
+
+
+def _translated(row: sqlite3.Row) -> bool:
+    """True when the row's transcript key names the translate task (a row without a key: False)."""
+    try:
+        key = json.loads(row["transcript_key"] or "{}")
+    except (IndexError, ValueError):
+        return False
+    return isinstance(key, dict) and key.get("task") == "translate"
 
 
 def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sqlite3.Row], alive: bool) -> Analysis:

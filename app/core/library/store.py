@@ -332,7 +332,7 @@ class Library:
 
     def load_transcript(self, analysis_id: str) -> Transcript:
         """Only the stored transcript of ``analysis_id`` (a full id)."""
-        row = self._read("SELECT duration, language FROM analyses WHERE id = ?", (analysis_id,))
+        row = self._read("SELECT duration, language, transcript_key FROM analyses WHERE id = ?", (analysis_id,))
         segments = self._read("SELECT * FROM segments WHERE analysis_id = ? ORDER BY idx", (analysis_id,))
         if not row:
             raise LibraryError(f"no analysis {analysis_id!r} in the history library")

@@ -41,6 +41,8 @@ class Transcriber(Protocol):
     ) -> tuple[float, Iterator[Segment]]:
         """Start decoding ``path`` from ``start`` seconds on; return (audio duration in seconds, segments).
 
+        ``language``: as ``EngineSettings.language`` (one code, several separated by commas, or None).
+
         The duration is the whole recording's, whatever ``start``. Segments
         (and their words) carry times in seconds from the start of the
         recording; with ``start`` > 0 only segments ending after ``start``
@@ -53,7 +55,8 @@ class Transcriber(Protocol):
         the recording up to which this call's audio was decoded, read once the
         segments are exhausted (the pipeline compares it with the duration to
         tell a file that ended early; without it, the last segment's end is
-        all it knows).
+        all it knows), and ``translated_to``: "en" when the segments' text is a
+        translation into English (each segment's ``language`` is still the one spoken).
         """
 
 
@@ -104,12 +107,17 @@ class EngineSettings:
     ``whisper_model``: a faster-whisper size name ("tiny.en", "base", ...) or a
     CTranslate2 model directory. ``llm_model``: a path to a ``.gguf`` file.
     ``device``: "auto", "cpu" or "cuda". ``max_tokens``: response length cap in tokens.
-    ``language``: ISO 639-1 code, or None to auto-detect.
+    ``language``: an ISO 639-1 code, several separated by commas ("fr,en": Whisper
+    detects among those only; Gladia's ``language_config.languages``), or None to auto-detect.
     ``beam_size``, ``vad_filter``, ``batch_size``: faster-whisper decoding
     (see ``WhisperTranscriber``). ``context_window``: the most tokens the LLM
     context may hold (None: the model's trained context). ``overlap``: transcribe
     the next file while the prompts of the previous one run (None: decide from
     the hardware, see ``overlap_default``).
+    ``code_switching``: a language per stretch of speech (Gladia's ``code_switching``);
+    ``translate``: Whisper writes English, each segment keeping the language spoken;
+    ``vocabulary``: names and terms that bias transcription, joined by ", " (Gladia's
+    ``custom_vocabulary``, faster-whisper's ``hotwords``). See ``app.core.speech.options``.
 
     Generation (fal's ``system_prompt`` and ``temperature``): ``system_prompt``
     replaces the built-in instructions before the transcript (None: the built-in
@@ -129,6 +137,10 @@ class EngineSettings:
     batch_size: int = 0
     context_window: int | None = None
     overlap: bool | None = None
+    # languages, translation and vocabulary (issue 12)
+    code_switching: bool = False
+    translate: bool = False
+    vocabulary: str = ""
     # generation (issue 12): kept together, after the speed fields
     system_prompt: str | None = None
     temperature: float = DEFAULT_TEMPERATURE
@@ -186,6 +198,7 @@ def create_engines(settings: EngineSettings):
     transcriber = WhisperTranscriber(
         settings.whisper_model, device=settings.device, cpu_threads=whisper_threads,
         beam_size=settings.beam_size, vad_filter=settings.vad_filter, batch_size=settings.batch_size,
+        code_switching=settings.code_switching, translate=settings.translate, vocabulary=settings.vocabulary,
     )
     try:
         state_cache = PrefixStateCache(paths.cache_dir() / "kv-states")

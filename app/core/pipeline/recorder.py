@@ -58,7 +58,11 @@ def content_sha256(path, cancel: threading.Event | None = None) -> tuple[int, st
 
 
 def transcript_key(settings: EngineSettings) -> tuple[str, str]:
-    """(canonical JSON of the Whisper settings that decide a transcript, the Whisper model's sha256 or "")."""
+    """(canonical JSON of the Whisper settings that decide a transcript, the Whisper model's sha256 or "").
+
+    A stored transcript is reused only under the same key: a different language list, code switching,
+    translation or vocabulary makes a new transcript (``"task": "translate"`` in the key also tells the
+    library that a stored transcript is English, ``library.rows.to_transcript``)."""
     try:
         resolved = catalog.resolve_whisper(settings.whisper_model)
         name, sha = resolved.name, resolved.sha256
@@ -66,6 +70,13 @@ def transcript_key(settings: EngineSettings) -> tuple[str, str]:
         name, sha = settings.whisper_model or "", ""
     key = {"model": name, "sha256": sha, "language": settings.language, "beam_size": settings.beam_size,
            "vad_filter": settings.vad_filter, "batch_size": settings.batch_size}
+    # Named only when set, so transcripts stored before these options existed keep their key.
+    if settings.code_switching:
+        key["code_switching"] = True
+    if settings.translate:
+        key["task"] = "translate"
+    if settings.vocabulary:
+        key["vocabulary"] = settings.vocabulary
     return json.dumps(key, sort_keys=True), sha
 
 
@@ -137,7 +148,7 @@ class LibraryRecorder:
         if earlier is None or not earlier.transcript_complete:
             return None
         source = earlier.transcript
-        analysis.transcript = Transcript(list(source.segments), source.language, source.duration)
+        analysis.transcript = Transcript(list(source.segments), source.language, source.duration, source.translated_to)
         analysis.duration, analysis.transcript_complete = earlier.duration, True
         analysis.whisper_model = earlier.whisper_model
         created = earlier.created_at.astimezone(timezone.utc).isoformat(timespec="seconds")

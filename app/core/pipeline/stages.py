@@ -144,7 +144,8 @@ def _transcribe(
         "hearsay-whisper-start")
     analysis.duration = duration or info.duration
     analysis.transcript = Transcript(segments=list(kept), language=analysis.transcript.language,
-                                     duration=analysis.duration)
+                                     duration=analysis.duration,
+                                     translated_to=getattr(transcriber, "translated_to", None))
     yield TranscriptionProgress(resume_at, analysis.duration)
     for segment in iterate_cancellable(segments, cancel, "hearsay-whisper-windows"):
         analysis.transcript.segments.append(segment)

@@ -109,6 +109,7 @@ def _from_json(data: dict) -> Transcript:
         segments = [_segment(u, n) for n, u in enumerate(utterances, start=1)]
         languages = transcription.get("languages") or [None]
         language = languages[0] if isinstance(languages, list) else None
+        translated_to = (data["result"].get("metadata") or {}).get("translated_to")
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         raise MediaError(NOT_A_RESULT) from None
     for n in range(1, len(segments)):
@@ -116,7 +117,9 @@ def _from_json(data: dict) -> Transcript:
             raise MediaError(f"utterance {n + 1} starts before utterance {n}; the times are out of order")
     if language is not None and not isinstance(language, str):
         raise MediaError(NOT_A_RESULT)
-    return Transcript(segments=segments, language=language, duration=duration)
+    if translated_to is not None and not isinstance(translated_to, str):
+        raise MediaError(NOT_A_RESULT)
+    return Transcript(segments=segments, language=language, duration=duration, translated_to=translated_to)
 
 
 def _segment(utterance: dict, n: int) -> Segment:

@@ -1,4 +1,5 @@
-"""The Settings dialog: which models to use, on which device, in which language, how long the answers,
+"""The Settings dialog: which models to use (and Models… for the Models window), on which device, in which
+language (one or several, code switching, translation to English, a custom vocabulary), how long the answers,
 how they are made (system prompt, temperature), and the speed options (beam size, VAD, batched decoding,
 context window, overlap).
 
@@ -27,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ModelError
+from app.core.errors import HearsayError, ModelError
 from app.core.hub.catalog import WHISPER_SIZES, default_entry, resolve_llm, resolve_whisper, whisper_english_only
 from app.core.llm.assembly import DEFAULT_TEMPERATURE, SYSTEM_TEXT, TEMPERATURE_RANGE
 from app.core.pipeline.engines import EngineSettings
+from app.core.speech import options
 from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
     BEAM_SIZE_RANGE,
@@ -77,7 +79,15 @@ TIPS = {
     "device": "Where the models run. Automatic uses an NVIDIA GPU (or Apple's Metal for the language model) "
               "when one is available, else the processor.",
     "language": "The language spoken in the recordings. Detect automatically works for most files; naming it "
-                "helps short or noisy recordings.",
+                "helps short or noisy recordings. Type several codes separated by commas (fr, en) to have "
+                "Whisper choose among those only.",
+    "code_switching": "For recordings that switch language: Whisper detects the language of every stretch of "
+                      "speech between pauses (among the languages named above, if any) instead of once per "
+                      "file. Slower.",
+    "translate": "Write the transcript in English whatever language is spoken (Whisper's translation). Needs "
+                 "a multilingual Whisper model such as base; the transcript remembers the language spoken.",
+    "vocabulary": "Names and terms Whisper should expect (people, products, places), separated by commas. "
+                  "Whisper then spells them as written here.",
     "max_tokens": "The longest an answer may be, in tokens (a token is about three quarters of a word). "
                   "An answer that reaches it is cut off, and its tab says so.",
     "auto_start": "Start transcribing a file as soon as you add it; otherwise it waits for Analyze.",
@@ -165,6 +175,16 @@ class SettingsDialog(QDialog):
         else:
             self.language.setEditText(current.language or "")
         self.language.setToolTip(TIPS["language"])
+        self.code_switching = QCheckBox("The recordings switch language (detect it for every stretch of speech)")
+        self.code_switching.setChecked(current.code_switching)
+        self.code_switching.setToolTip(TIPS["code_switching"])
+        self.translate = QCheckBox("Translate to English")
+        self.translate.setChecked(current.translate)
+        self.translate.setToolTip(TIPS["translate"])
+        self.vocabulary = QLineEdit(current.vocabulary)
+        self.vocabulary.setPlaceholderText("Names and terms, separated by commas: Okonkwo, Kubernetes")
+        self.vocabulary.setToolTip(TIPS["vocabulary"])
+        self.vocabulary.setClearButtonEnabled(True)
 
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(*MAX_TOKENS_RANGE)
@@ -213,6 +233,7 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("resultMeta")
         self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setWordWrap(True)  # the sentences on languages and models are longer than the dialog is wide
         self.error.hide()
 
         form = QFormLayout()
@@ -223,6 +244,9 @@ class SettingsDialog(QDialog):
                                   self.models_button))
         form.addRow("Device:", self.device)
         form.addRow("Spoken language:", self.language)
+        form.addRow("", self.code_switching)
+        form.addRow("", self.translate)
+        form.addRow("Vocabulary:", self.vocabulary)
         form.addRow("Longest answer:", self.max_tokens)
         form.addRow("", self.auto_start)
         answers = QLabel("ANSWERS")
@@ -255,6 +279,8 @@ class SettingsDialog(QDialog):
         self.whisper.currentTextChanged.connect(self._revalidate)
         self.llm.textChanged.connect(self._revalidate)
         self.language.currentTextChanged.connect(self._revalidate)
+        self.translate.toggled.connect(self._revalidate)
+        self.code_switching.toggled.connect(self._revalidate)
         self._revalidate()
 
     @staticmethod
@@ -294,7 +320,10 @@ class SettingsDialog(QDialog):
         text = self.language.currentText().strip()
         if index >= 0 and self.language.itemText(index) == text:
             return self.language.itemData(index) or ""
-        return text.lower()
+        try:  # typed: one code or several ("fr, en"), kept as the settings store them ("fr,en")
+            return options.languages_text(options.parse_languages(text)) or ""
+        except HearsayError:
+            return text.lower()  # refused by ``validate``
 
     def engine_settings(self) -> EngineSettings:
         """The choice shown in the dialog."""
@@ -311,6 +340,9 @@ class SettingsDialog(QDialog):
             overlap=OVERLAP_CHOICES[self.overlap.currentData()],
             system_prompt=self.system_prompt.toPlainText().strip()[:SYSTEM_PROMPT_LIMIT] or None,
             temperature=round(self.temperature.value(), 2),
+            code_switching=self.code_switching.isChecked(),
+            translate=self.translate.isChecked(),
+            vocabulary=options.vocabulary_text(options.parse_vocabulary(self.vocabulary.text())),
         )
 
     def validate(self) -> str | None:
@@ -318,17 +350,23 @@ class SettingsDialog(QDialog):
         or does not exist, a Whisper model that is not on this computer, a language the chosen Whisper model
         cannot transcribe (an English-only ``.en`` model with another language), a language that is no code."""
         chosen = self.engine_settings()
-        if chosen.language and not (2 <= len(chosen.language) <= 3 and chosen.language.isalpha()):
-            return f"“{chosen.language}” is not a language code; use a code such as en or de."
+        try:
+            languages = options.parse_languages(chosen.language)
+        except HearsayError as exc:
+            return _sentence(exc.message)
         try:
             whisper = resolve_whisper(chosen.whisper_model)
         except ModelError:
             whisper = None  # not on this computer (yet): a warning (``notice``), not a refusal
-        if whisper and chosen.language and chosen.language != "en" and whisper_english_only(whisper):
-            name = dict(LANGUAGES).get(chosen.language, chosen.language)
+        english_only = bool(whisper) and whisper_english_only(whisper)
+        if english_only and len(languages) == 1 and languages[0] != "en":
+            name = dict(LANGUAGES).get(languages[0], languages[0])
             return (f"The Whisper model {whisper.name} understands English only, so {name} speech would come out "
                     "as English or be skipped: choose a multilingual model (base, small, large-v3-turbo) "
                     "or English.")
+        if whisper and (problem := options.model_problem(whisper.name, english_only, languages, chosen.translate,
+                                                         chosen.code_switching)):
+            return _sentence(problem)
         if chosen.llm_model:
             try:
                 resolve_llm(chosen.llm_model)

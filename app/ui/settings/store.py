@@ -68,6 +68,9 @@ class Settings:
         TEMPERATURE = "answers/temperature"
         HUB_ENDPOINT = "hub/endpoint"
         DEMO_BAR_DISMISSED = "models/demo_bar_dismissed"
+        CODE_SWITCHING = "speech/code_switching"
+        TRANSLATE = "speech/translate"
+        VOCABULARY = "speech/vocabulary"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
         MEASURED_RATES = "analysis/measured_rates"
@@ -208,6 +211,9 @@ class Settings:
             system_prompt=self.get_str(self.Key.SYSTEM_PROMPT).strip()[:SYSTEM_PROMPT_LIMIT] or None,
             temperature=min(max(self.get_float(self.Key.TEMPERATURE, defaults.temperature), TEMPERATURE_RANGE[0]),
                             TEMPERATURE_RANGE[1]),
+            code_switching=self.get_bool(self.Key.CODE_SWITCHING, defaults.code_switching),
+            translate=self.get_bool(self.Key.TRANSLATE, defaults.translate),
+            vocabulary=self.get_str(self.Key.VOCABULARY).strip(),
         )
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
@@ -220,7 +226,9 @@ class Settings:
                            (self.Key.BATCH_SIZE, int(settings.batch_size)),
                            (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap),
                            (self.Key.SYSTEM_PROMPT, settings.system_prompt or ""),
-                           (self.Key.TEMPERATURE, float(settings.temperature))):
+                           (self.Key.TEMPERATURE, float(settings.temperature)),
+                           (self.Key.CODE_SWITCHING, bool(settings.code_switching)),
+                           (self.Key.TRANSLATE, bool(settings.translate)), (self.Key.VOCABULARY, settings.vocabulary)):
             self._q.setValue(key.value, value)
         self._q.sync()  # one write for all the keys
 
