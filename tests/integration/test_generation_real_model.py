@@ -30,12 +30,13 @@ def answer(runner: LlamaPromptRunner, prompt: str = QUESTION) -> str:
     return "".join(runner.stream(TRANSCRIPT, prompt, threading.Event()))
 
 
-def test_a_sampled_answer_depends_neither_on_what_ran_before_nor_on_where_its_prefix_came_from(tmp_path):
+def test_a_sampled_answer_depends_neither_on_what_ran_before_nor_on_what_is_cached(tmp_path):
     first = LlamaPromptRunner(max_tokens=24, temperature=0.7, state_cache=PrefixStateCache(tmp_path))
     try:
         answer(first, OTHER)  # another answer first: sampling must not carry over
         warm = answer(first)
         assert first.last_stats.source == "warm"
+        assert answer(first) == warm  # the same prompt again, all of it cached: still evaluated as on a cold run
     finally:
         first.close()
     second = LlamaPromptRunner(max_tokens=24, temperature=0.7, state_cache=PrefixStateCache(tmp_path))

@@ -115,10 +115,12 @@ class LlamaPromptRunner:
       tokens) is never restored for another system prompt.
     - ``temperature``: sampling temperature (0 = greedy). It acts only on sampling after the prompt;
       the KV state of a prefix is the same at every temperature, so it is reused across them.
-      Each answer is sampled with ``seed`` afresh (``create_completion(seed=...)``), so an answer
-      depends on its prompt tokens, the temperature and the seed only, never on which prompts ran
-      before it or on whether its prefix came from the cache: a cache makes Hearsay faster, never
-      different.
+      Each answer is sampled with ``seed`` afresh (``create_completion(seed=...)``), and the prompt's
+      own tokens are always evaluated as one batch after the prefix (the live KV cache is cut back to
+      the prefix first), so an answer depends on its prompt tokens, the temperature and the seed only,
+      never on which prompts ran before it or on whether its prefix was warm, restored from disk or
+      prefilled: a cache makes Hearsay faster, never different. (A prompt with ``{{ transcript }}`` has
+      no shared prefix; asked twice in a row, llama-cpp-python's own prefix match applies to it.)
     """
 
     def __init__(self, model: str | None = None, device: str = "auto", max_tokens: int = 512,
@@ -365,6 +367,12 @@ class LlamaPromptRunner:
                 if key and not cancel.is_set():
                     size = self.state_cache.store(llm, key, prefix)
                     log.info("kept the KV state of %d prefix tokens (%d bytes)", len(prefix), size)
+        if prefix and llm.n_tokens > len(prefix) and not cancel.is_set():
+            # Keep only the prefix: the prompt's own tokens are then evaluated as one batch after it, as on a cold
+            # run. Left in place (the same prompt asked again), llama-cpp-python would evaluate only its last token
+            # again, and a one-token batch rounds the logits differently: measured here, every answer sampled at
+            # temperature 0.2 or 0.7 changed (docs/generation.md). A few prompt tokens again buy the same answer.
+            llm.n_tokens = len(prefix)
         reused = len(prefix) if source in ("warm", "disk") else common
         self.last_stats = PrefillStats(len(assembled.tokens), reused, source)
 
