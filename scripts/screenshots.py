@@ -5,6 +5,11 @@ Run it on a real X server (Xvfb) so the pictures are what a person sees::
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshots.py --out /tmp/shots
 
+The models scenarios (``--only models``: models-recommended, models-downloading, first-run-bar) start the
+loopback hub of ``tests/hub_server.py`` on 127.0.0.1, throttled so that a download is caught mid-way, and add its
+two models (``test-smollm2``, ``test-whisper-tiny.en``: the bundled files served under hub repo names) to the
+catalog; the recommendation is this computer's own.
+
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
 temporary ``HEARSAY_HOME``; nothing of the user's is touched.
@@ -77,6 +82,45 @@ def finished(window: MainWindow) -> bool:
     return not window.is_busy() and all(not e.active for e in window.entries())
 
 
+def models_scenarios(out: Path) -> None:
+    """The Models window with the recommendation, the same window mid-download from the loopback hub, and the
+    main window with the first-run bar (the demo model in use)."""
+    from app.core.hub import catalog
+    from tests.hub_server import HubServer, bundled_repos, test_entries
+
+    entries = test_entries()
+    real = catalog.catalog
+    catalog.catalog = lambda: [*real(), *entries.values()]  # the loopback hub's models join the list
+    server = HubServer(bundled_repos()).start()
+    server.rate_bytes_per_s = 1.5e6  # 94 MiB in about a minute: the bar is caught mid-way
+    try:
+        Settings().set_hub_endpoint(server.endpoint)
+        window = new_window()
+        wait_until(lambda: window.machine_profile is not None, timeout=30)
+        settle()
+        shot(out, "first-run-bar", f"bar offers: {window.first_run_bar.button.text()}")
+        models = window.open_models()
+        models.resize(1000, 980)
+        models.move(120, 10)
+        wait_until(lambda: models.profile is not None, timeout=30)
+        recommended = [row for row in models.rows.values() if row.badge.isVisibleTo(models)]
+        if recommended:  # the first recommended row at the top, so that both badges show
+            models.scroll.verticalScrollBar().setValue(recommended[0].y() - 8)
+        settle()
+        shot(out, "models-recommended", "badges on: " + ", ".join(r.model_id for r in recommended))
+        row = models.rows[entries["llm"].id]
+        models.download(row.model_id)
+        wait_until(lambda: row.progress.value() >= 350, timeout=120)
+        models.scroll.ensureWidgetVisible(row)
+        settle(1.2)
+        shot(out, "models-downloading", f"{row.state.text()} · {row.progress_label.text()}")
+        models.close()
+        window.close()
+    finally:
+        server.stop()
+        catalog.catalog = real
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -128,6 +172,8 @@ def main() -> int:
         window.results.tabs.setCurrentIndex(1)
         shot(args.out, "cancel-prompt-tab", "cancelled during transcription: a prompt tab")
         window.close()
+    if wanted("models"):
+        models_scenarios(args.out)
     if wanted("returning"):
         window = new_window()
         shot(args.out, "returning-user", "a new window after earlier runs")

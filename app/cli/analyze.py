@@ -3,12 +3,16 @@
 Inputs are recordings, ``.txt`` transcripts, or ``.json`` results written by
 Hearsay; for a result, the prompts given are follow-ups added to its earlier
 results (prompts already answered there are not run again), and only their
-own tokens are evaluated when the transcript's KV state is still kept.
+own tokens are evaluated when the transcript's KV state is still kept. Earlier
+answers made with another system prompt or temperature are not reused: they
+all run again with the ones given now.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import sys
 import threading
@@ -20,12 +24,13 @@ from app.core.errors import HearsayError
 from app.core.export import files as export_files
 from app.core.hub import catalog
 from app.core.llm import prompts
+from app.core.llm.assembly import DEFAULT_TEMPERATURE, TEMPERATURE_RANGE
 from app.core.pipeline.batch import run_batch
 from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
 from app.core.pipeline.events import AnalysisFinished
 from app.core.speech import options as speech_options
 from app.core.speech import transcript_files
-from app.core.user_files import display_path, is_valid_text
+from app.core.user_files import display_path, is_valid_text, read_limited
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXISTS_CAUSE = "already exists; use --force to replace it"
@@ -42,6 +47,14 @@ def _natural_int(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _temperature(text: str) -> float:
+    value = float(text)
+    low, high = TEMPERATURE_RANGE
+    if not math.isfinite(value) or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be a number from {low:g} to {high:g}")
     return value
 
 
@@ -75,6 +88,13 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--max-tokens", type=_positive_int, default=512, metavar="N",
                         help="longest response, in tokens (default 512)")
+    answers = parser.add_argument_group("answers (fal's system_prompt and temperature; see docs/generation.md)")
+    answers.add_argument("--system-prompt", metavar="TEXT",
+                         help="instructions for the language model, in place of Hearsay's own; they go before "
+                         "the transcript, so all prompts still share one prefill")
+    answers.add_argument("--temperature", type=_temperature, default=DEFAULT_TEMPERATURE, metavar="T",
+                         help=f"sampling temperature, 0 (always the likeliest word) to 2 (default "
+                         f"{DEFAULT_TEMPERATURE:g}, chosen from a measurement)")
     speech = parser.add_argument_group("languages, translation and vocabulary (see docs/languages.md)")
     speech.add_argument("--code-switching", action="store_true",
                         help="the recording switches language: detect the language of every stretch of speech "
@@ -195,10 +215,15 @@ def _format(args) -> str:
     return "md"
 
 
-def new_analysis(source: Path, chosen: list[str]) -> Analysis:
+def new_analysis(source: Path, chosen: list[str], settings: EngineSettings | None = None) -> Analysis:
     """The analysis for one input: a fresh one, or a Hearsay result with ``chosen`` appended as follow-ups
     (a prompt already answered there is not run again). A damaged result file gets a fresh analysis,
-    which then fails with the file's own error."""
+    which then fails with the file's own error.
+
+    ``settings``: the generation settings of this run (default: ``EngineSettings()``). When the result's
+    answers were made with another system prompt or temperature (its ``metadata``), none of them is
+    reused: every earlier prompt runs again with the current ones (a stored answer never stands in for
+    one made with other settings)."""
     try:  # only a readable regular .json is read; anything else gets a fresh analysis that says what is wrong
         earlier = transcript_files.load_result(source)
     except HearsayError:
@@ -208,12 +233,31 @@ def new_analysis(source: Path, chosen: list[str]) -> Analysis:
         for result in analysis.prompt_results:
             result.name = prompts.default_name(result.prompt)  # "Summary", ... for the default prompts
         return analysis
+    if not _same_generation(source, settings or EngineSettings()):
+        for result in earlier.prompt_results:
+            if result.status is PromptStatus.DONE:
+                result.status, result.response, result.finish_reason = PromptStatus.WAITING, "", None
     answered = {r.prompt for r in earlier.prompt_results if r.status is PromptStatus.DONE}
     for prompt in chosen:
         if prompt not in answered:
             earlier.prompts.append(prompt)
             earlier.prompt_results.append(PromptResult(prompt=prompt, name=prompts.default_name(prompt)))
     return earlier
+
+
+def _same_generation(result_path: Path, settings: EngineSettings) -> bool:
+    """Whether the answers in the Hearsay result ``result_path`` were made with ``settings``' system prompt and
+    temperature (its ``metadata``). A result without them (written before they existed) used the built-in
+    instructions and counts as made with any temperature."""
+    try:
+        meta = json.loads(read_limited(result_path, transcript_files.TRANSCRIPT_LIMIT_BYTES))["result"]["metadata"]
+    except (HearsayError, OSError, ValueError, KeyError, TypeError):
+        return True  # load_result read it a moment ago; what it could not read, it reports itself
+    stored_prompt = meta.get("system_prompt") or None
+    wanted_prompt = (settings.system_prompt or "").strip() or None
+    stored_temperature = meta.get("temperature")
+    same_temperature = not isinstance(stored_temperature, (int, float)) or stored_temperature == settings.temperature
+    return stored_prompt == wanted_prompt and same_temperature
 
 
 def _file_failed(analysis: Analysis) -> bool:
@@ -231,6 +275,8 @@ def run_analyze(argv: list[str]) -> int:
     chosen = _gather_prompts(args, parser)
     if isinstance(chosen, int):
         return chosen
+    if args.system_prompt is not None and not is_valid_text(args.system_prompt):
+        return _usage_error(parser, f"--system-prompt is not UTF-8 text ({_first_bad_byte(args.system_prompt)})")
     outputs = _output_paths(args, parser)
     if isinstance(outputs, int):
         return outputs
@@ -248,11 +294,12 @@ def run_analyze(argv: list[str]) -> int:
         args.whisper_model, args.llm_model, args.device, language, args.max_tokens,
         beam_size=args.beam_size, vad_filter=args.vad, batch_size=args.batch_size,
         context_window=args.context_window, overlap=args.overlap,
+        system_prompt=args.system_prompt, temperature=args.temperature,
         code_switching=args.code_switching, translate=args.translate, vocabulary=vocabulary,
     )
     transcriber, runner = create_engines(settings)
     kept = [(source, output) for source, output in zip(args.inputs, outputs) if output not in refused]
-    analyses = [new_analysis(Path(source), chosen) for source, _ in kept]
+    analyses = [new_analysis(Path(source), chosen, settings) for source, _ in kept]
     output_of = {analysis.id: output for analysis, (_, output) in zip(analyses, kept)}
     progress = ProgressPrinter(quiet=args.quiet)
     for number, analysis in enumerate(analyses, start=1):

@@ -14,6 +14,11 @@ from enum import Enum
 from pathlib import Path
 
 
+DEMO_NOTE = ("These answers come from the small demo model bundled with Hearsay: they are for trying Hearsay "
+             "out and are often invented. Choose a stronger language model for real work.")
+"""What every view and export of answers made by the demo language model says (``Analysis.llm_demo``)."""
+
+
 @dataclass(frozen=True)
 class Word:
     """One word with its timestamp: ``start``/``end`` in seconds, ``confidence`` in [0, 1]."""
@@ -99,6 +104,11 @@ class PromptResult:
     for a prompt without one) and ``kind`` says where it came from: "prompt"
     (the list, or the command line) or "question" (asked afterwards about a
     finished file, the Ask line).
+    ``usage_prompt_tokens`` and ``usage_completion_tokens`` count the tokens read
+    and generated over every model call that made the answer (for map-reduce:
+    every part and the reduce steps; None: the same as ``prompt_tokens`` and
+    ``completion_tokens``, a single pass or a result stored before they were
+    kept); ``usage`` reports them in fal's and OpenAI's shape.
     """
 
     prompt: str
@@ -116,6 +126,16 @@ class PromptResult:
     finish_reason: str | None = None
     name: str = ""
     kind: str = "prompt"
+    usage_prompt_tokens: int | None = None
+    usage_completion_tokens: int | None = None
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Tokens this answer took, as fal's and OpenAI's ``usage``: ``prompt_tokens`` (read, including
+        those reused from the KV cache), ``completion_tokens`` (generated) and ``total_tokens`` (both)."""
+        prompt = self.prompt_tokens if self.usage_prompt_tokens is None else self.usage_prompt_tokens
+        completion = self.completion_tokens if self.usage_completion_tokens is None else self.usage_completion_tokens
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
     @property
     def cut_off(self) -> bool:
@@ -152,6 +172,11 @@ class Analysis:
     transcribed (equal to ``duration`` for a whole recording; less when the file
     ended early or changed while it was transcribed); None while unknown (not
     transcribed yet, or stored by a Hearsay that did not record it).
+    ``llm_demo`` is True when the answers were made by the catalog's demo language model
+    (``CatalogEntry.demo``): they are for trying Hearsay out and often invented, and every view
+    and export says so. ``temperature`` and ``system_prompt`` are the generation settings the
+    prompts ran with (None: unknown, for ``temperature``; the built-in instructions, for
+    ``system_prompt``).
     """
 
     source: Path
@@ -169,6 +194,9 @@ class Analysis:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     transcript_complete: bool = False
     transcribed_duration: float | None = None
+    llm_demo: bool = False
+    temperature: float | None = None
+    system_prompt: str | None = None
 
     def __post_init__(self) -> None:
         if not self.prompt_results:

@@ -123,6 +123,17 @@ def coverage_note(result: PromptResult) -> str | None:
     return note if result.coverage >= 0.995 else note + " (some parts could not be read)"
 
 
+def usage_tip(result: PromptResult) -> str:
+    """What an answer took in tokens, for its tab's tooltip: "Tokens: 1,234 read (1,200 of them reused from the
+    cache) + 87 generated = 1,321" ("" before it ran)."""
+    usage = result.usage
+    if not usage["total_tokens"]:
+        return ""
+    reused = f" ({result.reused_tokens:,} of them reused from the cache)" if result.reused_tokens else ""
+    return (f"Tokens: {usage['prompt_tokens']:,} read{reused} + {usage['completion_tokens']:,} generated "
+            f"= {usage['total_tokens']:,}")
+
+
 def map_progress(part: int, parts: int) -> str:
     """Where a map-reduce prompt stands: "part 1 of 4"."""
     return f"part {part} of {parts}"

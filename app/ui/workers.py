@@ -58,9 +58,10 @@ class Batch:
 
 
 def _engine_key(settings: EngineSettings) -> EngineSettings:
-    # The language is a per-call argument of the pipeline and the answer limit a per-call setting of the
-    # runner (set on it before each job), not part of the engines: changing them reloads no model.
-    return replace(settings, language=None, max_tokens=0)
+    # The language is a per-call argument of the pipeline; the answer limit, the system prompt and the
+    # temperature are per-call settings of the runner (set on it before each job), not part of the engines:
+    # changing them reloads no model.
+    return replace(settings, language=None, max_tokens=0, system_prompt=None, temperature=0.0)
 
 
 class AnalysisWorker(QObject):
@@ -231,6 +232,7 @@ class AnalysisWorker(QObject):
             self._engines = self._factory(settings)
             self._engine_key = key
         self._engines[1].max_tokens = settings.max_tokens
+        self._engines[1].system_prompt, self._engines[1].temperature = settings.system_prompt, settings.temperature
         return self._engines
 
     def _release(self) -> None:

@@ -255,5 +255,54 @@ def test_a_library_of_an_earlier_schema_is_migrated_and_keeps_its_rows(tmp_path)
         ("Summarize.", "Fine.", "", "prompt", None)]
     library.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     conn.close()
+
+
+DEMO_SHA = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+
+def test_schema_4_marks_the_stored_answers_of_the_demo_model_and_keeps_the_usage_of_older_rows(tmp_path):
+    from app.core.library.schema import MIGRATIONS
+
+    path = tmp_path / "library.sqlite3"
+    conn = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:3]):  # a library as schema 3 left it
+        conn.executescript(f"{script}\nPRAGMA user_version = {version + 1};")
+    for row_id, sha in (("demo", DEMO_SHA), ("other", ""), ("mine", "ab" * 32)):
+        conn.execute("INSERT INTO analyses (id, source_path, source_name, status, created_at, updated_at, "
+                     "llm_sha256, settings_json) VALUES (?, '/r/a.wav', 'a.wav', 'done', "
+                     "'2026-11-01T10:00:00+00:00', '2026-11-01T10:00:00+00:00', ?, '{\"max_tokens\": 512}')",
+                     (row_id, sha))
+        conn.execute("INSERT INTO prompt_results (analysis_id, idx, prompt, response, status, prompt_tokens, "
+                     "completion_tokens) VALUES (?, 0, 'Summarize.', 'Fine.', 'done', 120, 30)", (row_id,))
+    conn.commit()
+    conn.close()
+    library = Library(path)
+    demo, other, mine = (library.load(i) for i in ("demo", "other", "mine"))
+    assert (demo.llm_demo, other.llm_demo, mine.llm_demo) == (True, False, False)
+    assert demo.prompt_results[0].usage == {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}
+    assert (demo.temperature, demo.system_prompt) == (None, None)  # not stored before: unknown / built-in
+    library.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    conn.close()
+
+
+def test_the_demo_mark_usage_and_generation_settings_are_stored_and_read_back(tmp_path):
+    from app.core.analysis import PromptResult
+    from app.core.library.rows import SourceRecord
+
+    library = Library(tmp_path / "library.sqlite3")
+    analysis = Analysis(source=SPEECH, prompts=["Summarize."], status=AnalysisStatus.DONE, llm_demo=True)
+    analysis.prompt_results = [PromptResult("Summarize.", "Fine.", PromptStatus.DONE, prompt_tokens=90,
+                                            completion_tokens=12, usage_prompt_tokens=400,
+                                            usage_completion_tokens=60)]
+    settings = EngineSettings(system_prompt="Answer in German.", temperature=0.5)
+    import dataclasses
+    import json
+    library.save_analysis(analysis, SourceRecord(settings_json=json.dumps(dataclasses.asdict(settings))))
+    stored = library.load(analysis.id)
+    assert stored.llm_demo and (stored.temperature, stored.system_prompt) == (0.5, "Answer in German.")
+    assert stored.prompt_results[0].usage == {"prompt_tokens": 400, "completion_tokens": 60, "total_tokens": 460}
+    library.close()

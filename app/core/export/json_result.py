@@ -8,6 +8,12 @@ result). Times are seconds (floats). ``file.path`` and ``file.filename`` are sho
 visible (``bad\\xffname.wav``), so the JSON is always valid UTF-8. ``result.metadata.transcribed_duration``
 is how much of the recording was transcribed (seconds; null when unknown).
 
+Generation (fal's audio endpoint: ``system_prompt``, ``temperature``, ``usage``): every prompt result
+carries ``usage`` {``prompt_tokens``, ``completion_tokens``, ``total_tokens``} (OpenAI's and fal's
+shape; see ``PromptResult.usage``), and ``result.metadata`` the ``temperature`` and ``system_prompt``
+the prompts ran with (null: unknown / the built-in instructions) and ``llm_demo`` (true when the
+answers come from the bundled demo model, with ``llm_note`` saying what that means; false otherwise).
+
 Translation (Whisper's ``task="translate"``) writes English directly; there is no transcript in the
 language spoken. So ``result.transcription`` holds the English text, each utterance keeping the
 ``language`` spoken (``languages`` lists those), ``result.metadata.translated_to`` is "en" (null for a
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 
-from app.core.analysis import Analysis, AnalysisStatus
+from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus
 from app.core.user_files import display_name, display_path
 
 JSON_FORMAT_VERSION = 1
@@ -48,6 +54,7 @@ def to_json_dict(analysis: Analysis) -> dict:
             "finish_reason": r.finish_reason,
             "name": r.name,
             "kind": r.kind,
+            "usage": r.usage,
             "results": {"prompt": r.prompt, "response": r.response},
         }
         for r in analysis.prompt_results
@@ -69,6 +76,10 @@ def to_json_dict(analysis: Analysis) -> dict:
                 "llm_model": analysis.llm_model,
                 "device": analysis.device,
                 "created_at": analysis.created_at.isoformat(),
+                "temperature": analysis.temperature,
+                "system_prompt": analysis.system_prompt,
+                "llm_demo": analysis.llm_demo,
+                **({"llm_note": DEMO_NOTE} if analysis.llm_demo else {}),
                 "translated_to": transcript.translated_to,
             },
             "transcription": {

@@ -2,7 +2,8 @@
 
 Layout: ``# <file name>`` (``app.core.user_files.display_name``), a metadata list (with
 ``Transcribed: only ...`` when less than the whole recording was, ``Language: English, translated
-from fr`` for a translation), ``## <prompt>`` + response per
+from fr`` for a translation), a quoted note when the answers come from the bundled demo model
+(``Analysis.llm_demo``), ``## <prompt>`` + response per
 prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text`` line per
 paragraph (segments joined at pauses and sentence ends). Times are seconds (floats).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment
+from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment
 from app.core.user_files import display_name
 
 
@@ -152,6 +153,8 @@ def render_markdown(analysis: Analysis) -> str:
     if analysis.status is not AnalysisStatus.DONE:
         lines.append(f"- **Status:** {analysis.status.value}" + (f" ({analysis.error})" if analysis.error else ""))
     lines.append("")
+    if analysis.llm_demo:
+        lines += [f"> **Demo model.** {DEMO_NOTE}", ""]
     questions = [r for r in analysis.prompt_results if r.kind == "question"]
     for result in analysis.prompt_results:
         if result.kind != "question":

@@ -36,7 +36,8 @@ class CatalogEntry:
     """One model of ``catalog.toml`` (its header documents every field): ``role`` is "whisper" or "llm";
     ``size_bytes`` the download's size as published and ``ram_bytes`` the memory it needs while running
     (bytes); ``params_b`` billions of parameters; ``context_length`` tokens (LLM; 0 unknown); ``languages``
-    ISO 639-1 codes, ["*"] for Whisper's 99; ``sha256`` may be empty (not pinned)."""
+    ISO 639-1 codes, ["*"] for Whisper's 99; ``sha256`` may be empty (not pinned); ``demo`` marks the bundled
+    demo language model, whose answers are for trying Hearsay out and are often invented."""
 
     id: str
     role: str
@@ -52,6 +53,7 @@ class CatalogEntry:
     params_b: float = 0.0
     context_length: int = 0
     languages: tuple[str, ...] = ()
+    demo: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", tuple(self.languages))

@@ -43,11 +43,11 @@ UPSERT_ANALYSIS = """
 INSERT INTO analyses (id, source_path, source_name, file_size, content_sha256, duration, status, error,
     created_at, updated_at, owner_pid, whisper_model, whisper_sha256, llm_model, llm_sha256, device,
     settings_json, transcript_key, language, transcript_complete, transcription_time, source_path_bytes,
-    transcribed_duration)
+    transcribed_duration, llm_demo)
 VALUES (:id, :source_path, :source_name, :file_size, :content_sha256, :duration, :status, :error,
     :created_at, :updated_at, :owner_pid, :whisper_model, :whisper_sha256, :llm_model, :llm_sha256, :device,
     :settings_json, :transcript_key, :language, :transcript_complete, :transcription_time, :source_path_bytes,
-    :transcribed_duration)
+    :transcribed_duration, :llm_demo)
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
     owner_pid = excluded.owner_pid, duration = excluded.duration,
@@ -57,14 +57,15 @@ ON CONFLICT (id) DO UPDATE SET
     llm_model = excluded.llm_model, llm_sha256 = excluded.llm_sha256, device = excluded.device,
     settings_json = excluded.settings_json, transcript_key = excluded.transcript_key,
     language = excluded.language, transcript_complete = excluded.transcript_complete,
-    transcription_time = excluded.transcription_time, transcribed_duration = excluded.transcribed_duration
+    transcription_time = excluded.transcription_time, transcribed_duration = excluded.transcribed_duration,
+    llm_demo = excluded.llm_demo
 """
 
 UPDATE_PROGRESS = """
 UPDATE analyses SET status = :status, error = :error, updated_at = :updated_at, duration = :duration,
     whisper_model = :whisper_model, llm_model = :llm_model, device = :device, language = :language,
     transcript_complete = :transcript_complete, transcription_time = :transcription_time,
-    transcribed_duration = :transcribed_duration
+    transcribed_duration = :transcribed_duration, llm_demo = :llm_demo
 WHERE id = :id
 """
 
@@ -75,14 +76,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 
 UPSERT_RESULT = """
 INSERT INTO prompt_results (analysis_id, idx, prompt, response, status, error, exec_time, ttft,
-    completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage, finish_reason, name, kind)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage, finish_reason, name, kind,
+    usage_prompt_tokens, usage_completion_tokens)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (analysis_id, idx) DO UPDATE SET
     prompt = excluded.prompt, response = excluded.response, status = excluded.status, error = excluded.error,
     exec_time = excluded.exec_time, ttft = excluded.ttft, completion_tokens = excluded.completion_tokens,
     prompt_tokens = excluded.prompt_tokens, reused_tokens = excluded.reused_tokens,
     strategy = excluded.strategy, parts = excluded.parts, coverage = excluded.coverage,
-    finish_reason = excluded.finish_reason, name = excluded.name, kind = excluded.kind
+    finish_reason = excluded.finish_reason, name = excluded.name, kind = excluded.kind,
+    usage_prompt_tokens = excluded.usage_prompt_tokens, usage_completion_tokens = excluded.usage_completion_tokens
 """
 
 MATCH_START, MATCH_END = "\x02", "\x03"
@@ -128,6 +131,7 @@ def progress_values(analysis: Analysis) -> dict:
         whisper_model=analysis.whisper_model, llm_model=analysis.llm_model, device=analysis.device,
         language=analysis.transcript.language, transcript_complete=int(analysis.transcript_complete),
         transcription_time=analysis.transcription_time, transcribed_duration=analysis.transcribed_duration,
+        llm_demo=int(analysis.llm_demo),
     )
 
 
@@ -144,7 +148,7 @@ def result_values(analysis_id: str, idx: int, r: PromptResult) -> tuple:
     """One row of ``UPSERT_RESULT``."""
     return (analysis_id, idx, r.prompt, r.response, r.status.value, r.error, r.exec_time, r.ttft,
             r.completion_tokens, r.prompt_tokens, r.reused_tokens, r.strategy, r.parts, r.coverage,
-            r.finish_reason, r.name, r.kind)
+            r.finish_reason, r.name, r.kind, r.usage_prompt_tokens, r.usage_completion_tokens)
 
 
 def parse_time(text: str) -> datetime:
@@ -194,16 +198,33 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
             exec_time=r["exec_time"], completion_tokens=r["completion_tokens"], ttft=r["ttft"],
             prompt_tokens=r["prompt_tokens"], reused_tokens=r["reused_tokens"], strategy=r["strategy"],
             parts=r["parts"], coverage=r["coverage"], finish_reason=r["finish_reason"], name=r["name"],
-            kind=r["kind"],
+            kind=r["kind"], usage_prompt_tokens=r["usage_prompt_tokens"],
+            usage_completion_tokens=r["usage_completion_tokens"],
         ))
+    generation = _generation(row["settings_json"])
     return Analysis(
         source=source_of(row), prompts=[r.prompt for r in prompt_results],
         transcript=to_transcript(row, segments), prompt_results=prompt_results, status=status, error=error,
         duration=row["duration"], transcription_time=row["transcription_time"],
         whisper_model=row["whisper_model"], llm_model=row["llm_model"], device=row["device"],
         created_at=parse_time(row["created_at"]), id=row["id"], transcript_complete=bool(row["transcript_complete"]),
-        transcribed_duration=row["transcribed_duration"],
+        transcribed_duration=row["transcribed_duration"], llm_demo=bool(row["llm_demo"]),
+        temperature=generation[0], system_prompt=generation[1],
     )
+
+
+def _generation(settings_json: str) -> tuple[float | None, str | None]:
+    """(temperature, system prompt) from an analysis row's stored settings; (None, None) when they were
+    not stored (a run before they existed) or cannot be read."""
+    try:
+        settings = json.loads(settings_json or "{}")
+    except ValueError:
+        return None, None
+    if not isinstance(settings, dict):
+        return None, None
+    temperature, system_prompt = settings.get("temperature"), settings.get("system_prompt")
+    return (float(temperature) if isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+            else None, system_prompt.strip() if isinstance(system_prompt, str) and system_prompt.strip() else None)
 
 
 def shown_source(row: sqlite3.Row) -> tuple[str, str]:

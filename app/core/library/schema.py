@@ -116,7 +116,21 @@ ALTER TABLE prompt_results ADD COLUMN kind TEXT NOT NULL DEFAULT 'prompt';
 "length" for an answer cut off at the answer limit; NULL when unknown), the prompt's short ``name`` ("" for
 none) and its ``kind`` ("prompt", or "question" for one asked afterwards with the Ask line)."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+_V4 = """
+ALTER TABLE analyses ADD COLUMN llm_demo INTEGER NOT NULL DEFAULT 0;
+UPDATE analyses SET llm_demo = 1
+WHERE llm_sha256 = 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53';
+ALTER TABLE prompt_results ADD COLUMN usage_prompt_tokens INTEGER;
+ALTER TABLE prompt_results ADD COLUMN usage_completion_tokens INTEGER;
+"""
+"""Version 4 adds ``analyses.llm_demo`` (1 when the answers come from the bundled demo language model,
+``CatalogEntry.demo``), set for the rows already stored whose language model file has the demo model's
+sha256 (SmolLM2-135M-Instruct Q4_1, the only demo model when version 4 was made), and to each prompt
+result ``usage_prompt_tokens`` / ``usage_completion_tokens``: the tokens read and generated over every
+model call that made the answer (NULL: the same as ``prompt_tokens`` / ``completion_tokens``, which is what
+a single pass used; rows stored before keep NULL)."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

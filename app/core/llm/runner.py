@@ -25,6 +25,7 @@ from app.core import hardware
 from app.core.errors import ContextOverflowError, ModelError
 from app.core.hub import catalog, checksums
 from app.core.llm.assembly import (
+    DEFAULT_TEMPERATURE,
     SYSTEM_TEXT,
     build_messages,
     control_text_pattern,
@@ -85,6 +86,12 @@ def choose_gpu_layers(requested: str, offload_supported: bool) -> tuple[int, str
 NOT_GGUF = "it is not a valid GGUF model or it is truncated"
 
 
+def is_demo_model(sha256: str) -> bool:
+    """True when a GGUF file with this (verified) ``sha256`` is a catalog entry marked ``demo`` (the bundled
+    demo model); "" (a file the catalog does not pin) is never the demo model."""
+    return bool(sha256) and any(e.demo and e.role == "llm" and e.sha256 == sha256 for e in catalog.catalog())
+
+
 class LlamaPromptRunner:
     """One ``llama_cpp.Llama`` kept alive across prompts and files (the ``PromptRunner`` interface).
 
@@ -95,13 +102,32 @@ class LlamaPromptRunner:
     only the live KV cache is reused). ``chat_template``: a Jinja chat template
     used instead of the model's own ("" renders a plain prompt, None keeps the
     model's).
+
+    Generation settings (fal's ``system_prompt`` and ``temperature``), read at each ``stream`` call, so
+    they may change between jobs without reloading the model:
+
+    - ``system_prompt``: the instructions that open the system message, in place of the built-in
+      ``SYSTEM_TEXT`` (None or "" keeps it). The transcript follows them in the same system message
+      and the prompt comes after, in the user message, so every prompt of a file still starts with
+      the same tokens (instructions + transcript) and shares the prefill. Because the instructions
+      are part of that prefix, a changed system prompt changes the prefix tokens: the live KV cache
+      keeps only the tokens before the first difference, and a stored state (keyed by the prefix
+      tokens) is never restored for another system prompt.
+    - ``temperature``: sampling temperature (0 = greedy). It acts only on sampling after the prompt;
+      the KV state of a prefix is the same at every temperature, so it is reused across them.
+      Each answer is sampled with ``seed`` afresh (``create_completion(seed=...)``), and the prompt's
+      own tokens are always evaluated as one batch after the prefix (the live KV cache is cut back to
+      the prefix first), so an answer depends on its prompt tokens, the temperature and the seed only,
+      never on which prompts ran before it or on whether its prefix was warm, restored from disk or
+      prefilled: a cache makes Hearsay faster, never different. (A prompt with ``{{ transcript }}`` has
+      no shared prefix; asked twice in a row, llama-cpp-python's own prefix match applies to it.)
     """
 
     def __init__(self, model: str | None = None, device: str = "auto", max_tokens: int = 512,
                  n_threads: int | None = None, context_window: int | None = None,
                  state_cache: PrefixStateCache | None = None,
-                 temperature: float = 0.2, repeat_penalty: float = 1.1, seed: int = 7,
-                 chat_template: str | None = None) -> None:
+                 temperature: float = DEFAULT_TEMPERATURE, repeat_penalty: float = 1.1, seed: int = 7,
+                 chat_template: str | None = None, system_prompt: str | None = None) -> None:
         self.requested_model = model
         self.requested_device = device
         self.max_tokens = max_tokens
@@ -112,6 +138,9 @@ class LlamaPromptRunner:
         self.repeat_penalty = repeat_penalty  # 1.1, llama.cpp's classic default: small models loop without it
         self.seed = seed
         self.chat_template = chat_template
+        self.system_prompt = system_prompt
+        self.demo = False
+        """True once the loaded model is the catalog's demo model (``CatalogEntry.demo``)."""
         self.model_name = Path(model).name if model else catalog.default_entry("llm").name
         self.device = "not loaded"
         self.n_ctx_train = 0
@@ -160,6 +189,7 @@ class LlamaPromptRunner:
         self.model_name, self._path = resolved.name, resolved.path
         if resolved.sha256:
             checksums.verify_checksum(resolved.path, resolved.sha256)
+        self.demo = is_demo_model(resolved.sha256)
         self.n_ctx_train = self._read_trained_context()
         self._open(min(self._limit(), DEFAULT_CONTEXT_CAP))
         return time.perf_counter() - started
@@ -223,13 +253,22 @@ class LlamaPromptRunner:
         self.load()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def assemble(self, transcript: str, prompt: str, system_text: str = SYSTEM_TEXT) -> AssembledPrompt:
+    @property
+    def system_text(self) -> str:
+        """The instructions that open the system message: ``system_prompt``, or the built-in ``SYSTEM_TEXT``."""
+        return self.system_prompt.strip() if self.system_prompt and self.system_prompt.strip() else SYSTEM_TEXT
+
+    def assemble(self, transcript: str, prompt: str, system_text: str | None = None) -> AssembledPrompt:
         """Render and tokenize ``prompt`` over ``transcript`` with the model's chat template. Loads the model.
+
+        ``system_text``: the instructions (None: ``self.system_text``; the reduce step of map-reduce
+        passes its own).
 
         ``transcript`` and ``prompt`` are data: control-token texts inside them are neutralized
         (``app.core.llm.assembly.neutralize``) before the template renders them.
         """
         self.load()
+        system_text = self.system_text if system_text is None else system_text
         transcript, prompt = neutralize(transcript, self._control_texts), neutralize(prompt, self._control_texts)
         text, stop, add_bos = self._render(build_messages(transcript, prompt, system_text))
         tokens = self._tokenize(text, add_bos)
@@ -241,8 +280,9 @@ class LlamaPromptRunner:
                 prefix_len += 1
         return AssembledPrompt(tokens, prefix_len, stop)
 
-    def fixed_tokens(self, prompt: str, system_text: str = SYSTEM_TEXT) -> int:
-        """Tokens ``prompt`` takes around an empty transcript (template, system text, prompt)."""
+    def fixed_tokens(self, prompt: str, system_text: str | None = None) -> int:
+        """Tokens ``prompt`` takes around an empty transcript (template, system text, prompt); ``system_text``
+        as in ``assemble``."""
         return len(self.assemble("", prompt, system_text).tokens)
 
     def _render(self, messages: list[dict[str, str]]) -> tuple[str, list[str], bool]:
@@ -255,8 +295,11 @@ class LlamaPromptRunner:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
     def stream(self, transcript: str, prompt: str, cancel: threading.Event,
-               system_text: str = SYSTEM_TEXT) -> Iterator[str]:
+               system_text: str | None = None) -> Iterator[str]:
         """Yield the response to ``prompt`` over ``transcript`` piece by piece (about one token each).
+
+        ``system_text``: the instructions (None: ``self.system_text``, the user's system prompt or the
+        built-in one). Sampled at ``temperature`` with ``seed`` (see the class).
 
         Raises ContextOverflowError when the prompt leaves fewer than
         ``MIN_ANSWER_TOKENS`` of the context limit. Stops early once ``cancel``
@@ -266,6 +309,7 @@ class LlamaPromptRunner:
         answer limit; None when cancelled).
         """
         self.last_finish_reason = None
+        self.last_stats = None  # not the previous call's when this one fails before its prefill
         assembled = self.assemble(transcript, prompt, system_text)
         room = self._make_room(len(assembled.tokens))
         self._prefill_prefix(assembled, cancel)
@@ -273,7 +317,7 @@ class LlamaPromptRunner:
             return
         chunks = self._llm.create_completion(
             assembled.tokens, max_tokens=min(self.max_tokens, room), temperature=self.temperature,
-            repeat_penalty=self.repeat_penalty, stop=assembled.stop, stream=True,
+            repeat_penalty=self.repeat_penalty, stop=assembled.stop, stream=True, seed=self.seed,
         )
         try:
             for chunk in chunks:
@@ -323,6 +367,12 @@ class LlamaPromptRunner:
                 if key and not cancel.is_set():
                     size = self.state_cache.store(llm, key, prefix)
                     log.info("kept the KV state of %d prefix tokens (%d bytes)", len(prefix), size)
+        if prefix and llm.n_tokens > len(prefix) and not cancel.is_set():
+            # Keep only the prefix: the prompt's own tokens are then evaluated as one batch after it, as on a cold
+            # run. Left in place (the same prompt asked again), llama-cpp-python would evaluate only its last token
+            # again, and a one-token batch rounds the logits differently: measured here, every answer sampled at
+            # temperature 0.2 or 0.7 changed (docs/generation.md). A few prompt tokens again buy the same answer.
+            llm.n_tokens = len(prefix)
         reused = len(prefix) if source in ("warm", "disk") else common
         self.last_stats = PrefillStats(len(assembled.tokens), reused, source)
 

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from app.core import hardware
 from app.core.analysis import Segment
+from app.core.llm.assembly import DEFAULT_TEMPERATURE
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ class PromptRunner(Protocol):
     ``prompting.PrefillStats`` for the last ``stream`` call, or None.
     ``last_finish_reason``: why the last ``stream`` ended, "stop" (the model
     ended its answer) or "length" (it reached ``max_tokens``), as OpenAI-style
-    APIs report it; None when it was cancelled or failed.
+    APIs report it; None when it was cancelled or failed. A runner may also have
+    ``system_prompt`` and ``temperature`` (``EngineSettings``), set before each job,
+    and ``demo`` (True while the catalog's demo model is loaded).
     """
 
     model_name: str
@@ -91,8 +94,8 @@ class PromptRunner(Protocol):
                system_text: str = ...) -> Iterator[str]:
         """Yield the response to ``prompt`` over ``transcript`` piece by piece.
 
-        ``system_text`` replaces the default instructions (the reduce step of
-        map-reduce uses its own). Stops early once ``cancel`` is set. Raises
+        ``system_text`` replaces the runner's instructions (its ``system_prompt``
+        or the built-in ones; the reduce step of map-reduce uses its own). Stops early once ``cancel`` is set. Raises
         PromptError (for instance ContextOverflowError) when the prompt cannot run.
         """
 
@@ -115,6 +118,13 @@ class EngineSettings:
     ``translate``: Whisper writes English, each segment keeping the language spoken;
     ``vocabulary``: names and terms that bias transcription, joined by ", " (Gladia's
     ``custom_vocabulary``, faster-whisper's ``hotwords``). See ``app.core.speech.options``.
+
+    Generation (fal's ``system_prompt`` and ``temperature``): ``system_prompt``
+    replaces the built-in instructions before the transcript (None: the built-in
+    ones, ``app.core.llm.assembly.SYSTEM_TEXT``); ``temperature`` is the sampling
+    temperature (0 = greedy; default ``DEFAULT_TEMPERATURE``). See ``LlamaPromptRunner``
+    for how both keep the transcript's prefix shared and never reuse a state or an
+    answer made with other ones.
     """
 
     whisper_model: str | None = None
@@ -131,6 +141,9 @@ class EngineSettings:
     code_switching: bool = False
     translate: bool = False
     vocabulary: str = ""
+    # generation (issue 12): kept together, after the speed fields
+    system_prompt: str | None = None
+    temperature: float = DEFAULT_TEMPERATURE
 
 
 def settings_from_dict(stored: dict, fallback: EngineSettings | None = None) -> EngineSettings:
@@ -195,6 +208,7 @@ def create_engines(settings: EngineSettings):
     runner = LlamaPromptRunner(
         settings.llm_model, device=settings.device, max_tokens=settings.max_tokens,
         n_threads=llama_threads, context_window=settings.context_window, state_cache=state_cache,
+        temperature=settings.temperature, system_prompt=settings.system_prompt,
     )
     return transcriber, runner
 

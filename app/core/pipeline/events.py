@@ -45,12 +45,14 @@ class StageChanged:
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A model finished loading. ``role`` is "whisper" or "llm"; ``load_time`` in seconds."""
+    """A model finished loading. ``role`` is "whisper" or "llm"; ``load_time`` in seconds; ``demo`` is True
+    for the catalog's demo language model (its answers are for trying Hearsay out, often invented)."""
 
     role: str
     name: str
     device: str
     load_time: float
+    demo: bool = False
 
 
 @dataclass(frozen=True)

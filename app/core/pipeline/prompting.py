@@ -76,6 +76,49 @@ def run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Even
         yield from _map_reduce(analysis, split, chunks, transcript_tokens, runner, cancel)
 
 
+def note_generation(analysis: Analysis, runner: PromptRunner) -> None:
+    """Record on ``analysis`` what makes its answers what they are besides the model: whether ``runner``
+    holds the catalog's demo model (``demo``), and its ``temperature`` and ``system_prompt`` (a runner
+    without them, a scripted one, leaves the defaults)."""
+    analysis.llm_demo = bool(getattr(runner, "demo", False))
+    temperature = getattr(runner, "temperature", None)
+    analysis.temperature = float(temperature) if isinstance(temperature, (int, float)) else None
+    system_prompt = getattr(runner, "system_prompt", None)
+    analysis.system_prompt = system_prompt.strip() if isinstance(system_prompt, str) and system_prompt.strip() \
+        else None
+
+
+class _Usage:
+    """Tokens read and generated over the model calls that make one answer (map-reduce makes several)."""
+
+    def __init__(self) -> None:
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+    def counted(self, pieces: Iterator[str], runner: PromptRunner) -> Iterator[str]:
+        """``pieces`` passed through, each counted as one generated token; the call's prompt tokens
+        (``runner.last_stats``) are added once it started generating or ended."""
+        started = False
+        try:
+            for piece in pieces:
+                if not started:
+                    started = True
+                    self._add_prompt(runner)
+                self.completion_tokens += 1
+                yield piece
+            if not started:
+                self._add_prompt(runner)
+        finally:
+            close = getattr(pieces, "close", None)
+            if callable(close):
+                close()
+
+    def _add_prompt(self, runner: PromptRunner) -> None:
+        stats = getattr(runner, "last_stats", None)
+        if stats is not None:
+            self.prompt_tokens += stats.prompt_tokens
+
+
 def ask(analysis: Analysis, prompt: str, runner: PromptRunner, cancel: threading.Event) -> Iterator[Event]:
     """A follow-up: append ``prompt`` to a finished ``analysis`` and run it over the stored transcript.
 
@@ -128,6 +171,7 @@ def _map_reduce(analysis: Analysis, indices: list[int], chunks, transcript_token
     partials: dict[int, list[str]] = {i: [] for i in indices}
     covered = dict.fromkeys(indices, 0)
     spent = dict.fromkeys(indices, 0.0)
+    usage = {i: _Usage() for i in indices}
     for i in indices:
         result = analysis.prompt_results[i]
         result.status, result.strategy, result.parts = PromptStatus.RUNNING, "map-reduce", len(chunks)
@@ -138,7 +182,8 @@ def _map_reduce(analysis: Analysis, indices: list[int], chunks, transcript_token
             yield MapProgress(i, part, len(chunks))
             started = time.perf_counter()
             try:
-                partials[i].append("".join(runner.stream(chunk.text, analysis.prompt_results[i].prompt, cancel)))
+                partials[i].append("".join(usage[i].counted(
+                    runner.stream(chunk.text, analysis.prompt_results[i].prompt, cancel), runner)))
                 covered[i] += chunk.tokens
             except HearsayError as exc:
                 log.warning("part %d of prompt %d failed: %s", part, i, exc.message)
@@ -156,7 +201,7 @@ def _map_reduce(analysis: Analysis, indices: list[int], chunks, transcript_token
         started = time.perf_counter()
         pieces: list[str] = []
         try:
-            for piece in _reduce(result.prompt, partials[i], runner, cancel):
+            for piece in _reduce(result.prompt, partials[i], runner, cancel, usage[i]):
                 if result.ttft is None:
                     result.ttft = time.perf_counter() - started
                 pieces.append(piece)
@@ -165,21 +210,27 @@ def _map_reduce(analysis: Analysis, indices: list[int], chunks, transcript_token
         except HearsayError as exc:
             _fail(result, exc.message)
         _record(result, runner, pieces, spent[i] + time.perf_counter() - started)
+        result.usage_prompt_tokens = usage[i].prompt_tokens
+        result.usage_completion_tokens = usage[i].completion_tokens
         yield PromptFinished(i, result)
 
 
-def _reduce(prompt: str, partials: list[str], runner: PromptRunner, cancel: threading.Event) -> Iterator[str]:
-    """Stream the combined answer; partial answers that do not fit together are combined in groups first."""
+def _reduce(prompt: str, partials: list[str], runner: PromptRunner, cancel: threading.Event,
+            usage: _Usage) -> Iterator[str]:
+    """Stream the combined answer; partial answers that do not fit together are combined in groups first.
+    Every call's tokens are added to ``usage``."""
     budget = runner.context_limit() - runner.fixed_tokens(prompt, REDUCE_SYSTEM_TEXT) - runner.max_tokens
     while True:
         groups = group_texts(partials, runner.count_tokens, budget)
         if len(groups) == 1:
-            yield from runner.stream(partial_answers_text(partials), prompt, cancel, REDUCE_SYSTEM_TEXT)
+            yield from usage.counted(
+                runner.stream(partial_answers_text(partials), prompt, cancel, REDUCE_SYSTEM_TEXT), runner)
             return
         if len(groups) == len(partials):
             raise ContextOverflowError(runner.count_tokens(partials[0]) + runner.max_tokens, runner.context_limit())
         partials = [
-            "".join(runner.stream(partial_answers_text(group), prompt, cancel, REDUCE_SYSTEM_TEXT))
+            "".join(usage.counted(
+                runner.stream(partial_answers_text(group), prompt, cancel, REDUCE_SYSTEM_TEXT), runner))
             for group in groups
         ]
         if cancel.is_set():

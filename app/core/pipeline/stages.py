@@ -33,7 +33,7 @@ from app.core.pipeline.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
-from app.core.pipeline.prompting import run_prompts
+from app.core.pipeline.prompting import note_generation, run_prompts
 from app.core.speech import media, transcript_files
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,10 @@ def prompt_stage(analysis: Analysis, runner: PromptRunner, cancel: threading.Eve
         yield StageChanged(Stage.LOADING_LLM)
         load_time = wait_cancellable(runner.load, cancel, "hearsay-llm-load") or preload_time
         analysis.llm_model = runner.model_name
+        note_generation(analysis, runner)
         llm_device = f"LLM on {runner.device}"
         analysis.device = f"{analysis.device}, {llm_device}" if analysis.device else llm_device
-        yield ModelReady("llm", runner.model_name, runner.device, load_time)
+        yield ModelReady("llm", runner.model_name, runner.device, load_time, demo=analysis.llm_demo)
         yield StageChanged(Stage.PROMPTING)
         yield from run_prompts(analysis, runner, cancel)
         if cancel.is_set():

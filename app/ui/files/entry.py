@@ -34,7 +34,7 @@ from app.core.pipeline.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
-from app.ui.messages import coverage_note, map_progress, transcript_reused
+from app.ui.messages import coverage_note, map_progress, transcript_reused, usage_tip
 
 
 @dataclass
@@ -51,7 +51,9 @@ class FileEntry:
     ``map_part`` the (part, parts) a map-reduce prompt is reading; ``prompt_cut_off[i]`` the tokens of
     prompt i's answer when it stopped at the answer limit (0 when it ended by itself). ``note`` is
     said after the state ("from History, 21 Nov 14:03", a reused transcript);
-    ``reused_from`` the history id whose transcript this run reused.
+    ``reused_from`` the history id whose transcript this run reused. ``llm_demo`` is True while the
+    answers come from the catalog's demo language model; ``prompt_usage[i]`` the tooltip line on the
+    tokens prompt i's answer took ("" before it finished).
     """
 
     analysis: Analysis
@@ -76,6 +78,8 @@ class FileEntry:
     models: dict[str, str] = field(default_factory=dict)
     note: str | None = None
     reused_from: str | None = None
+    llm_demo: bool = False
+    prompt_usage: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, path: Path, prompts: list[str | NamedPrompt]) -> FileEntry:
@@ -119,6 +123,8 @@ class FileEntry:
         self.prompt_errors = [None] * count
         self.prompt_notes = [None] * count
         self.prompt_cut_off = [0] * count
+        self.prompt_usage = [""] * count
+        self.llm_demo = False
         self.models = {}
         self.note = self.reused_from = None
 
@@ -228,6 +234,8 @@ class FileEntry:
             self.stage = event.stage
         elif isinstance(event, ModelReady):
             self.models[event.role] = f"{event.name} on {event.device}"
+            if event.role == "llm":
+                self.llm_demo = event.demo
         elif isinstance(event, SegmentDecoded):
             self.status = AnalysisStatus.RUNNING
             self.segments.append(event.segment)
@@ -257,6 +265,7 @@ class FileEntry:
             self.prompt_errors[event.index] = result.error
             self.prompt_notes[event.index] = coverage_note(result)
             self.prompt_cut_off[event.index] = _cut_off(result)
+            self.prompt_usage[event.index] = usage_tip(result)
             self.responses[event.index] = result.response
         elif isinstance(event, AnalysisFinished):
             self._finish(event.analysis)
@@ -269,7 +278,8 @@ class FileEntry:
         self.prompt_names.append("")
         self.prompt_kinds.append("question")
         for values, empty in ((self.responses, ""), (self.prompt_statuses, PromptStatus.WAITING),
-                              (self.prompt_errors, None), (self.prompt_notes, None), (self.prompt_cut_off, 0)):
+                              (self.prompt_errors, None), (self.prompt_notes, None), (self.prompt_cut_off, 0),
+                              (self.prompt_usage, "")):
             del values[index:]
             values.append(empty)
 
@@ -292,7 +302,9 @@ class FileEntry:
         self.prompt_errors = [r.error for r in results]
         self.prompt_notes = [coverage_note(r) for r in results]
         self.prompt_cut_off = [_cut_off(r) for r in results]
+        self.prompt_usage = [usage_tip(r) for r in results]
         self.responses = [r.response for r in results]
+        self.llm_demo = analysis.llm_demo
 
 
 def _cut_off(result) -> int:

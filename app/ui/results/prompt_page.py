@@ -1,4 +1,5 @@
-"""One prompt's tab: a banner for failures above the response text, a coverage note under it.
+"""One prompt's tab: a banner for failures above the response text, a coverage note under it, and a line
+saying so when the answer comes from the bundled demo model.
 
 Thread-safety: GUI thread only.
 """
@@ -51,6 +52,11 @@ class PromptPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
+        self.demo_label = QLabel()
+        self.demo_label.setObjectName("demoNote")
+        self.demo_label.setWordWrap(True)
+        self.demo_label.setStyleSheet("color: #92400e; padding: 2px 12px;")
+        self.demo_label.hide()
         self.more_button = QPushButton()
         self.more_button.setObjectName("bannerButton")
         self.more_button.clicked.connect(self.continue_requested)
@@ -72,6 +78,7 @@ class PromptPage(QWidget):
         banner_row.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addWidget(self.heading_label)
         layout.addLayout(banner_row)
+        layout.addWidget(self.demo_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.note)
 
@@ -120,6 +127,15 @@ class PromptPage(QWidget):
         """Show ``text`` in small print under the response; None hides it."""
         self.note.setText(text or "")
         self.note.setVisible(bool(text))
+
+    def set_demo_note(self, text: str | None) -> None:
+        """Show ``text`` in a small line above the answer (the demo model's warning); None hides it."""
+        self.demo_label.setText(text or "")
+        self.demo_label.setVisible(bool(text))
+
+    def demo_note(self) -> str:
+        """The demo model's line above the answer, or "" when hidden."""
+        return self.demo_label.text() if not self.demo_label.isHidden() else ""
 
     def note_text(self) -> str:
         """The note under the response, or "" when hidden."""

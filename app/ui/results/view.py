@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.analysis import AnalysisStatus
+from app.core.analysis import DEMO_NOTE, AnalysisStatus, PromptStatus
 from app.core.export.markdown import format_duration
 from app.core.library.store import INTERRUPTED
 from app.core.llm.prompts import tab_titles
@@ -293,6 +293,9 @@ class ResultsView(QWidget):
         page.show_result(status, entry.prompt_errors[index], entry.responses[index], cut_off=cut_off,
                          limit=max(2 * cut_off, 64) if cut_off else 0)
         page.set_note(entry.prompt_notes[index])
+        answered = status is PromptStatus.RUNNING or bool(entry.responses[index])
+        page.set_demo_note(DEMO_NOTE if entry.llm_demo and answered else None)
+        page.text.setToolTip(entry.prompt_usage[index])
         if entry.map_part and entry.prompt_index == index:
             page.text.setPlaceholderText(f"Reading the transcript, {map_progress(*entry.map_part)}…")
 

@@ -1,6 +1,7 @@
-"""The Settings dialog: which models to use, on which device, in which language (one or several, code
-switching, translation to English, a custom vocabulary), how long the answers, and the speed options
-(beam size, VAD, batched decoding, context window, overlap).
+"""The Settings dialog: which models to use (and Models… for the Models window), on which device, in which
+language (one or several, code switching, translation to English, a custom vocabulary), how long the answers,
+how they are made (system prompt, temperature), and the speed options (beam size, VAD, batched decoding,
+context window, overlap).
 
 Thread-safety: GUI thread only.
 """
@@ -14,11 +15,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import HearsayError, ModelError
 from app.core.hub.catalog import WHISPER_SIZES, default_entry, resolve_llm, resolve_whisper, whisper_english_only
+from app.core.llm.assembly import DEFAULT_TEMPERATURE, SYSTEM_TEXT, TEMPERATURE_RANGE
 from app.core.pipeline.engines import EngineSettings
 from app.core.speech import options
 from app.ui.settings.store import (
@@ -36,6 +40,7 @@ from app.ui.settings.store import (
     DEVICES,
     MAX_TOKENS_RANGE,
     OVERLAP_CHOICES,
+    SYSTEM_PROMPT_LIMIT,
     Settings,
 )
 
@@ -97,6 +102,13 @@ TIPS = {
                       "model was trained for.",
     "overlap": "Transcribe the next file while the prompts of the previous one run. Faster for several files; "
                "the processor's cores are shared between the two.",
+    "system_prompt": "Instructions the language model reads before the transcript, for every prompt (for example "
+                     "\"Answer in German.\" or \"Name the speaker of each point.\"). Empty uses Hearsay's own: "
+                     "answer only from the transcript. All prompts of a file still share one reading of the "
+                     "transcript.",
+    "temperature": "How freely the language model picks its words: 0 always takes the likeliest word (the same "
+                   f"answer every time), higher values vary more and invent more. Default {DEFAULT_TEMPERATURE:g}, "
+                   "chosen from a measurement (docs/generation.md).",
 }
 
 
@@ -123,8 +135,9 @@ class SettingsDialog(QDialog):
     Thread-safety: GUI thread only.
     """
 
-    def __init__(self, settings: Settings, parent=None) -> None:
+    def __init__(self, settings: Settings, parent=None, *, profile=None) -> None:
         super().__init__(parent)
+        self._profile = profile  # this computer's MachineProfile for the Models window, when known
         self.setWindowTitle("Hearsay Settings")
         self.setMinimumWidth(660)
         self._settings = settings
@@ -195,6 +208,24 @@ class SettingsDialog(QDialog):
         self.overlap.setCurrentIndex(self.overlap.findData(stored))
         self.overlap.setToolTip(TIPS["overlap"])
 
+        # answers: how they are made (generation settings)
+        self.system_prompt = QPlainTextEdit(current.system_prompt or "")
+        self.system_prompt.setPlaceholderText(f"Hearsay's own: {SYSTEM_TEXT}")
+        self.system_prompt.setTabChangesFocus(True)
+        self.system_prompt.setFixedHeight(self.system_prompt.fontMetrics().lineSpacing() * 4 + 12)
+        self.system_prompt.setToolTip(TIPS["system_prompt"])
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(*TEMPERATURE_RANGE)
+        self.temperature.setDecimals(2)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(current.temperature)
+        self.temperature.setToolTip(TIPS["temperature"])
+
+        self.models_button = QPushButton("Models…")
+        self.models_button.setToolTip("Download, add and choose the speech and language models, and see the ones "
+                                      "recommended for this computer")
+        self.models_button.clicked.connect(self.open_models)
+
         self.auto_start = QCheckBox("Start analysing files as soon as they are added")
         self.auto_start.setChecked(settings.auto_start())
         self.auto_start.setToolTip(TIPS["auto_start"])
@@ -209,6 +240,8 @@ class SettingsDialog(QDialog):
         form.setVerticalSpacing(10)
         form.addRow("Whisper model:", self._row(self.whisper, whisper_browse))
         form.addRow("Language model (GGUF):", self._row(self.llm, llm_browse))
+        form.addRow("", self._row(QLabel("Get, add or remove models, with a recommendation for this computer:"),
+                                  self.models_button))
         form.addRow("Device:", self.device)
         form.addRow("Spoken language:", self.language)
         form.addRow("", self.code_switching)
@@ -216,6 +249,11 @@ class SettingsDialog(QDialog):
         form.addRow("Vocabulary:", self.vocabulary)
         form.addRow("Longest answer:", self.max_tokens)
         form.addRow("", self.auto_start)
+        answers = QLabel("ANSWERS")
+        answers.setObjectName("sectionTitle")
+        form.addRow(answers)
+        form.addRow("System prompt:", self.system_prompt)
+        form.addRow("Temperature:", self.temperature)
         speed = QLabel("SPEED")
         speed.setObjectName("sectionTitle")
         form.addRow(speed)
@@ -229,7 +267,8 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         for label, field in ((form.labelForField(w), w) for w in (self.beam_size, self.batch_size, self.context_window,
-                                                                   self.max_tokens, self.overlap, self.device)):
+                                                                   self.max_tokens, self.overlap, self.device,
+                                                                   self.system_prompt, self.temperature)):
             if label is not None:
                 label.setToolTip(field.toolTip())  # the row's label explains it too
         layout = QVBoxLayout(self)
@@ -265,6 +304,17 @@ class SettingsDialog(QDialog):
         if path:
             self.llm.setText(path)
 
+    def open_models(self) -> None:
+        """The Models window over this dialog (modal); a model chosen there with Use fills the model fields."""
+        from app.ui.models.window import ModelsWindow  # the Models window builds on the settings store
+
+        window = ModelsWindow(self._settings, self, profile=self._profile)
+        window.exec()
+        chosen = self._settings.engine_settings()
+        self.whisper.setCurrentText(chosen.whisper_model or "")
+        self.llm.setText(chosen.llm_model or "")
+        window.deleteLater()
+
     def _language_code(self) -> str:
         index = self.language.currentIndex()
         text = self.language.currentText().strip()
@@ -288,6 +338,8 @@ class SettingsDialog(QDialog):
             batch_size=self.batch_size.value(),
             context_window=self.context_window.value() or None,
             overlap=OVERLAP_CHOICES[self.overlap.currentData()],
+            system_prompt=self.system_prompt.toPlainText().strip()[:SYSTEM_PROMPT_LIMIT] or None,
+            temperature=round(self.temperature.value(), 2),
             code_switching=self.code_switching.isChecked(),
             translate=self.translate.isChecked(),
             vocabulary=options.vocabulary_text(options.parse_vocabulary(self.vocabulary.text())),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from enum import Enum
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from app.core import paths
 from app.core.errors import FolderError
+from app.core.llm.assembly import TEMPERATURE_RANGE
 from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
 
@@ -29,6 +31,8 @@ CONTEXT_WINDOW_RANGE = (0, 131072)
 """The language model's context window in tokens; 0 means the model's own."""
 OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
 """Stored value -> ``EngineSettings.overlap``."""
+SYSTEM_PROMPT_LIMIT = 4000
+"""The longest system prompt kept, in characters (about 1,000 tokens: it is read before every transcript)."""
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +64,10 @@ class Settings:
         BATCH_SIZE = "speed/batch_size"
         CONTEXT_WINDOW = "speed/context_window"
         OVERLAP = "speed/overlap"
+        SYSTEM_PROMPT = "answers/system_prompt"
+        TEMPERATURE = "answers/temperature"
+        HUB_ENDPOINT = "hub/endpoint"
+        DEMO_BAR_DISMISSED = "models/demo_bar_dismissed"
         CODE_SWITCHING = "speech/code_switching"
         TRANSLATE = "speech/translate"
         VOCABULARY = "speech/vocabulary"
@@ -114,6 +122,14 @@ class Settings:
             return int(self._q.value(key.value, default))
         except (TypeError, ValueError):
             return default
+
+    def get_float(self, key: Key, default: float) -> float:
+        """``key`` as a number (``default`` when unset, not a number, or not finite)."""
+        try:
+            value = float(self._q.value(key.value, default))
+        except (TypeError, ValueError):
+            return default
+        return value if math.isfinite(value) else default
 
     def get_bool(self, key: Key, default: bool) -> bool:
         """``key`` as a boolean (INI files store "true"/"false")."""
@@ -173,7 +189,9 @@ class Settings:
         """The model and speed choices as ``EngineSettings``.
 
         Empty text means the default model / auto-detect; a context window of
-        0 the model's own; overlap "auto" the hardware's default. Values out
+        0 the model's own; overlap "auto" the hardware's default; an empty system
+        prompt the built-in instructions (longer ones are cut at ``SYSTEM_PROMPT_LIMIT``
+        characters). Values out
         of range are clamped, unknown ones fall back to the defaults.
         """
         device = self.get_str(self.Key.DEVICE, "auto")
@@ -190,6 +208,9 @@ class Settings:
             batch_size=_clamp(self.get_int(self.Key.BATCH_SIZE, defaults.batch_size), BATCH_SIZE_RANGE),
             context_window=_clamp(self.get_int(self.Key.CONTEXT_WINDOW, 0), CONTEXT_WINDOW_RANGE) or None,
             overlap=OVERLAP_CHOICES.get(overlap, defaults.overlap),
+            system_prompt=self.get_str(self.Key.SYSTEM_PROMPT).strip()[:SYSTEM_PROMPT_LIMIT] or None,
+            temperature=min(max(self.get_float(self.Key.TEMPERATURE, defaults.temperature), TEMPERATURE_RANGE[0]),
+                            TEMPERATURE_RANGE[1]),
             code_switching=self.get_bool(self.Key.CODE_SWITCHING, defaults.code_switching),
             translate=self.get_bool(self.Key.TRANSLATE, defaults.translate),
             vocabulary=self.get_str(self.Key.VOCABULARY).strip(),
@@ -204,6 +225,8 @@ class Settings:
                            (self.Key.BEAM_SIZE, int(settings.beam_size)), (self.Key.VAD_FILTER, bool(settings.vad_filter)),
                            (self.Key.BATCH_SIZE, int(settings.batch_size)),
                            (self.Key.CONTEXT_WINDOW, int(settings.context_window or 0)), (self.Key.OVERLAP, overlap),
+                           (self.Key.SYSTEM_PROMPT, settings.system_prompt or ""),
+                           (self.Key.TEMPERATURE, float(settings.temperature)),
                            (self.Key.CODE_SWITCHING, bool(settings.code_switching)),
                            (self.Key.TRANSLATE, bool(settings.translate)), (self.Key.VOCABULARY, settings.vocabulary)):
             self._q.setValue(key.value, value)
@@ -238,3 +261,22 @@ class Settings:
     def set_confirm_stop(self, value: bool) -> None:
         """Remember whether Cancel and Quit ask first ("Don't ask again" turns it off)."""
         self.set_value(self.Key.CONFIRM_STOP, bool(value))
+
+    # ---- models: where they come from, the first-run bar ------------------------------------------------
+
+    def hub_endpoint(self) -> str:
+        """The hub endpoint (mirror) downloads use, as typed in the Models window ("" means ``HF_ENDPOINT``,
+        else huggingface.co). The access token is never stored here: it lives in the OS keyring."""
+        return self.get_str(self.Key.HUB_ENDPOINT).strip()
+
+    def set_hub_endpoint(self, endpoint: str) -> None:
+        """Remember the hub endpoint ("" forgets it)."""
+        self.set_value(self.Key.HUB_ENDPOINT, endpoint.strip() or None)
+
+    def demo_bar_dismissed(self) -> bool:
+        """Whether the user closed the bar that says the demo language model's answers are often invented."""
+        return self.get_bool(self.Key.DEMO_BAR_DISMISSED, False)
+
+    def set_demo_bar_dismissed(self, value: bool) -> None:
+        """Remember that the demo model's bar was closed (it stays hidden)."""
+        self.set_value(self.Key.DEMO_BAR_DISMISSED, bool(value))

@@ -104,6 +104,8 @@ def build_actions(window) -> None:
     w.export_json_action = act(w, "Export &JSON…", lambda: w.export("json"), ["Ctrl+Shift+E"], "export-json")
     w.settings_action = act(w, "&Settings…", w.open_settings, ["Ctrl+,"], "settings",
                             "Models, device, language and answer length")
+    w.models_action = act(w, "&Models…", w.open_models, ["Ctrl+Shift+M"], None,
+                          "Download, add and choose the speech and language models")
     w.remove_action = act(w, "&Remove from list", w.remove_selected, ["Delete"], "remove")
     w.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     w.removeAction(w.remove_action)  # Delete removes files only from the file list, not from the History or prompts
@@ -191,7 +193,8 @@ def build_menus(window) -> None:
     """File, Analysis, Prompts, View and Help menus."""
     menus, reruns = window.menuBar(), window.history.reruns
     _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action, window.export_json_action,
-                                   None, window.settings_action, None, window.quit_action))
+                                   None, window.settings_action, window.models_action, None,
+                                   window.quit_action))
     _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None,
                                        reruns.transcribe_again_action, reruns.resume_action,
                                        reruns.rerun_failed_action, None, window.remove_action,

@@ -25,6 +25,10 @@ from app.ui.files.exporting import export_entries
 from app.ui.files.list_view import FileListModel, FileListView
 from app.ui.files.rerun import can_resume
 from app.ui.history import actions as history_actions
+from app.ui.models.first_run import FirstRunBar
+from app.ui.models.listing import demo_in_use, list_models
+from app.ui.models.tasks import ProfileProbe
+from app.ui.models.window import ModelsWindow
 from app.ui.results.view import ResultsView
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
@@ -36,6 +40,9 @@ from app.ui.workers import EngineFactory, WorkerHost
 
 CONFIRM_AFTER_SECONDS = 5.0
 """A run shorter than this stops without a question: little would be lost."""
+PROFILE_DELAY_MS = 1500
+"""The look at this computer for the recommendation starts this long after the window is built: it counts CUDA
+devices through CTranslate2, an engine library the window must not wait for (or compete with) at start-up."""
 
 
 def confirm_stop(parent: QWidget, title: str, verb: str, question: str, settings: Settings) -> bool:
@@ -89,6 +96,10 @@ class MainWindow(QMainWindow):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(lambda: self.is_busy() and self.progress.follow(self.entries(), self.time_left()))
         self._quit_confirmed = False
+        self.models_window: ModelsWindow | None = None
+        self.machine_profile = None  # this computer's MachineProfile, once ProfileProbe has read it
+        self.recommendations: dict = {}  # role -> the Recommendation for this computer (app.core.hub.advice)
+        self._use_after_download: str | None = None  # the model the first-run bar asked for: used once it is in
         self.host.worker.analysis_started.connect(self._on_analysis_started)
         self.host.worker.event.connect(self._on_event)
         self.host.worker.batch_finished.connect(self._on_batch_finished)
@@ -107,8 +118,15 @@ class MainWindow(QMainWindow):
         self._connect()
         chrome.restore_window_state(self, self.settings)
         self.history.show_recent()  # a returning user sees their recent analyses first
-        self._update_models_label()
+        self._models_changed()
         self._update_actions()
+        self._probe = ProfileProbe(self)  # the recommendation needs RAM, cores, GPU memory: read off the GUI thread
+        self._probe.ready.connect(self._on_profile)
+        self._probe_timer = QTimer(self)  # after start-up: until then the bar offers the Models window
+        self._probe_timer.setSingleShot(True)
+        self._probe_timer.setInterval(PROFILE_DELAY_MS)
+        self._probe_timer.timeout.connect(self._probe.start)
+        self._probe_timer.start()
 
     # ---- construction ------------------------------------------------------------
 
@@ -116,6 +134,8 @@ class MainWindow(QMainWindow):
         self.main_splitter, self.side_splitter = chrome.build_layout(
             self, self.drop_zone, self.file_view, self.prompt_editor, self.progress, self.results)
         self.models_label = chrome.build_status_bar(self)
+        self.first_run_bar = FirstRunBar()
+        self.centralWidget().layout().insertWidget(0, self.first_run_bar)
 
     def _connect(self) -> None:
         self.drop_zone.files_dropped.connect(self.add_files)
@@ -134,6 +154,9 @@ class MainWindow(QMainWindow):
         self.file_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.file_view.customContextMenuRequested.connect(
             lambda point: chrome.file_context_menu(self, self.file_view.viewport().mapToGlobal(point)))
+        self.first_run_bar.get_model.connect(self.get_recommended_model)
+        self.first_run_bar.choose_model.connect(self.open_models)
+        self.first_run_bar.dismissed.connect(self.dismiss_first_run_bar)
 
     # ---- files ------------------------------------------------------------------
 
@@ -389,12 +412,100 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """Open the Settings dialog; the choice applies to the next file analysed."""
-        if SettingsDialog(self.settings, self).exec():
-            self._update_models_label()
+        accepted = SettingsDialog(self.settings, self, profile=self.machine_profile).exec()
+        self._models_changed()  # also after Cancel: Use in its Models window acts at once
+        if accepted:
             self.statusBar().showMessage("Settings saved; they apply to the next file analysed.", 5000)
 
-    def _update_models_label(self) -> None:
+    def _models_changed(self) -> None:
+        """The models in use may have changed: the status bar's label and the first-run bar follow."""
         self.models_label.setText(status_messages.models_summary(self.settings.engine_settings()))
+        self._update_first_run_bar()
+
+    # ---- models: the Models window and the first-run bar ---------------------------------------------------
+
+    def open_models(self, download: str | None = None) -> ModelsWindow:
+        """Open the Models window (File → Models…, Ctrl+Shift+M), or bring it forward; with ``download``, start
+        downloading that model there. Returns the window."""
+        window = self.models_window
+        if window is None:
+            window = self.models_window = ModelsWindow(self.settings, self, profile=self.machine_profile)
+            window.model_chosen.connect(self._on_model_chosen)
+            window.models_changed.connect(self._models_changed)
+            window.download_ended.connect(self._on_download_ended)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        if download:
+            window.download(download)
+        return window
+
+    def get_recommended_model(self, model_id: str) -> None:
+        """The first-run bar's button: use ``model_id`` when it is installed, else open the Models window, start
+        its download, and use it once it is in."""
+        window = self.open_models()
+        item = window.items.get(model_id)
+        if item is not None and item.state in ("installed", "bundled"):
+            window.use(model_id)
+            return
+        if window.download(model_id) or model_id in window.tasks:
+            self._use_after_download = model_id
+
+    def dismiss_first_run_bar(self) -> None:
+        """Close the first-run bar for good (remembered in the settings)."""
+        self.settings.set_demo_bar_dismissed(True)
+        self._update_first_run_bar()
+
+    def _on_profile(self, profile) -> None:
+        from app.core.hub import advice
+        from app.core.hub import catalog as catalog_module
+
+        self.machine_profile = profile
+        try:
+            self.recommendations = advice.recommend_all(profile, catalog_module.catalog())
+        except Exception:  # a catalog without sizes: the bar still opens the Models window
+            self.recommendations = {}
+        if self.models_window is not None and self.models_window.profile is None:
+            self.models_window.set_profile(profile)
+        self._update_first_run_bar()
+
+    def _update_first_run_bar(self) -> None:
+        demo = demo_in_use(self.settings.engine_settings().llm_model)
+        if demo is None or self.settings.demo_bar_dismissed():
+            self.first_run_bar.hide()
+            return
+        recommendation = self.recommendations.get("llm")
+        item = None
+        if recommendation is not None and not recommendation.entry.demo:
+            item = next((i for i in list_models("llm") if i.id == recommendation.entry.id), None)
+        self.first_run_bar.offer(demo, item, recommendation)
+        self.first_run_bar.show()
+
+    def _on_model_chosen(self, role: str, model_id: str) -> None:
+        self._models_changed()
+        item = self.models_window.items.get(model_id) if self.models_window is not None else None
+        name = item.title if item is not None else model_id
+        what = "speech-to-text" if role == "whisper" else "language"
+        self.statusBar().showMessage(f"{name} is now the {what} model; it applies to the next file analysed.",
+                                     status_messages.LONG_MS)
+
+    def _on_download_ended(self, model_id: str, outcome: str, detail: str) -> None:
+        window = self.models_window
+        item = window.items.get(model_id) if window is not None else None
+        name = item.title if item is not None else model_id
+        wanted, self._use_after_download = self._use_after_download == model_id, \
+            None if self._use_after_download == model_id else self._use_after_download
+        if outcome == "done" and wanted and window is not None:
+            window.use(model_id)
+        elif outcome == "done":
+            self.statusBar().showMessage(f"{name} is downloaded; Use in the Models window chooses it.",
+                                         status_messages.LONG_MS)
+        elif outcome == "cancelled":
+            self.statusBar().showMessage(f"The download of {name} stopped; Download in the Models window resumes it "
+                                         f"from where it stopped.", status_messages.LONG_MS)
+        else:
+            self.statusBar().showMessage(detail, status_messages.STAY)
+        self._update_first_run_bar()
 
     def _update_actions(self) -> None:
         chrome.update_actions(self, self.entries(), self.file_view.selected_entries(), self.is_busy())
@@ -408,6 +519,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Stopping…")
         with chrome.wait_cursor(running):
             self.host.shutdown()
+            if self.models_window is not None:
+                self.models_window.shutdown()  # cancels its downloads (the partial files stay) and waits
         self.results.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
