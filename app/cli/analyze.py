@@ -307,13 +307,18 @@ def run_analyze(argv: list[str]) -> int:
     recorder = None if args.no_history else _recorder(settings, reuse=not args.retranscribe)
     cancel = threading.Event()
     failures, written = 0, 0
-    with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
-        for analysis, event in run_batch(analyses, transcriber, runner, cancel, settings.language,
-                                         overlap=resolve_overlap(settings), recorder=recorder):
-            progress.handle(analysis, event)
-            if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
-                failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0, force=args.force)
-                written += 1
+    try:
+        with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
+            for analysis, event in run_batch(analyses, transcriber, runner, cancel, settings.language,
+                                             overlap=resolve_overlap(settings), recorder=recorder):
+                progress.handle(analysis, event)
+                if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
+                    failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0,
+                                        force=args.force)
+                    written += 1
+    finally:
+        if recorder is not None:  # its connection is closed now, not by the garbage collector some time later
+            recorder.library.close()
     if recorder is not None and recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)
     if cancel.is_set():
