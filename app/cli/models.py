@@ -19,7 +19,7 @@ from typing import TextIO
 from app.cli import stops
 from app.cli.analyze import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from app.core.errors import Cancelled, HearsayError
-from app.core.hub import catalog, checksums, downloads, imports, installed
+from app.core.hub import advice, catalog, checksums, downloads, imports, installed
 from app.core.user_files import display_path, format_bytes
 
 BAR_WIDTH = 24
@@ -89,11 +89,13 @@ def _verify(path, sha256: str) -> str | None:
 
 def _list(verify: bool) -> int:
     status = EXIT_OK
+    recommendations = advice.recommend_all()  # for this computer: its memory, GPU and cores (app.core.hub.advice)
+    recommended = {r.entry.id for r in recommendations.values() if r is not None}
     models = {m.id: m for m in installed.installed_models()}
     rows = []
     for entry in catalog.catalog():
         model = models.pop(entry.id, None)
-        mark = "default" if entry.default else ("recommended" if entry.recommended else "")
+        mark = "recommended" if entry.id in recommended else ("default" if entry.default else "")
         if model is not None:
             state = "bundled" if model.how == "bundled" else "installed"
             where = model.problem or str(model.path)
@@ -117,6 +119,8 @@ def _list(verify: bool) -> int:
             line += "  missing"
             status = EXIT_FAILED
         print(line.rstrip())
+    print()
+    print("\n".join(advice.recommendation_lines(recommendations)))
     return status
 
 

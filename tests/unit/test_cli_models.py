@@ -8,7 +8,7 @@ import re
 
 from app import cli
 from app.cli.models import DownloadPrinter
-from app.core.hub import catalog, installed
+from app.core.hub import advice, catalog, installed
 from app.core.hub.downloads import DownloadProgress
 
 LLM = catalog.default_entry("llm")
@@ -25,9 +25,16 @@ def row(lines, model_id):
     return next(line for line in lines if line.split()[1] == model_id).split(None, 5)
 
 
-def test_list_states_bundled_installed_partial_and_not_installed(capsys, hub_server, hub_catalog):
+def test_list_states_bundled_installed_partial_and_not_installed(capsys, hub_server, hub_catalog, monkeypatch):
+    laptop = advice.MachineProfile(ram_bytes=25 * 10**9, physical_cores=2)  # this CI machine's kind, whatever runs it
+    monkeypatch.setattr(advice.MachineProfile, "of_this_machine", classmethod(lambda cls: laptop))
     code, out, err = run(capsys, "models")
     assert code == 0 and err == []
+    assert out[-5] == "This computer: 25 GB RAM, 2 cores."  # the recommendation for it, then how it was estimated
+    assert out[-4].startswith("Speech to text: recommended whisper-small (small), about ") and "(estimate)" in out[-4]
+    assert out[-2].startswith("Answers: recommended qwen2.5-1.5b-instruct-q4_k_m ")
+    assert out[-1].lstrip().startswith("Estimate: ") and "tokens/s" in out[-1]
+    assert row(out, "whisper-small")[4:] == ["not", "installed recommended `hearsay models download whisper-small`"]
     assert row(out, WHISPER.id)[:5] == ["whisper", WHISPER.id, "72.0", "MiB", "bundled"]
     assert row(out, "qwen2.5-1.5b-instruct-q4_k_m")[4:] == [
         "not", "installed recommended `hearsay models download qwen2.5-1.5b-instruct-q4_k_m`"]
