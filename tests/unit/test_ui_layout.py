@@ -58,3 +58,23 @@ def test_a_110_character_name_a_long_prompt_and_a_long_model_never_widen_the_win
     settings_button = toolbar.widgetForAction(window.settings_action)
     for widget in (window.results.copy_button, window.results.ask_bar, settings_button):
         assert widget is not None and inside(window, widget), widget
+
+
+def test_the_settings_dialog_fits_a_700_pixel_screen_and_cuts_no_field(qtbot, monkeypatch):
+    """Three sections (transcription, answers, speed) are taller than a 1024x700 laptop's screen: the form
+    scrolls, OK stays in view, and no field is cut at the right edge."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    from app.ui.settings.dialog import SettingsDialog
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda self: QRect(0, 0, 1024, 700))
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    body = dialog._scroll.widget()
+    assert dialog.height() <= 700 - 40  # room for a title bar
+    assert body.height() > dialog._scroll.viewport().height()  # it scrolls: the form is taller than the room
+    assert dialog._scroll.viewport().width() >= body.minimumSizeHint().width()  # nothing cut at the right
+    assert inside(dialog, dialog.ok_button) and dialog.ok_button.isVisible()

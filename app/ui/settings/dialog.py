@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -52,7 +54,7 @@ LANGUAGES = [
 ]  # fmt: skip
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "cuda": "CUDA GPU"}
 OVERLAP_LABELS = {
-    "auto": "Automatic (on with a GPU or two or more cores)",
+    "auto": "Automatic (on with a GPU or 2+ cores)",
     "on": "On: transcribe the next file while the prompts run",
     "off": "Off: one file at a time",
 }
@@ -243,20 +245,17 @@ class SettingsDialog(QDialog):
         form.addRow("", self._row(QLabel("Get, add or remove models, with a recommendation for this computer:"),
                                   self.models_button))
         form.addRow("Device:", self.device)
+        form.addRow("", self.auto_start)
+        form.addRow(self._section("TRANSCRIPTION"))
         form.addRow("Spoken language:", self.language)
         form.addRow("", self.code_switching)
         form.addRow("", self.translate)
         form.addRow("Vocabulary:", self.vocabulary)
-        form.addRow("Longest answer:", self.max_tokens)
-        form.addRow("", self.auto_start)
-        answers = QLabel("ANSWERS")
-        answers.setObjectName("sectionTitle")
-        form.addRow(answers)
+        form.addRow(self._section("ANSWERS"))
         form.addRow("System prompt:", self.system_prompt)
         form.addRow("Temperature:", self.temperature)
-        speed = QLabel("SPEED")
-        speed.setObjectName("sectionTitle")
-        form.addRow(speed)
+        form.addRow("Longest answer:", self.max_tokens)
+        form.addRow(self._section("SPEED"))
         form.addRow("Whisper beam size:", self.beam_size)
         form.addRow("", self.vad_filter)
         form.addRow("Batched decoding:", self.batch_size)
@@ -271,8 +270,17 @@ class SettingsDialog(QDialog):
                                                                    self.system_prompt, self.temperature)):
             if label is not None:
                 label.setToolTip(field.toolTip())  # the row's label explains it too
+        # The form scrolls when the screen is shorter than it (a 1024x700 laptop): OK and Cancel stay in view.
+        body = QWidget()
+        body.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll = scroll
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         # Said when chosen, not when the first file fails: every change is checked at once.
@@ -282,6 +290,25 @@ class SettingsDialog(QDialog):
         self.translate.toggled.connect(self._revalidate)
         self.code_switching.toggled.connect(self._revalidate)
         self._revalidate()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Size the form's scroll area to the form once it is styled: whole where the screen has room, else as
+        tall as the screen allows (the title bar, the error line and the buttons keep theirs)."""
+        body = self._scroll.widget()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        room = screen.height() - 160 if screen else 10_000
+        self._scroll.setMinimumHeight(min(body.sizeHint().height(), max(room, 240)))
+        self._scroll.setMinimumWidth(body.sizeHint().width() + self._scroll.verticalScrollBar().sizeHint().width())
+        self.layout().activate()
+        self.resize(self.size().expandedTo(self.minimumSizeHint()))
+        super().showEvent(event)
+
+    @staticmethod
+    def _section(title: str) -> QLabel:
+        """A section's heading, styled by the theme (``#sectionTitle``)."""
+        label = QLabel(title)
+        label.setObjectName("sectionTitle")
+        return label
 
     @staticmethod
     def _row(field: QWidget, button: QPushButton) -> QWidget:
