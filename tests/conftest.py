@@ -258,3 +258,21 @@ def speech_copies(tmp_path):
         return paths
 
     return copies
+
+
+@pytest.fixture
+def engines(monkeypatch):
+    """``hearsay analyze`` in-process builds scripted engines instead of the real ones: {"settings": the
+    EngineSettings it asked for, "transcriber", "runner": what it got}. Some test modules define their own."""
+    from app.cli import analyze as cli_analyze
+    from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
+
+    made = {}
+
+    def create(settings):
+        made["settings"] = settings
+        made["transcriber"], made["runner"] = ScriptedTranscriber(), ScriptedPromptRunner()
+        return made["transcriber"], made["runner"]
+
+    monkeypatch.setattr(cli_analyze, "create_engines", create)
+    return made

@@ -16,19 +16,6 @@ from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
 
 
-@pytest.fixture
-def engines(monkeypatch):
-    made = {}
-
-    def create(settings):
-        made["settings"] = settings
-        made["transcriber"], made["runner"] = ScriptedTranscriber(), ScriptedPromptRunner()
-        return made["transcriber"], made["runner"]
-
-    monkeypatch.setattr(cli_analyze, "create_engines", create)
-    return made
-
-
 def test_markdown_to_stdout_with_default_prompts(engines, capsys):
     assert cli.main(["analyze", str(SPEECH), "-q"]) == 0
     out = capsys.readouterr().out

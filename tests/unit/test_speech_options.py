@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from app import cli
-from app.cli import analyze as cli_analyze
 from app.core.analysis import Analysis, AnalysisStatus, Segment, Transcript
 from app.core.errors import HearsayError
 from app.core.export import json_result, markdown
@@ -81,19 +80,6 @@ def test_an_english_only_model_refuses_translation_other_languages_and_switching
 
 
 # ---- the command line -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def engines(monkeypatch):
-    made = {}
-
-    def create(settings):
-        made["settings"] = settings
-        made["transcriber"], made["runner"] = ScriptedTranscriber(), ScriptedPromptRunner()
-        return made["transcriber"], made["runner"]
-
-    monkeypatch.setattr(cli_analyze, "create_engines", create)
-    return made
 
 
 def test_cli_language_options_reach_the_engines(engines, tmp_path, monkeypatch):
