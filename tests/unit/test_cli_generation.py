@@ -31,7 +31,7 @@ def runs(monkeypatch):
 
 def test_system_prompt_and_temperature_reach_the_engines_and_the_json(runs, tmp_path):
     out = tmp_path / "r.json"
-    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize.", "--system-prompt", "Answer in German.",
+    assert cli.main(["analyze", str(SPEECH), "-q", "--no-history", "-p", "Summarize.", "--system-prompt", "Answer in German.",
                      "--temperature", "0.7", "-o", str(out)]) == 0
     settings, _ = runs[0]
     assert (settings.system_prompt, settings.temperature) == ("Answer in German.", 0.7)
@@ -40,7 +40,7 @@ def test_system_prompt_and_temperature_reach_the_engines_and_the_json(runs, tmp_
 
 
 def test_the_default_temperature_is_the_measured_one(runs):
-    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize."]) == 0
+    assert cli.main(["analyze", str(SPEECH), "-q", "--no-history", "-p", "Summarize."]) == 0
     assert runs[0][0].temperature == DEFAULT_TEMPERATURE and runs[0][0].system_prompt is None
 
 
@@ -63,8 +63,8 @@ def test_a_system_prompt_that_is_not_utf8_is_a_usage_error(runs, capsys):
 ])
 def test_a_follow_up_reuses_earlier_answers_only_when_made_with_the_same_settings(runs, tmp_path, second_args, rerun):
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize.", "-o", str(first)]) == 0
-    assert cli.main(["analyze", str(first), "-q", "-p", "Who pays?", "-o", str(second), *second_args]) == 0
+    assert cli.main(["analyze", str(SPEECH), "-q", "--no-history", "-p", "Summarize.", "-o", str(first)]) == 0
+    assert cli.main(["analyze", str(first), "-q", "--no-history", "-p", "Who pays?", "-o", str(second), *second_args]) == 0
     asked = [prompt for _, prompt in runs[1][1].calls]
     assert asked == (["Summarize.", "Who pays?"] if rerun else ["Who pays?"])
     results = json.loads(second.read_text("utf-8"))["result"]["audio_to_llm"]["results"]
