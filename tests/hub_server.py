@@ -41,6 +41,9 @@ class HubServer:
         self.stall_at: int | None = None
         self.rate_bytes_per_s: float | None = None
         self.ignore_range = False
+        self.cdn_redirect = False
+        """As huggingface.co does for LFS files: the resolve URL answers 302 with the file's X-Linked-* headers and
+        a Location on another host (here "localhost" instead of "127.0.0.1"), which serves the bytes."""
         self.release = threading.Event()
         self.requests: list[tuple[str, str, str | None]] = []
         self.authorizations: list[str | None] = []
@@ -106,11 +109,23 @@ class HubServer:
 
     def _locate(self, url_path: str) -> Path | None:
         parts = unquote(url_path.split("?")[0]).strip("/").split("/")
+        if parts and parts[0] == "cdn":  # /cdn/<repo>/<file>: where a cdn_redirect sends the bytes from
+            parts = parts[1:]
+            for repo, names in self.files.items():
+                depth = repo.count("/") + 1
+                if "/".join(parts[:depth]) == repo:
+                    return names.get("/".join(parts[depth:]))
+            return None
         if "resolve" not in parts:
             return None
         at = parts.index("resolve")
         repo, name = "/".join(parts[:at]), "/".join(parts[at + 2:])
         return self.files.get(repo, {}).get(name)
+
+    def cdn_requests(self) -> list[tuple[str, str | None]]:
+        """(method, Authorization header) of each request the "CDN" host answered."""
+        return [(method, auth) for (method, path, _), auth in zip(self.requests, self.authorizations)
+                if path.startswith("/cdn/")]
 
     def _answer(self, handler: http.server.BaseHTTPRequestHandler, body: bool) -> None:
         wanted = handler.headers.get("Range")
@@ -125,6 +140,20 @@ class HubServer:
             return
         size = path.stat().st_size
         etag, lfs = self.etag(path)
+        if self.cdn_redirect and lfs and "/resolve/" in handler.path:
+            repo_file = unquote(handler.path.split("?")[0]).strip("/").split("/")
+            at = repo_file.index("resolve")
+            port = self._httpd.server_address[1]
+            handler.send_response(302)
+            handler.send_header("X-Repo-Commit", COMMIT)
+            handler.send_header("X-Linked-Etag", f'"{etag}"')
+            handler.send_header("X-Linked-Size", str(size))
+            handler.send_header("ETag", f'"{etag}"')
+            handler.send_header("Location", f"http://localhost:{port}/cdn/{'/'.join(repo_file[:at])}/"
+                                            f"{'/'.join(repo_file[at + 2:])}?signature=abc")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         start = 0
         if wanted and wanted.startswith("bytes=") and body and not self.ignore_range:
             start = int(wanted[6:].split("-")[0])

@@ -302,3 +302,23 @@ def test_a_server_that_ignores_the_range_gets_the_file_from_the_start(hub_server
     model = downloads.download(entry, endpoint=hub_server.endpoint)
     assert hub_server.ranges() == ["bytes=1000000-"] and hub_server.bytes_served == entry.size_bytes
     assert model.sha256 == entry.sha256
+
+
+def test_a_redirect_to_another_host_as_huggingface_co_makes_for_lfs_files(hub_server, hub_catalog, monkeypatch):
+    """huggingface.co answers a large file's resolve URL with a 302 to its CDN, carrying the size and sha256 in
+    X-Linked-Size / X-Linked-Etag: the download takes them from the 302, fetches (and resumes) the bytes from the
+    other host, and sends the access token to the hub only, never to the CDN (as huggingface_hub does)."""
+    token = "hf_secret_token_for_the_cdn_test"
+    monkeypatch.setenv("HF_TOKEN", token)
+    hub_server.cdn_redirect = True
+    entry = hub_catalog["llm"]
+    hub_server.drop_at = entry.size_bytes // 3
+    model = downloads.download(entry, endpoint=hub_server.endpoint)
+    assert model.sha256 == entry.sha256 and hashlib.sha256(model.path.read_bytes()).hexdigest() == entry.sha256
+    cdn = hub_server.cdn_requests()
+    assert cdn and all(method == "GET" for method, _ in cdn) and all(auth is None for _, auth in cdn), cdn
+    hub_auth = [auth for (_, path, _), auth in zip(hub_server.requests, hub_server.authorizations)
+                if "/resolve/" in path]
+    assert hub_auth and set(hub_auth) == {f"Bearer {token}"}
+    cdn_ranges = [r for method, path, r in hub_server.requests if path.startswith("/cdn/") and r]
+    assert cdn_ranges == [f"bytes={entry.size_bytes // 3}-"]  # the drop resumed from the CDN, once
