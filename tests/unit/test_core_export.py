@@ -59,7 +59,9 @@ def test_json_follows_gladia_shape():
     data = json.loads(json_result.render_json(sample_analysis()))
     assert data["id"] == "00000000-0000-0000-0000-000000000001"
     assert data["status"] == "done"
-    assert data["file"] == {"path": "/recordings/standup.wav", "filename": "standup.wav", "duration": 105.0}
+    assert data["file"] == {"id": data["id"], "path": "/recordings/standup.wav", "filename": "standup.wav",
+                            "duration": 105.0}
+    assert (data["request_id"], data["kind"]) == (data["id"], "pre-recorded")
     result = data["result"]
     assert set(result["metadata"]) >= {"audio_duration", "transcription_time", "whisper_model", "llm_model",
                                        "device", "created_at"}
@@ -67,7 +69,10 @@ def test_json_follows_gladia_shape():
     assert transcription["full_transcript"] == "Hello team. We ship on Friday. Bob writes notes."
     assert transcription["languages"] == ["en"]
     utterance = transcription["utterances"][1]
-    assert set(utterance) == {"text", "start", "end", "language", "words"}
+    assert set(utterance) == {"text", "start", "end", "language", "words", "confidence", "channel"}
+    assert utterance["channel"] == 0 and utterance["confidence"] == round(
+        sum(w["confidence"] for w in utterance["words"]) / len(utterance["words"]), 4)
+    assert result["metadata"]["billing_time"] == 105.0 and result["metadata"]["number_of_distinct_channels"] == 1
     assert (utterance["start"], utterance["end"]) == (35.0, 70.0)
     assert set(utterance["words"][0]) == {"word", "start", "end", "confidence"}
     llm = result["audio_to_llm"]

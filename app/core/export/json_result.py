@@ -19,7 +19,15 @@ language spoken. So ``result.transcription`` holds the English text, each uttera
 ``language`` spoken (``languages`` lists those), ``result.metadata.translated_to`` is "en" (null for a
 transcript in the language spoken), and a ``result.translation`` block follows Gladia's translation
 result: ``{success, is_empty, exec_time, error, results: [{languages: ["en"], source_languages,
-full_transcript, error}]}``; its utterances are not repeated (they are ``result.transcription.utterances``).
+full_transcript, utterances, error}]}``, its utterances those of ``result.transcription``.
+
+Gladia's own SDK reads it (``gladiaio-sdk``'s ``PreRecordedV2Response.from_dict``; tests parse every
+kind of export with it), so the fields that SDK requires are filled, truthfully: ``request_id`` and
+``file.id`` are the analysis's id (nothing was uploaded), ``kind`` is "pre-recorded", ``created_at`` when
+the analysis began; ``metadata.number_of_distinct_channels`` is 1 (Whisper hears a mono mix-down) and
+``metadata.billing_time`` the audio duration (nothing is billed); each utterance's ``channel`` is 0 and its
+``confidence`` the mean of its words' (0.0 when it has no word timings, as a transcript read from text).
+Error fields stay one sentence of text where Gladia has an object (a failed prompt does not parse there yet).
 """
 
 from __future__ import annotations
@@ -60,16 +68,36 @@ def to_json_dict(analysis: Analysis) -> dict:
         for r in analysis.prompt_results
     ]
     failed = [r for r in analysis.prompt_results if not r.success]
+    utterances = [
+        {
+            "text": s.text.strip(),
+            "start": s.start,
+            "end": s.end,
+            "confidence": round(sum(w.confidence for w in s.words) / len(s.words), 4) if s.words else 0.0,
+            "channel": 0,
+            "language": s.language or transcript.language,
+            "words": [
+                {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
+                for w in s.words
+            ],
+        }
+        for s in transcript.segments
+    ]
     data = {
         "id": analysis.id,
+        "request_id": analysis.id,
+        "kind": "pre-recorded",
+        "created_at": analysis.created_at.isoformat(),
         "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
         "error": analysis.error,
         "version": JSON_FORMAT_VERSION,
-        "file": {"path": display_path(analysis.source), "filename": display_name(analysis.source),
+        "file": {"id": analysis.id, "path": display_path(analysis.source), "filename": display_name(analysis.source),
                  "duration": analysis.duration},
         "result": {
             "metadata": {
                 "audio_duration": analysis.duration,
+                "number_of_distinct_channels": 1,
+                "billing_time": analysis.duration,
                 "transcribed_duration": analysis.transcribed_duration,
                 "transcription_time": round(analysis.transcription_time, 3),
                 "whisper_model": analysis.whisper_model,
@@ -85,19 +113,7 @@ def to_json_dict(analysis: Analysis) -> dict:
             "transcription": {
                 "full_transcript": transcript.text,
                 "languages": languages,
-                "utterances": [
-                    {
-                        "text": s.text.strip(),
-                        "start": s.start,
-                        "end": s.end,
-                        "language": s.language or transcript.language,
-                        "words": [
-                            {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
-                            for w in s.words
-                        ],
-                    }
-                    for s in transcript.segments
-                ],
+                "utterances": utterances,
             },
             "audio_to_llm": {
                 "success": not failed and analysis.status is AnalysisStatus.DONE,
@@ -115,7 +131,7 @@ def to_json_dict(analysis: Analysis) -> dict:
             "exec_time": round(analysis.transcription_time, 3),  # one pass with the transcription
             "error": None,
             "results": [{"languages": [transcript.translated_to], "source_languages": languages,
-                         "full_transcript": transcript.text, "error": None}],
+                         "full_transcript": transcript.text, "utterances": utterances, "error": None}],
         }
     return data
 
