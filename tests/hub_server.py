@@ -12,7 +12,8 @@ the file (once), ``corrupt`` serves the file with one byte changed, ``status`` a
 HTTP status, ``stall_at`` stops sending at that byte and hangs (until ``release`` is set or the server stops),
 ``rate_bytes_per_s`` throttles the body, ``ignore_range`` answers a Range request with the whole file (200).
 Records: ``requests`` (method, path, Range header), ``authorizations`` (each request's Authorization header or
-None) and ``bytes_served`` (body bytes sent, all requests together).
+None) and ``bytes_served`` (body bytes sent, all requests together) and ``served`` (body bytes sent, per request,
+in the order of ``requests``: a cancelled download's handler may still be writing after the client left).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class HubServer:
         self.requests: list[tuple[str, str, str | None]] = []
         self.authorizations: list[str | None] = []
         self.bytes_served = 0
+        self.served: list[int] = []
         self._lock = threading.Lock()
         self._etags: dict[Path, tuple[str, bool]] = {}
         self._httpd: http.server.ThreadingHTTPServer | None = None
@@ -129,8 +131,11 @@ class HubServer:
 
     def _answer(self, handler: http.server.BaseHTTPRequestHandler, body: bool) -> None:
         wanted = handler.headers.get("Range")
-        self.requests.append((handler.command, handler.path, wanted))
-        self.authorizations.append(handler.headers.get("Authorization"))
+        with self._lock:
+            index = len(self.requests)
+            self.requests.append((handler.command, handler.path, wanted))
+            self.authorizations.append(handler.headers.get("Authorization"))
+            self.served.append(0)
         if self.status is not None:
             self._error(handler, self.status)
             return
@@ -171,9 +176,9 @@ class HubServer:
         handler.end_headers()
         if not body:
             return
-        self._send_body(handler, path, start, size)
+        self._send_body(handler, path, start, size, index)
 
-    def _send_body(self, handler, path: Path, start: int, size: int) -> None:
+    def _send_body(self, handler, path: Path, start: int, size: int, index: int) -> None:
         sent_at = time.monotonic()
         sent = 0
         with open(path, "rb") as handle:
@@ -184,19 +189,19 @@ class HubServer:
                 if self.drop_at is not None and position < self.drop_at <= position + len(chunk):
                     chunk = chunk[: self.drop_at - position]
                     self.drop_at = None  # once
-                    self._write(handler, chunk)
+                    self._write(handler, chunk, index)
                     handler.close_connection = True
                     handler.connection.shutdown(2)
                     return
                 if self.stall_at is not None and position < self.stall_at <= position + len(chunk):
-                    self._write(handler, chunk[: self.stall_at - position])
+                    self._write(handler, chunk[: self.stall_at - position], index)
                     self.release.wait(60)
                     handler.close_connection = True
                     return
                 if self.corrupt and position <= size // 2 < position + len(chunk):
                     at = size // 2 - position
                     chunk = chunk[:at] + bytes([chunk[at] ^ 0xFF]) + chunk[at + 1:]
-                if not self._write(handler, chunk):
+                if not self._write(handler, chunk, index):
                     return
                 position += len(chunk)
                 sent += len(chunk)
@@ -205,7 +210,7 @@ class HubServer:
                     if ahead > 0:
                         time.sleep(ahead)
 
-    def _write(self, handler, chunk: bytes) -> bool:
+    def _write(self, handler, chunk: bytes, index: int) -> bool:
         try:
             handler.wfile.write(chunk)
             handler.wfile.flush()
@@ -214,6 +219,7 @@ class HubServer:
             return False
         with self._lock:
             self.bytes_served += len(chunk)
+            self.served[index] += len(chunk)
         return True
 
     def _error(self, handler, status: int) -> None:
