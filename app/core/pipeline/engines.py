@@ -125,6 +125,12 @@ class EngineSettings:
     temperature (0 = greedy; default ``DEFAULT_TEMPERATURE``). See ``LlamaPromptRunner``
     for how both keep the transcript's prefix shared and never reuse a state or an
     answer made with other ones.
+
+    Speakers (Gladia's ``diarization`` and ``diarization_config``): ``diarize`` finds who spoke when (on by
+    default); ``num_speakers`` fixes the count, or ``min_speakers`` / ``max_speakers`` bound it (None: found
+    from the recording, one speaker included). ``voiceprints``: keep the voice embedding of each speaker the
+    user names and label matching voices in later recordings (off until the user consents).
+    See ``app.core.speakers``.
     """
 
     whisper_model: str | None = None
@@ -144,6 +150,12 @@ class EngineSettings:
     # generation (issue 12): kept together, after the speed fields
     system_prompt: str | None = None
     temperature: float = DEFAULT_TEMPERATURE
+    # speakers (issue 13)
+    diarize: bool = True
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    voiceprints: bool = False
 
 
 def settings_from_dict(stored: dict, fallback: EngineSettings | None = None) -> EngineSettings:

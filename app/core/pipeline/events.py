@@ -5,7 +5,8 @@ prints them and the GUI's worker turns each into a Qt signal. Times are
 seconds. Order for an audio file::
 
     StageChanged(LOADING_WHISPER) -> ModelReady(whisper) -> StageChanged(TRANSCRIBING)
-    -> (SegmentDecoded, TranscriptionProgress)* -> TranscriptReady -> StageChanged(LOADING_LLM)
+    -> (SegmentDecoded, TranscriptionProgress)* -> [StageChanged(DIARIZING) -> DiarizationProgress*
+    -> SpeakersFound] -> TranscriptReady -> StageChanged(LOADING_LLM)
     -> ModelReady(llm) -> StageChanged(PROMPTING) -> ContextMeasured
     -> [MapProgress* (map-reduce only)] -> (PromptStarted, ResponseDelta*, PromptFinished)*
     -> AnalysisFinished
@@ -24,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from app.core.analysis import Analysis, PromptResult, Segment
+from app.core.analysis import Analysis, Diarization, PromptResult, Segment
 
 
 class Stage(str, Enum):
@@ -32,6 +33,7 @@ class Stage(str, Enum):
 
     LOADING_WHISPER = "loading speech model"
     TRANSCRIBING = "transcribing"
+    DIARIZING = "finding speakers"
     LOADING_LLM = "loading language model"
     PROMPTING = "running prompts"
 
@@ -68,6 +70,24 @@ class TranscriptionProgress:
 
     seconds_done: float
     seconds_total: float
+
+
+@dataclass(frozen=True)
+class DiarizationProgress:
+    """Speaker diarization: ``fraction`` (0..1) of its work done."""
+
+    fraction: float
+
+
+@dataclass(frozen=True)
+class SpeakersFound:
+    """Diarization ended: ``segments`` is the whole transcript again, each segment with its speaker (segments
+    that spanned a change of speaker split at word boundaries); ``diarization`` says how, or in its
+    ``error`` why speakers were not found (then ``segments`` are the transcript's, without speakers)."""
+
+    segments: tuple[Segment, ...]
+    diarization: Diarization
+    speaker_names: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -147,7 +167,8 @@ class AnalysisFinished:
 
 
 Event = (
-    StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | TranscriptReady | ContextMeasured
+    StageChanged | ModelReady | SegmentDecoded | TranscriptionProgress | DiarizationProgress | SpeakersFound
+    | TranscriptReady | ContextMeasured
     | MapProgress
     | PromptAdded | PromptStarted | ResponseDelta | PromptFinished | AnalysisFinished
 )
