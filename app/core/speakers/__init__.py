@@ -1,0 +1,1 @@
+"""Speakers: who spoke when (diarization), speakers on words and segments, names, voiceprints."""
