@@ -78,11 +78,12 @@ def test_json_follows_gladia_shape():
     llm = result["audio_to_llm"]
     assert llm["success"] is False and llm["is_empty"] is False
     assert llm["exec_time"] == 1.75
-    assert llm["error"] == "1 of 2 prompts did not finish"
+    assert llm["error"] == {"status_code": 500, "exception": "PromptError", "message": "1 of 2 prompts did not finish"}
     assert [r["results"]["prompt"] for r in llm["results"]] == ["Summarize.", "List the action items."]
     first, second = llm["results"]
     assert first["success"] is True and first["error"] is None and first["results"]["response"]
-    assert second["success"] is False and second["is_empty"] is True and "memory" in second["error"]
+    assert second["success"] is False and second["is_empty"] is True and second["error"] == {
+        "status_code": 500, "exception": "PromptError", "message": "the model ran out of memory"}
 
 
 def test_empty_recording_is_flagged_empty():
