@@ -1,4 +1,5 @@
-"""Export finished files as Markdown or JSON: one file asks for a file name, several ask for a folder.
+"""Export finished files as Markdown, JSON or subtitles (SRT, WebVTT): one file asks for a file name, several
+ask for a folder.
 
 An existing file is never replaced without asking: the save dialog asks for
 one file, and a folder export lists the files that exist in one question
@@ -24,7 +25,10 @@ from app.ui.files.entry import FileEntry
 from app.ui.messages import exported
 from app.ui.settings.store import Settings
 
-FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)")}
+FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)"),
+           "srt": ("Subtitles (SRT)", "SubRip subtitles (*.srt)"),
+           "vtt": ("Subtitles (WebVTT)", "WebVTT subtitles (*.vtt)")}
+"""Export formats: (the name dialogs show, the save dialog's file filter), by ``app.core.export.files.FORMATS``."""
 MAX_LISTED = 10
 """File names listed in the replace question; more are counted."""
 
@@ -91,7 +95,7 @@ def ask_overwrite(parent: QWidget, existing: list[Path], can_skip: bool) -> Over
 
 
 def export_analyses(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings) -> list[Path]:
-    """Render and write ``analyses`` as ``fmt`` ("md" or "json") where the user chooses.
+    """Render and write ``analyses`` as ``fmt`` (a key of ``FORMATS``) where the user chooses.
 
     Never replaces a file the user was not asked about: the save dialog asks
     for one file; for a folder (or a name the suffix was added to) existing
