@@ -7,7 +7,8 @@ text takes to read at ``READING_CHARS_PER_SECOND`` when it is the last one). The
 
 - **Speakers.** A cue holds one speaker's words: a speaker change always starts a new cue.
 - **Length.** At most ``MAX_LINES`` (2) lines of at most ``MAX_LINE_CHARS`` (42) characters; a cue that
-  fits on one line is one line, else it is broken into two at the space that makes the lines most even.
+  fits on one line is one line, else it is broken into two at the space that makes the lines most even,
+  a break after punctuation counting as ``LINE_BREAK_PUNCTUATION_BONUS`` characters more even.
   A single word longer than a line (a URL) stays whole on a line of its own.
 - **Duration.** At most ``MAX_CUE_SECONDS`` (7 s) from the cue's first word's start to its last word's end.
 - **Breaks.** A cue ends after a word that ends a sentence (``. ? ! …``) and before a pause of at least
@@ -33,7 +34,6 @@ names are written as ``&amp;``, ``&lt;`` and ``&gt;`` as the WebVTT syntax requi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +53,8 @@ PAUSE_SECONDS = 0.8
 """A silence at least this long between two words ends a cue."""
 CLAUSE_PAUSE_SECONDS = 0.25
 """A silence at least this long between two words is a clause break, where a cue that is full ends."""
+LINE_BREAK_PUNCTUATION_BONUS = 10
+"""Two lines may differ by this many more characters when the first ends at punctuation (a clause ends there)."""
 READING_CHARS_PER_SECOND = 15.0
 """How long the last segment without a duration is shown: its characters at this reading speed."""
 _SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
@@ -93,7 +95,7 @@ def _words(transcript: Transcript) -> list[_Word]:
         texts = segment.text.split()
         start, end = segment.start, segment.end
         if end <= start:
-            following = segments[n + 1].start if n + 1 < len(segments) else math.inf
+            following = segments[n + 1].start if n + 1 < len(segments) else start
             end = following if following > start else start + len(segment.text.strip()) / READING_CHARS_PER_SECOND
         weights = [len(t) + 1 for t in texts]
         at, total = start, sum(weights)
@@ -105,8 +107,8 @@ def _words(transcript: Transcript) -> list[_Word]:
 
 
 def _wrap(texts: Sequence[str]) -> list[str] | None:
-    """``texts`` (words) as one line, or two lines as even as possible, each at most ``MAX_LINE_CHARS``
-    (a line of one word may be longer); None when they do not fit."""
+    """``texts`` (words) as one line, or two lines as even as possible (preferring a break after punctuation),
+    each at most ``MAX_LINE_CHARS`` (a line of one word may be longer); None when they do not fit."""
     whole = " ".join(texts)
     if len(whole) <= MAX_LINE_CHARS or len(texts) == 1:
         return [whole]
@@ -114,7 +116,8 @@ def _wrap(texts: Sequence[str]) -> list[str] | None:
     for i in range(1, len(texts)):
         first, second = " ".join(texts[:i]), " ".join(texts[i:])
         if all(len(line) <= MAX_LINE_CHARS or " " not in line for line in (first, second)):
-            key = abs(len(first) - len(second))
+            key = abs(len(first) - len(second)) - (LINE_BREAK_PUNCTUATION_BONUS
+                                                   if _ends(first, _SENTENCE_END + _CLAUSE_END) else 0)
             if best is None or key < best[0]:
                 best = (key, [first, second])
     return None if best is None else best[1]
