@@ -18,7 +18,7 @@ from app.core.errors import ModelError
 from app.core.export import json_result
 from app.core.library.store import Library
 from app.core.pipeline.stages import mark_cancelled
-from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
+from tests.fakes import ScriptedDiarizer, ScriptedPromptRunner, ScriptedTranscriber
 from tests.unit.test_core_export import sample_analysis
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -69,6 +69,27 @@ def test_the_real_clis_json(cli_result):
     assert response.status == "done" and response.result.audio_to_llm.success is True
     assert len(response.result.audio_to_llm.results) == 3 and response.result.transcription.utterances
     assert response.result.diarization is None and all(u.speaker is None for u in response.result.transcription.utterances)
+
+
+def test_the_clis_json_with_speakers_found_and_not_found(engines, tmp_path):
+    engines["diarizer"] = ScriptedDiarizer([(0.0, 2.0, 0), (2.0, 60.0, 1)])  # one speaker per scripted segment
+    out = tmp_path / "speakers.json"
+    assert cli.main(["analyze", str(SPEECH), "-q", "--num-speakers", "2", "-o", str(out)]) == 0
+    data, response = parse(out)
+    check_the_same(data, response)
+    assert [(u.speaker, u.speaker_name) for u in response.result.transcription.utterances] == [
+        (0, "Speaker 1"), (1, "Speaker 2")]
+    assert response.request_params.diarization_config.number_of_speakers == 2
+    block = response.result.diarization
+    assert (block.success, block.error, block.engine, block.number_of_speakers) == (True, None, "scripted-diarizer 1", 2)
+    engines["diarizer"] = ScriptedDiarizer(error=RuntimeError("the scripted diarizer broke"))
+    failed = tmp_path / "no-speakers.json"
+    assert cli.main(["analyze", str(SPEECH), "-q", "--no-history", "-o", str(failed)]) == 0
+    data, response = parse(failed)
+    check_the_same(data, response)
+    assert response.result.diarization.success is False and response.result.diarization.error.status_code == 500
+    assert "scripted diarizer broke" in response.result.diarization.error.message
+    assert all(u.speaker is None for u in response.result.transcription.utterances)
 
 
 def test_a_follow_up_on_the_clis_json(cli_result, tmp_path):

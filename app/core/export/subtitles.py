@@ -11,8 +11,9 @@ text takes to read at ``READING_CHARS_PER_SECOND`` when it is the last one). The
   a break after punctuation counting as ``LINE_BREAK_PUNCTUATION_BONUS`` characters more even.
   A single word longer than a line (a URL) stays whole on a line of its own.
 - **Duration.** At most ``MAX_CUE_SECONDS`` (7 s) from the cue's first word's start to its last word's end.
-- **Breaks.** A cue ends after a word that ends a sentence (``. ? ! …``) and before a pause of at least
-  ``PAUSE_SECONDS``. When the next word would break the length or duration rule, the cue ends at its
+- **Breaks.** A cue ends after a word that ends a sentence (``. ? ! …``) once it lasts ``MIN_CUE_SECONDS``
+  (a shorter sentence, "Hello.", shares its cue with the next one when they fit), and before a pause of at
+  least ``PAUSE_SECONDS``. When the next word would break the length or duration rule, the cue ends at its
   latest clause break (after ``, ; :`` or before a pause of at least ``CLAUSE_PAUSE_SECONDS``) in its
   second half, else just before that word.
 - **Timing.** A cue shows from its first word's start to its last word's end, lengthened to at least
@@ -175,8 +176,8 @@ def subtitle_cues(transcript: Transcript, speaker_labels: bool = False) -> list[
     for word in _words(transcript):
         if current:
             last = current[-1]
-            if (word.speaker != last.speaker or _ends(last.text, _SENTENCE_END)
-                    or word.start - last.end >= PAUSE_SECONDS):
+            sentence_done = _ends(last.text, _SENTENCE_END) and last.end - current[0].start >= MIN_CUE_SECONDS
+            if word.speaker != last.speaker or sentence_done or word.start - last.end >= PAUSE_SECONDS:
                 builder.close(current)
                 current = []
         if current and not builder.fits(current + [word]):
