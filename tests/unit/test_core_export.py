@@ -211,6 +211,9 @@ def test_json_without_speakers_keeps_gladias_shape_and_a_failed_diarization_says
     assert block["error"] == {"status_code": 500, "exception": "DiarizationError",
                               "message": "the diarizer ran out of memory"}
     assert "- **Speakers:** not found (the diarizer ran out of memory)" in markdown.render_markdown(failed)
+    failed.transcript.diarization.error = "speakers were not found: the speaker engine heard no speech"
+    assert "- **Speakers:** speakers were not found: the speaker engine heard no speech\n" in markdown.render_markdown(
+        failed)
 
 
 @pytest.mark.parametrize("status, error, expected", [

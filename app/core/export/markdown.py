@@ -125,8 +125,8 @@ def speakers_note(transcript: Transcript) -> str | None:
     found = transcript.diarization
     if found is None and not transcript.has_speakers:
         return None
-    if found is not None and found.error:
-        return f"not found ({found.error})"
+    if found is not None and found.error:  # the pipeline's sentence says "speakers were not found: <cause>"
+        return found.error if "not found" in found.error else f"not found ({found.error})"
     names = ", ".join(_inline(transcript.speaker_name(i)) for i in transcript.speakers) or "none found"
     how = f" (found by {found.engine} in {format_duration(found.time)})" if found is not None and found.engine else ""
     return names + how
