@@ -14,7 +14,7 @@ text takes to read at ``READING_CHARS_PER_SECOND`` when it is the last one). The
 - **Breaks.** A cue ends after a word that ends a sentence (``. ? ! …``) once it lasts ``MIN_CUE_SECONDS``
   (a shorter sentence, "Hello.", shares its cue with the next one when they fit), and before a pause of at
   least ``PAUSE_SECONDS``. When the next word would break the length or duration rule, the cue ends at its
-  latest clause break (after ``, ; :`` or before a pause of at least ``CLAUSE_PAUSE_SECONDS``) in its
+  latest clause break (after ``. ? ! , ; :`` or before a pause of at least ``CLAUSE_PAUSE_SECONDS``) in its
   second half, else just before that word.
 - **Timing.** A cue shows from its first word's start to its last word's end, lengthened to at least
   ``MIN_CUE_SECONDS`` (about 1 s) when the next cue starts late enough (else up to the next cue's start);
@@ -161,9 +161,11 @@ class _Builder:
         self.cues.append(Cue(words[0].start, max(w.end for w in words), tuple(lines), words[0].speaker, bool(label)))
 
     def split_point(self, words: Sequence[_Word]) -> int:
-        """Where a full cue ends: after its latest clause break in its second half, else after all of it."""
+        """Where a full cue ends: after its latest clause break (a sentence or clause end, or a pause) in its
+        second half, else after all of it."""
         for k in range(len(words) - 1, max(len(words) // 2, 1) - 1, -1):
-            if _ends(words[k - 1].text, _CLAUSE_END) or words[k].start - words[k - 1].end >= CLAUSE_PAUSE_SECONDS:
+            if (_ends(words[k - 1].text, _SENTENCE_END + _CLAUSE_END)
+                    or words[k].start - words[k - 1].end >= CLAUSE_PAUSE_SECONDS):
                 return k
         return len(words)
 
