@@ -61,13 +61,17 @@ BEGIN, END = "<!-- bench:speakers:begin -->", "<!-- bench:speakers:end -->"
 _diarizer = None
 
 
-def _load() -> float:
-    """In the child: load the diarizer; returns its load seconds."""
+def _load() -> tuple[float, float]:
+    """In the child: load the diarizer and diarize one fixture once, untimed in the table, so the figures
+    there are steady; returns (load seconds, seconds of that first call, which pays one-time warm-ups)."""
     global _diarizer
-    from app.core.speakers.diarizer import SenkoDiarizer
+    from app.core.speakers.diarizer import SenkoDiarizer, SpeakerCount
 
     _diarizer = SenkoDiarizer()
-    return _diarizer.load()
+    load = _diarizer.load()
+    audio, _ = sf.read(DATA / "one_voice.ogg", dtype="float32")
+    first = _diarizer.diarize(audio, threading.Event(), None, SpeakerCount()).elapsed
+    return load, first
 
 
 def cpu_seconds() -> float:
@@ -190,6 +194,32 @@ def row(recording: Recording, model: str, segments: list, transcription: Timing,
             f"{diarization.wall / transcription.wall:.2f} ({diarization.cpu / transcription.cpu:.2f}) |")
 
 
+def merged_or_split(recording: Recording, turns: list[tuple[float, float, int]]) -> list[str]:
+    """A line naming the voices that share one found speaker and the voices found as several speakers (each
+    found speaker counted as the voice it overlaps most in time, each voice as the found speaker it overlaps
+    most); none when each voice is one speaker of its own."""
+    shared: dict[tuple[str, int], float] = {}
+    for start, end, voice in recording.reference:
+        for s, e, label in turns:
+            overlap = min(end, e) - max(start, s)
+            if overlap > 0:
+                shared[(voice, label)] = shared.get((voice, label), 0.0) + overlap
+    voices = sorted({v for _, _, v in recording.reference})
+    labels = sorted({k for _, _, k in turns})
+    main_label = {v: max(labels, key=lambda k: shared.get((v, k), 0.0)) for v in voices if labels}
+    main_voice = {k: max(voices, key=lambda v: shared.get((v, k), 0.0)) for k in labels}
+    found = []
+    for label in labels:
+        together = [v for v in voices if main_label.get(v) == label]
+        if len(together) > 1:
+            found.append(" and ".join(together) + " share one speaker")
+    for voice in voices:
+        parts = [k for k in labels if main_voice[k] == voice]
+        if len(parts) > 1:
+            found.append(f"{voice} is split into {len(parts)} speakers")
+    return [f"- {recording.name}: " + "; ".join(found) + "."] if found else []
+
+
 def measure(quick: bool) -> str:
     """Run everything; returns the Markdown section."""
     from app.core.hub import catalog
@@ -203,22 +233,25 @@ def measure(quick: bool) -> str:
     tiny = WhisperTranscriber()  # the bundled default, tiny.en
     base.load()
     tiny.load()
-    rows = []
+    rows: list[str] = []
+    notes: list[str] = []
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder, ProcessPoolExecutor(1, mp_context=context) as child:
         folder = Path(folder)
-        load_s = child.submit(_load).result()
+        load_s, first_s = child.submit(_load).result()
         peak = 0.0
         for recording in [fixture(name) for name in FIXTURES]:
             turns, diarization, peak = child.submit(_diarize, str(recording.path)).result()
             segments, transcription = transcribe(base, recording.path)
             rows.append(row(recording, "base", segments, transcription, turns, diarization))
+            notes += merged_or_split(recording, turns)
         for minutes in (10.0,) if quick else (10.0, 60.0):
             recording = concatenated(folder, minutes)
             turns, diarization, peak_long = child.submit(_diarize, str(recording.path)).result()
             for name, transcriber in (("tiny.en", tiny),) if minutes > 10 else (("base", base), ("tiny.en", tiny)):
                 segments, transcription = transcribe(transcriber, recording.path)
                 rows.append(row(recording, name, segments, transcription, turns, diarization))
+            notes += merged_or_split(recording, turns)
             if minutes == 10.0:
                 peak_10 = peak_long
         peak_all = peak_long
@@ -235,7 +268,10 @@ def measure(quick: bool) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
-        f"Diarizer load: {load_s:.1f} s. Peak RSS of the diarizing process: {peak:.0f} MiB after the fixtures, "
+        *notes,
+        "",
+        f"Diarizer load: {load_s:.1f} s; its first call (one_voice, before the table) took {first_s:.1f} s, "
+        f"warm-ups included. Peak RSS of the diarizing process: {peak:.0f} MiB after the fixtures, "
         f"{peak_10:.0f} MiB after the 10-minute recording"
         + ("" if quick else f", {peak_all:.0f} MiB after the 60-minute one")
         + f". Peak RSS of the transcribing process (both Whisper models loaded, no torch): {own_peak:.0f} MiB.",
