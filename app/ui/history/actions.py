@@ -238,8 +238,7 @@ class History(QObject):
                 results.tabs.setCurrentIndex(hit.idx + 1)
             return
         results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
-        line = sum(1 for s in entry.segments[:hit.idx] if s.text.strip())  # the view skips empty segments
-        block = results.transcript.document().findBlockByNumber(line)
+        block = results.transcript.document().findBlockByNumber(results.transcript.block_of(hit.idx))
         if block.isValid():
             results.transcript.setTextCursor(QTextCursor(block))
             results.transcript.centerCursor()

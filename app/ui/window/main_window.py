@@ -25,6 +25,7 @@ from app.ui.files.exporting import export_entries
 from app.ui.files.list_view import FileListModel, FileListView
 from app.ui.files.rerun import can_resume
 from app.ui.history import actions as history_actions
+from app.ui.history.speakers import SpeakerActions
 from app.ui.models.first_run import FirstRunBar
 from app.ui.models.listing import demo_in_use, list_models
 from app.ui.models.tasks import ProfileProbe
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         chrome.build_actions(self)
         self.history = history_actions.History(self)  # the History panel, its actions and the library's notices
+        self.speakers = SpeakerActions(self, self.history.library)  # renaming speakers, recognised voices, undo
         self.addToolBar(chrome.build_toolbar(self))
         chrome.build_menus(self)
         self._connect()
