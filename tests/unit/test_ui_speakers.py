@@ -130,12 +130,15 @@ def test_clicking_a_label_renames_the_speaker_everywhere_at_once_and_ctrl_z_puts
     assert entry.analysis.transcript.speaker_name(1) == "Alice"
     assert "Speaker 2 is now Alice" in window.statusBar().currentMessage()
     assert "Ctrl+Z" in window.statusBar().currentMessage()
+    assert window.speakers.undo_action.text() == "&Undo renaming Speaker 2 to Alice"
+    assert window.speakers.undo_action in window.menuBar().actions()[1].menu().actions()  # Analysis menu
     chip = window.results.speaker_bar.chips[1]
     assert not chip.editing() and chip.button.hasFocus()  # the focus stays in the results, where Ctrl+Z works
     qtbot.keyClick(chip.button, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert entry.speaker_names == {} and entry.analysis.transcript.speaker_names == {}
     assert lines(window)[3] == "Speaker 2" and window.results.speaker_bar.names()[1] == "Speaker 2"
     assert "Speaker 2 again" in window.statusBar().currentMessage()
+    assert not window.speakers.undo_action.isEnabled() and window.speakers.redo_action.isEnabled()
     qtbot.keyClick(chip.button, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert entry.speaker_names == {1: "Alice"} and lines(window)[3] == "Alice"  # and redo
 

@@ -12,7 +12,7 @@ Thread-safety: GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 
 from app.core.user_files import display_name
 from app.ui import messages as status_messages
@@ -20,6 +20,9 @@ from app.ui.files.entry import FileEntry
 from app.ui.history.tasks import LibraryCalls
 from app.ui.results.speakers import clean_name
 from app.ui.results.view import RENAME_LATER
+
+
+UNDO_TEXT, REDO_TEXT = "&Undo speaker rename", "&Redo speaker rename"
 
 
 def _default(speaker: int) -> str:
@@ -30,7 +33,7 @@ class _Rename(QUndoCommand):
     """Speaker ``speaker`` of ``entry``'s analysis ``analysis_id`` from ``old`` to ``new`` ("" = "Speaker N")."""
 
     def __init__(self, actions: SpeakerActions, entry: FileEntry, speaker: int, old: str, new: str) -> None:
-        super().__init__(f"rename {old or _default(speaker)} to {new or _default(speaker)}")
+        super().__init__(f"renaming {old or _default(speaker)} to {new or _default(speaker)}")
         self.actions, self.entry, self.speaker, self.old, self.new = actions, entry, speaker, old, new
         self.analysis_id = entry.id
 
@@ -62,10 +65,15 @@ class SpeakerActions(QObject):
         self.calls = LibraryCalls(open_library, self)
         self.calls.done.connect(self._saved)
         self.undo_stack = QUndoStack(self)
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo speaker rename")
+        self.undo_action = QAction(UNDO_TEXT, self)
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo speaker rename")
+        self.undo_action.triggered.connect(self.undo_stack.undo)
+        self.redo_action = QAction(REDO_TEXT, self)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.undo_stack.redo)
+        for changed in (self.undo_stack.indexChanged, self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged):
+            changed.connect(self._update_undo)  # bound: disconnected before the stack goes with this object
+        self._update_undo()
         results = window.results
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # not the prompt list's
@@ -75,6 +83,14 @@ class SpeakerActions(QObject):
         results.voice_rejected.connect(self.reject)
         results.notice.connect(lambda text: self.say(text, status_messages.SHORT_MS))
         window.host.worker.analysis_started.connect(self._run_started)
+
+    def _update_undo(self, *_changed) -> None:
+        # Says what it undoes ("Undo renaming Speaker 2 to Alice"); the menu keeps a plain name when idle.
+        stack = self.undo_stack
+        self.undo_action.setEnabled(stack.canUndo())
+        self.undo_action.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else UNDO_TEXT)
+        self.redo_action.setEnabled(stack.canRedo())
+        self.redo_action.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else REDO_TEXT)
 
     def say(self, text: str, ms: int = status_messages.LONG_MS) -> None:
         """Show ``text`` in the window's status bar for ``ms`` milliseconds."""
