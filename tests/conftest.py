@@ -260,14 +260,40 @@ def speech_copies(tmp_path):
     return copies
 
 
+@pytest.fixture(autouse=True)
+def no_real_diarizer_in_process(request, monkeypatch):
+    """In-process runs of ``hearsay analyze`` / ``history resume`` with scripted engines find no speakers
+    unless a test asks (the ``engines`` fixture's ``made["diarizer"]``, or the marker ``real_speakers`` for the
+    real speaker engine): the default speaker stage would load torch and the real diarizer in every CLI test."""
+    if request.node.get_closest_marker("real_speakers"):
+        return
+    from app.cli import analyze as cli_analyze
+    from app.cli import history as cli_history
+
+    monkeypatch.setattr(cli_analyze, "create_speaker_stage", lambda settings, voiceprints=None: None)
+    monkeypatch.setattr(cli_history, "create_speaker_stage", lambda settings, voiceprints=None: None)
+
+
 @pytest.fixture
 def engines(monkeypatch):
     """``hearsay analyze`` in-process builds scripted engines instead of the real ones: {"settings": the
-    EngineSettings it asked for, "transcriber", "runner": what it got}. Some test modules define their own."""
+    EngineSettings it asked for, "transcriber", "runner": what it got}. Speakers are looked for only when a
+    test puts a diarizer in ``made["diarizer"]`` (``tests.fakes.ScriptedDiarizer``) before the run; its
+    ``SpeakerStage`` is then ``made["speakers"]``. Some test modules define their own."""
     from app.cli import analyze as cli_analyze
+    from app.core.pipeline.diarizing import SpeakerStage
+    from app.core.speakers.diarizer import SpeakerCount
     from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 
     made = {}
+
+    def speaker_stage(settings, voiceprints=None):
+        if not settings.diarize or made.get("diarizer") is None:
+            return None
+        count = SpeakerCount(settings.num_speakers, settings.min_speakers, settings.max_speakers).check()
+        made["speakers"] = SpeakerStage(made["diarizer"], count, list(voiceprints or []) if settings.voiceprints
+                                        else None)
+        return made["speakers"]
 
     def create(settings):
         made["settings"] = settings
@@ -275,4 +301,5 @@ def engines(monkeypatch):
         return made["transcriber"], made["runner"]
 
     monkeypatch.setattr(cli_analyze, "create_engines", create)
+    monkeypatch.setattr(cli_analyze, "create_speaker_stage", speaker_stage)
     return made

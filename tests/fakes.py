@@ -84,6 +84,46 @@ class ScriptedTranscriber:
         return duration, generate()
 
 
+class ScriptedDiarizer:
+    """A diarizer with scripted turns: ``turns`` [(start, end, label)] (default: the two default scripted
+    segments as two speakers), ``error`` raised by diarize, ``delay`` seconds spent per progress step (10
+    steps, cancel seen between them), ``centroids`` {label: embedding} returned as voice embeddings."""
+
+    engine = "scripted-diarizer 1"
+    model_name = "scripted"
+    device = "cpu"
+
+    def __init__(self, turns=None, error=None, delay=0.0, centroids=None):
+        self.turns = turns
+        self.error = error
+        self.delay = delay
+        self.centroids = centroids or {}
+        self.calls = []
+
+    def load(self) -> float:
+        return 0.0
+
+    def diarize(self, audio, cancel: threading.Event, progress=None, count=None):
+        from app.core.errors import Cancelled
+        from app.core.speakers.diarizer import DiarizationResult
+        from app.core.speakers.turns import SpeakerTurn
+
+        self.calls.append((len(audio), count))
+        for step in range(10):
+            if cancel.wait(self.delay) if self.delay else cancel.is_set():
+                raise Cancelled()
+            if progress:
+                progress((step + 1) / 10)
+        if self.error:
+            raise self.error
+        turns = self.turns if self.turns is not None else [(0.0, 1.0, 0), (1.0, 60.0, 1)]
+        import numpy as np
+
+        return DiarizationResult(turns=[SpeakerTurn(*t) for t in turns],
+                                 centroids={k: np.asarray(v, dtype=np.float32) for k, v in self.centroids.items()},
+                                 speech_seconds=sum(t[1] - t[0] for t in turns))
+
+
 class ScriptedPromptRunner:
     """Streams ``tokens`` (default: a reply naming the prompt) with ``delay`` seconds between tokens.
 

@@ -26,7 +26,7 @@ from app.core.hub import catalog
 from app.core.llm import prompts
 from app.core.llm.assembly import DEFAULT_TEMPERATURE, TEMPERATURE_RANGE
 from app.core.pipeline.batch import run_batch
-from app.core.pipeline.engines import EngineSettings, create_engines, resolve_overlap
+from app.core.pipeline.engines import EngineSettings, create_engines, create_speaker_stage, resolve_overlap
 from app.core.pipeline.events import AnalysisFinished
 from app.core.speech import options as speech_options
 from app.core.speech import transcript_files
@@ -106,6 +106,16 @@ def build_analyze_parser() -> argparse.ArgumentParser:
                         help='names and terms that Whisper should expect, separated by commas ("Okonkwo, Kubernetes")')
     speech.add_argument("--vocabulary-file", type=Path, metavar="F",
                         help="the same, from a UTF-8 file (one term per line or comma-separated)")
+    speakers = parser.add_argument_group("speakers (Gladia's diarization; see README, Speakers)")
+    speakers.add_argument("--diarize", action=argparse.BooleanOptionalAction, default=True,
+                          help="find who speaks when and label the transcript (default: on)")
+    speakers.add_argument("--num-speakers", type=_positive_int, metavar="N",
+                          help="the number of speakers, when known (default: found from the recording)")
+    speakers.add_argument("--min-speakers", type=_positive_int, metavar="N", help="at least N speakers")
+    speakers.add_argument("--max-speakers", type=_positive_int, metavar="N", help="at most N speakers")
+    speakers.add_argument("--voiceprints", action="store_true",
+                          help="recognise voices you named in earlier recordings, and keep a voiceprint (a voice "
+                               "embedding, never audio) of each speaker you name (default: off)")
     speed = parser.add_argument_group("speed (defaults measured by `make bench`, see docs/benchmarks.md)")
     speed.add_argument("--beam-size", type=_positive_int, default=EngineSettings.beam_size, metavar="N",
                        help=f"Whisper beam size; 1 is greedy (default {EngineSettings.beam_size})")
@@ -296,7 +306,15 @@ def run_analyze(argv: list[str]) -> int:
         context_window=args.context_window, overlap=args.overlap,
         system_prompt=args.system_prompt, temperature=args.temperature,
         code_switching=args.code_switching, translate=args.translate, vocabulary=vocabulary,
+        diarize=args.diarize, num_speakers=args.num_speakers, min_speakers=args.min_speakers,
+        max_speakers=args.max_speakers, voiceprints=args.voiceprints,
     )
+    if args.num_speakers is not None and (args.min_speakers is not None or args.max_speakers is not None):
+        return _usage_error(parser, "give either --num-speakers or --min-speakers/--max-speakers, not both")
+    try:
+        speakers = create_speaker_stage(settings, _voiceprints(settings, args.no_history))
+    except HearsayError as exc:
+        return _usage_error(parser, exc.message)
     transcriber, runner = create_engines(settings)
     kept = [(source, output) for source, output in zip(args.inputs, outputs) if output not in refused]
     analyses = [new_analysis(Path(source), chosen, settings) for source, _ in kept]
@@ -310,7 +328,8 @@ def run_analyze(argv: list[str]) -> int:
     try:
         with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
             for analysis, event in run_batch(analyses, transcriber, runner, cancel, settings.language,
-                                             overlap=resolve_overlap(settings), recorder=recorder):
+                                             overlap=resolve_overlap(settings), recorder=recorder,
+                                             speakers=speakers):
                 progress.handle(analysis, event)
                 if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
                     failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0,
@@ -328,6 +347,24 @@ def run_analyze(argv: list[str]) -> int:
               file=sys.stderr)
         return stop_signals.code(EXIT_INTERRUPTED)
     return EXIT_FAILED if failures or refused else EXIT_OK
+
+
+def _voiceprints(settings: EngineSettings, no_history: bool) -> list:
+    """The named voiceprints to recognise: only with ``--voiceprints`` (the user's consent) and the history
+    library, where they are kept; [] when it cannot be read (said on stderr)."""
+    if not settings.diarize or not settings.voiceprints or no_history:
+        return []
+    from app.core.library.store import Library
+
+    try:
+        library = Library()
+        try:
+            return library.voiceprints()
+        finally:
+            library.close()
+    except HearsayError as exc:
+        print(f"hearsay: voiceprints are not used: {exc.message}", file=sys.stderr)
+        return []
 
 
 def _recorder(settings: EngineSettings, reuse: bool):

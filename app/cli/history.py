@@ -6,6 +6,8 @@
     hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
     hearsay history delete ID         remove it (refused while a Hearsay process is running it)
     hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
+    hearsay history rename-speaker ID "Speaker 2" Alice   name a speaker: transcript, exports, later answers,
+                                      the search (and, with voiceprints on, keep that voice's voiceprint)
                                       (refused while another Hearsay process is running it)
 
 ID is an analysis id or any unique start of one (the 8 characters ``list`` shows).
@@ -21,13 +23,13 @@ from pathlib import Path
 
 from app.cli import stops
 from app.cli.analyze import EXIT_INTERRUPTED
-from app.core.analysis import Analysis, AnalysisStatus
+from app.core.analysis import Analysis, AnalysisStatus, Transcript
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
 from app.core.export.markdown import format_duration
 from app.core.library.store import Library, LibraryEntry, busy_message, running_elsewhere
 from app.core.pipeline.batch import run_batch
-from app.core.pipeline.engines import create_engines, settings_from_dict
+from app.core.pipeline.engines import create_engines, create_speaker_stage, settings_from_dict
 from app.core.pipeline.recorder import LibraryRecorder, for_resume
 from app.core.user_files import display_path
 
@@ -57,6 +59,10 @@ def build_history_parser() -> argparse.ArgumentParser:
     resume.add_argument("-o", "--output", type=Path, metavar="OUT", help="also write the result to OUT")
     resume.add_argument("--force", action="store_true", help="replace OUT when it exists")
     resume.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    rename = commands.add_parser("rename-speaker", help="name a speaker of a stored analysis, everywhere")
+    rename.add_argument("id")
+    rename.add_argument("speaker", help='the speaker as shown ("Speaker 2", or its current name) or its number')
+    rename.add_argument("name", help='the new name ("" gives back "Speaker N")')
     return parser
 
 
@@ -77,6 +83,8 @@ def run_history(argv: list[str]) -> int:
             return EXIT_OK
         if command == "resume":
             return resume(library, args.id, args.output, args.force, args.quiet)
+        if command == "rename-speaker":
+            return _rename_speaker(library, args.id, args.speaker, args.name)
         analysis = library.load(args.id)
         if command == "show":
             sys.stdout.write(export_files.render(analysis, args.format))
@@ -114,9 +122,32 @@ def _search(library: Library, text: str) -> int:
         print(f"nothing in the history matches {text!r}", file=sys.stderr)
         return EXIT_FAILED
     for hit in hits:
-        where = f"segment {hit.idx + 1}" if hit.kind == "segment" else f"prompt {hit.idx + 1}"
+        where = {"segment": f"segment {hit.idx + 1}", "speaker": "speakers"}.get(hit.kind, f"prompt {hit.idx + 1}")
         snippet = hit.marked("[", "]")
         print(f"{hit.analysis_id[:8]}  {hit.source_name}  {where}: {snippet}")
+    return EXIT_OK
+
+
+def speaker_index(transcript: Transcript, text: str) -> int:
+    """The 0-based speaker ``text`` names: "Speaker 2", "2", or a speaker's current name (any case).
+    Raises HearsayError naming the speakers there are when none matches."""
+    wanted = " ".join(text.split()).casefold()
+    for speaker in transcript.speakers:
+        if wanted in (transcript.speaker_name(speaker).casefold(), f"speaker {speaker + 1}", str(speaker + 1)):
+            return speaker
+    known = ", ".join(transcript.speaker_name(k) for k in transcript.speakers)
+    raise HearsayError(f"no speaker {text!r} here (speakers: {known})" if known
+                       else "this analysis has no speakers (it ran without finding them)")
+
+
+def _rename_speaker(library: Library, analysis_id: str, speaker: str, name: str) -> int:
+    analysis = library.load(analysis_id)
+    index = speaker_index(analysis.transcript, speaker)
+    before = analysis.transcript.speaker_name(index)
+    renamed = library.rename_speaker(analysis.id, index, name)
+    after = renamed.transcript.speaker_name(index)
+    kept = " (its voiceprint is kept)" if name.strip() and index in renamed.speaker_embeddings else ""
+    print(f"{analysis.id[:8]}: {before} is now {after}{kept}")
     return EXIT_OK
 
 
@@ -148,11 +179,13 @@ def resume(library: Library, analysis_id: str, output: Path | None, force: bool,
     analysis = for_resume(library.load(entry.id))
     settings = settings_from_dict(library.stored_settings(entry.id))
     transcriber, runner = create_engines(settings)
+    speakers = create_speaker_stage(settings, library.voiceprints() if settings.voiceprints else None)
     recorder = LibraryRecorder(library, settings)
     progress = ProgressPrinter(quiet=quiet)
     cancel = threading.Event()
     with stops.cancelling(cancel) as stop_signals:  # Ctrl+C, SIGTERM, SIGHUP: stop between segments or tokens
-        for item in run_batch([analysis], transcriber, runner, cancel, settings.language, recorder=recorder):
+        for item in run_batch([analysis], transcriber, runner, cancel, settings.language, recorder=recorder,
+                              speakers=speakers):
             progress.handle(*item)
     if recorder.problem:
         print(f"hearsay: {recorder.problem}", file=sys.stderr)

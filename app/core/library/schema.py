@@ -130,7 +130,26 @@ result ``usage_prompt_tokens`` / ``usage_completion_tokens``: the tokens read an
 model call that made the answer (NULL: the same as ``prompt_tokens`` / ``completion_tokens``, which is what
 a single pass used; rows stored before keep NULL)."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+_V5 = """
+ALTER TABLE segments ADD COLUMN speaker INTEGER;
+ALTER TABLE analyses ADD COLUMN speakers_json TEXT;
+CREATE TABLE voiceprints (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    embedding_json TEXT NOT NULL,
+    model TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    source_name TEXT NOT NULL DEFAULT '',
+    analysis_id TEXT
+);
+"""
+"""Version 5 adds speakers (issue 13): each segment's 0-based ``speaker`` (NULL: not looked for), each
+analysis's ``speakers_json`` (the names the user gave, the diarization block, and — only with the user's
+consent to voiceprints — each speaker's mean voice embedding; NULL when speakers were not looked for), and
+``voiceprints``: one named voice embedding per name (never audio), kept only with that consent. Speaker
+names are indexed for the history search as rows of kind 'speaker' with rowid = -(the analysis's rowid),
+outside the segments' (2n) and results' (2n + 1) rowids."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,11 +41,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core import paths
-from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript
+from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript, Voiceprint
 from app.core.errors import AnalysisBusyError, FolderError, LibraryError
 from app.core.library import rows as library_rows
+from app.core.library import speakers as library_speakers
 from app.core.library.schema import SCHEMA_VERSION, migrate
 from app.core.processes import pid_alive
+from app.core.user_files import display_name
 
 LIBRARY_FILE = "library.sqlite3"
 INTERRUPTED = "interrupted"
@@ -284,6 +286,85 @@ class Library:
             conn.execute(library_rows.UPSERT_RESULT, library_rows.result_values(analysis.id, idx, result))
             conn.execute(library_rows.UPDATE_PROGRESS, library_rows.progress_values(analysis))
 
+    def save_speakers(self, analysis: Analysis) -> None:
+        """Store ``analysis``'s speakers: its segments anew (diarization splits them where the speaker
+        changes), the names, the diarization block and (with consent) the speakers' voice embeddings."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM segments WHERE analysis_id = ?", (analysis.id,))
+            conn.executemany(library_rows.INSERT_SEGMENT, library_rows.segment_values(
+                analysis.id, analysis.transcript.segments, first_idx=0))
+            conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
+                         (library_speakers.speakers_json(analysis), analysis.id))
+            library_speakers.index_names(conn, analysis.id, analysis.transcript)
+
+    def rename_speaker(self, analysis_id: str, speaker: int, name: str) -> Analysis:
+        """Name ``speaker`` (0-based) of ``analysis_id`` (an id or unique prefix) ``name`` ("" gives it back
+        its "Speaker N"); the name shows in every view, export and search from now on. A recognised mark
+        on that speaker is settled (the user named it). With a stored voice embedding for that speaker
+        (the user consented to voiceprints when it ran), the name's voiceprint is kept or replaced.
+        Returns the analysis as stored now. Raises LibraryError for an unknown analysis or speaker, or a name
+        longer than 80 characters or holding a line break."""
+        name = " ".join(name.split())
+        if len(name) > 80:
+            raise LibraryError("a speaker name can be at most 80 characters long")
+        analysis = self.load(analysis_id)
+        transcript = analysis.transcript
+        if speaker not in transcript.speakers:
+            known = ", ".join(transcript.speaker_name(k) for k in transcript.speakers) or "none"
+            raise LibraryError(f"{analysis.source.name} has no speaker {speaker + 1} (its speakers: {known})")
+        if name:
+            transcript.speaker_names[speaker] = name
+        else:
+            transcript.speaker_names.pop(speaker, None)
+        if transcript.diarization is not None:
+            transcript.diarization.recognised.pop(speaker, None)
+            transcript.diarization.similarity.pop(speaker, None)
+        with self.transaction() as conn:
+            conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
+                         (library_speakers.speakers_json(analysis), analysis.id))
+            library_speakers.index_names(conn, analysis.id, transcript)
+            embedding = analysis.speaker_embeddings.get(speaker)
+            if name and embedding and transcript.diarization is not None:
+                conn.execute(
+                    "INSERT INTO voiceprints (name, embedding_json, model, created_at, source_name, analysis_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET embedding_json = excluded.embedding_json, "
+                    "model = excluded.model, created_at = excluded.created_at, source_name = excluded.source_name, "
+                    "analysis_id = excluded.analysis_id",
+                    (name, json.dumps(list(embedding)), transcript.diarization.model, now_iso(),
+                     display_name(analysis.source), analysis.id))
+        return analysis
+
+    def confirm_voice(self, analysis_id: str, speaker: int) -> Analysis:
+        """Accept the name a voiceprint gave ``speaker``: it stays, without the "recognised" mark."""
+        analysis = self.load(analysis_id)
+        name = analysis.transcript.speaker_names.get(speaker, "")
+        return self.rename_speaker(analysis.id, speaker, name) if name else analysis
+
+    def reject_voice(self, analysis_id: str, speaker: int) -> Analysis:
+        """Undo the name a voiceprint gave ``speaker``: back to "Speaker N", no voiceprint changed."""
+        analysis = self.load(analysis_id)
+        diarization = analysis.transcript.diarization
+        if diarization is None or speaker not in diarization.recognised:
+            return analysis
+        diarization.recognised.pop(speaker, None)
+        diarization.similarity.pop(speaker, None)
+        analysis.transcript.speaker_names.pop(speaker, None)
+        with self.transaction() as conn:
+            conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
+                         (library_speakers.speakers_json(analysis), analysis.id))
+            library_speakers.index_names(conn, analysis.id, analysis.transcript)
+        return analysis
+
+    def voiceprints(self) -> list[Voiceprint]:
+        """The named voiceprints, by name."""
+        return [library_speakers.to_voiceprint(row)
+                for row in self._read("SELECT * FROM voiceprints ORDER BY name COLLATE NOCASE")]
+
+    def delete_voiceprint(self, name: str) -> bool:
+        """Forget the voiceprint ``name`` (compared without case). True when there was one."""
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM voiceprints WHERE name = ?", (name.strip(),)).rowcount > 0
+
     def update_progress(self, analysis: Analysis) -> None:
         """Store ``analysis``'s status, error, models, duration and whether its transcript is complete."""
         with self.transaction() as conn:
@@ -296,6 +377,8 @@ class Library:
         now, LibraryError when the library cannot be written."""
         with self.transaction() as conn:
             _refuse_if_running(conn, analysis_id, "delete", others_only=False)
+            conn.execute("DELETE FROM search_index WHERE rowid = -(SELECT rowid FROM analyses WHERE id = ?)",
+                         (analysis_id,))
             return conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
 
     # reading ---------------------------------------------------------------
@@ -332,7 +415,8 @@ class Library:
 
     def load_transcript(self, analysis_id: str) -> Transcript:
         """Only the stored transcript of ``analysis_id`` (a full id)."""
-        row = self._read("SELECT duration, language, transcript_key FROM analyses WHERE id = ?", (analysis_id,))
+        row = self._read("SELECT duration, language, transcript_key, speakers_json FROM analyses WHERE id = ?",
+                         (analysis_id,))
         segments = self._read("SELECT * FROM segments WHERE analysis_id = ? ORDER BY idx", (analysis_id,))
         if not row:
             raise LibraryError(f"no analysis {analysis_id!r} in the history library")

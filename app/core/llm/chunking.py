@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core.analysis import Segment
+from app.core.llm.labels import clock
 
 TokenCounter = Callable[[str], int]
 
@@ -25,27 +26,35 @@ class Chunk:
     tokens: int
 
 
-def split_segments(segments: list[Segment], count_tokens: TokenCounter, budget: int) -> list[Chunk]:
+def split_segments(segments: list[Segment], count_tokens: TokenCounter, budget: int,
+                   name_of: Callable[[int | None], str] | None = None) -> list[Chunk]:
     """Group ``segments`` in order into chunks of at most ``budget`` tokens each.
 
+    With ``name_of`` (speaker index -> name) and speakers on the segments, each segment is a line of the
+    chunk's text with its time and speaker (``[mm:ss] Name: text``), budgeted with that label.
     Raises ValueError when ``budget`` is below 1.
     """
     if budget < 1:
         raise ValueError("the chunk budget must be at least one token")
+    separator = " "
     pieces = [(s, s.text.strip()) for s in segments if s.text.strip()]
+    if name_of is not None and any(s.speaker is not None for s, _ in pieces):
+        separator = "\n"  # one line per segment, each with its speaker, as ``app.core.llm.labels`` writes
+        pieces = [(s, f"[{clock(s.start)}] {name_of(s.speaker)}: {text}" if s.speaker is not None else text)
+                  for s, text in pieces]
     chunks: list[Chunk] = []
     current: list[tuple[Segment, str]] = []
     current_tokens = 0
     for segment, text in _fit_pieces(pieces, count_tokens, budget):
-        tokens = count_tokens(text) + (1 if current else 0)  # the joining space
+        tokens = count_tokens(text) + (1 if current else 0)  # the joining space or new line
         if current and current_tokens + tokens > budget:
-            chunks.append(_chunk(current, count_tokens))
+            chunks.append(_chunk(current, count_tokens, separator))
             current, current_tokens = [], 0
             tokens = count_tokens(text)
         current.append((segment, text))
         current_tokens += tokens
     if current:
-        chunks.append(_chunk(current, count_tokens))
+        chunks.append(_chunk(current, count_tokens, separator))
     return chunks
 
 
@@ -65,8 +74,8 @@ def _fit_pieces(pieces, count_tokens: TokenCounter, budget: int):
             yield segment, " ".join(part)
 
 
-def _chunk(items: list[tuple[Segment, str]], count_tokens: TokenCounter) -> Chunk:
-    text = " ".join(text for _, text in items)
+def _chunk(items: list[tuple[Segment, str]], count_tokens: TokenCounter, separator: str = " ") -> Chunk:
+    text = separator.join(text for _, text in items)
     segments = tuple(dict.fromkeys(segment for segment, _ in items))
     return Chunk(segments, text, count_tokens(text))
 

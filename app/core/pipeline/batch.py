@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from app.core.analysis import Analysis, AnalysisStatus
 from app.core.errors import Cancelled
 from app.core.pipeline.cancellable import wait_cancellable
+from app.core.pipeline.diarizing import SpeakerStage
 from app.core.pipeline.engines import PromptRunner, Transcriber
 from app.core.pipeline.events import AnalysisFinished, Event
 from app.core.pipeline.recorder import LibraryRecorder
@@ -41,6 +42,7 @@ def run_batch(
     language: str | None = None,
     overlap: bool = False,
     recorder: LibraryRecorder | None = None,
+    speakers: SpeakerStage | None = None,
 ) -> Iterator[tuple[Analysis, Event]]:
     """Analyse ``analyses`` in order; yield ``(analysis, event)`` for every pipeline event.
 
@@ -49,7 +51,8 @@ def run_batch(
     ``recorder``, each file is stored in the history library before it is
     transcribed (a stored transcript of the same content may be reused, then a
     ``TranscriptReady`` with ``reused_from`` comes first) and every event is
-    recorded before it is yielded, also those left when the iterator is closed early.
+    recorded before it is yielded, also those left when the iterator is closed early. ``speakers``: the
+    speaker stage, run in the transcription thread after each transcript (None: speakers not looked for).
     """
     events: queue.Queue = queue.Queue()
     handoff: queue.Queue = queue.Queue(maxsize=1)
@@ -77,7 +80,7 @@ def run_batch(
                 try:
                     if recorder is not None and (reused := recorder.prepare(analysis, cancel)) is not None:
                         emit(analysis, reused)
-                    for event in transcribe_stage(analysis, transcriber, cancel, language):
+                    for event in transcribe_stage(analysis, transcriber, cancel, language, speakers):
                         emit(analysis, event)
                 except Exception as exc:  # a bug met on one file ends that file only, never the next ones
                     log.exception("preparing %s failed", analysis.id)

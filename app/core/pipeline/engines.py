@@ -100,6 +100,21 @@ class PromptRunner(Protocol):
         """
 
 
+class Diarizer(Protocol):
+    """Finds who spoke when (``app.core.speakers.diarizer.SenkoDiarizer``): ``load()`` returns seconds;
+    ``diarize(audio, cancel, progress, count)`` takes mono float32 16-kHz samples and returns a
+    ``DiarizationResult`` (turns, centroids); ``engine`` and ``model_name`` name it for the JSON."""
+
+    engine: str
+    model_name: str
+
+    def load(self) -> float:
+        ...
+
+    def diarize(self, audio, cancel: threading.Event, progress=None, count=None):
+        ...
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """What the user chose; ``None`` means the default model.
@@ -230,3 +245,20 @@ def resolve_overlap(settings: EngineSettings) -> bool:
     if settings.overlap is not None:
         return settings.overlap
     return overlap_default(hardware.physical_cores(), hardware.cuda_device_count() > 0)
+
+
+def create_speaker_stage(settings: EngineSettings, voiceprints=None):
+    """The speaker stage for ``settings`` (``app.core.pipeline.diarizing.SpeakerStage``), or None when
+    ``settings.diarize`` is off. ``voiceprints``: the named voiceprints to recognise (used only when
+    ``settings.voiceprints``, the user's consent). Nothing loads (torch included) until the stage runs.
+    Raises HearsayError for an impossible speaker count."""
+    if not settings.diarize:
+        return None
+    from app.core.pipeline.diarizing import SpeakerStage
+    from app.core.speakers.diarizer import SenkoDiarizer, SpeakerCount
+
+    count = SpeakerCount(settings.num_speakers, settings.min_speakers, settings.max_speakers).check()
+    threads = hardware.physical_cores()
+    device = "cpu" if settings.device == "cpu" else "auto"
+    return SpeakerStage(SenkoDiarizer(threads=threads, device=device), count,
+                        list(voiceprints or []) if settings.voiceprints else None)

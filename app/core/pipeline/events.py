@@ -5,8 +5,8 @@ prints them and the GUI's worker turns each into a Qt signal. Times are
 seconds. Order for an audio file::
 
     StageChanged(LOADING_WHISPER) -> ModelReady(whisper) -> StageChanged(TRANSCRIBING)
-    -> (SegmentDecoded, TranscriptionProgress)* -> [StageChanged(DIARIZING) -> DiarizationProgress*
-    -> SpeakersFound] -> TranscriptReady -> StageChanged(LOADING_LLM)
+    -> (SegmentDecoded, TranscriptionProgress)* -> TranscriptReady -> [StageChanged(DIARIZING)
+    -> DiarizationProgress* -> SpeakersFound] -> StageChanged(LOADING_LLM)
     -> ModelReady(llm) -> StageChanged(PROMPTING) -> ContextMeasured
     -> [MapProgress* (map-reduce only)] -> (PromptStarted, ResponseDelta*, PromptFinished)*
     -> AnalysisFinished
@@ -81,7 +81,7 @@ class DiarizationProgress:
 
 @dataclass(frozen=True)
 class SpeakersFound:
-    """Diarization ended: ``segments`` is the whole transcript again, each segment with its speaker (segments
+    """Diarization ended (after ``TranscriptReady``, before the prompts): ``segments`` is the whole transcript again, each segment with its speaker (segments
     that spanned a change of speaker split at word boundaries); ``diarization`` says how, or in its
     ``error`` why speakers were not found (then ``segments`` are the transcript's, without speakers)."""
 

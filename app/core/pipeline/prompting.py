@@ -23,6 +23,7 @@ from app.core.analysis import Analysis, PromptResult, PromptStatus
 from app.core.errors import ContextOverflowError, HearsayError
 from app.core.llm.assembly import REDUCE_SYSTEM_TEXT, partial_answers_text
 from app.core.llm.chunking import group_texts, split_segments
+from app.core.llm.labels import transcript_text
 from app.core.pipeline.engines import PromptRunner
 from app.core.pipeline.events import (
     AnalysisFinished,
@@ -50,7 +51,7 @@ def run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Even
     """
     if indices is None:
         indices = [i for i, r in enumerate(analysis.prompt_results) if r.status is PromptStatus.WAITING]
-    text = analysis.transcript.text
+    text = transcript_text(analysis.transcript)
     limit = runner.context_limit()
     transcript_tokens = runner.count_tokens(text)
     fixed = {i: runner.fixed_tokens(analysis.prompt_results[i].prompt) for i in indices}
@@ -59,7 +60,8 @@ def run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Even
     chunks = []
     if split:
         budget = limit - max(fixed[i] for i in split) - runner.max_tokens
-        chunks = split_segments(analysis.transcript.segments, runner.count_tokens, budget) \
+        chunks = split_segments(analysis.transcript.segments, runner.count_tokens, budget,
+                                name_of=analysis.transcript.speaker_name) \
             if budget >= MIN_CHUNK_TOKENS else []
     yield ContextMeasured(transcript_tokens, limit, "map-reduce" if split else "whole", max(len(chunks), 1))
     for index in whole:

@@ -16,6 +16,7 @@ caller to show, and recording stops.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from app.core.pipeline.events import (
     PromptAdded,
     PromptFinished,
     PromptStarted,
+    SpeakersFound,
     SegmentDecoded,
     TranscriptReady,
 )
@@ -137,6 +139,8 @@ class LibraryRecorder:
             transcript_key=self._key,
         )
         self._write(self.library.save_analysis, analysis, record, AnalysisStatus.RUNNING)
+        if analysis.transcript.diarization is not None:  # a reused transcript came with its speakers
+            self._write(self.library.save_speakers, analysis)
         self._stored[analysis.id] = len(analysis.transcript.segments)
         self._last_flush[analysis.id] = time.monotonic()
         return reused
@@ -148,7 +152,9 @@ class LibraryRecorder:
         if earlier is None or not earlier.transcript_complete:
             return None
         source = earlier.transcript
-        analysis.transcript = Transcript(list(source.segments), source.language, source.duration, source.translated_to)
+        analysis.transcript = Transcript(list(source.segments), source.language, source.duration, source.translated_to,
+                                         dict(source.speaker_names), copy.deepcopy(source.diarization))
+        analysis.speaker_embeddings = dict(earlier.speaker_embeddings)
         analysis.duration, analysis.transcript_complete = earlier.duration, True
         analysis.whisper_model = earlier.whisper_model
         created = earlier.created_at.astimezone(timezone.utc).isoformat(timespec="seconds")
@@ -183,6 +189,9 @@ class LibraryRecorder:
                 self._flush(analysis)
         elif isinstance(event, TranscriptReady):
             self._flush(analysis)
+        elif isinstance(event, SpeakersFound):
+            self._write(self.library.save_speakers, analysis)
+            self._stored[analysis.id] = len(analysis.transcript.segments)
         elif isinstance(event, (PromptAdded, PromptStarted, PromptFinished)):
             self._write(self.library.save_prompt_result, analysis, event.index,
                         analysis.prompt_results[event.index])

@@ -22,6 +22,7 @@ from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Transcript
 from app.core.errors import Cancelled, HearsayError, MediaError
 from app.core.export.markdown import format_duration
 from app.core.pipeline.cancellable import iterate_cancellable, wait_cancellable
+from app.core.pipeline.diarizing import SpeakerStage, diarize_stage, needs_speakers
 from app.core.pipeline.engines import PromptRunner, Transcriber
 from app.core.pipeline.events import (
     AnalysisFinished,
@@ -45,20 +46,24 @@ def analyze(
     prompt_runner: PromptRunner,
     cancel: threading.Event,
     language: str | None = None,
+    speakers: SpeakerStage | None = None,
 ) -> Iterator[Event]:
     """Run ``analysis`` (its ``source`` and ``prompts``) and yield progress events.
 
-    Fills ``analysis`` in place and ends with ``AnalysisFinished(analysis)``.
+    Fills ``analysis`` in place and ends with ``AnalysisFinished(analysis)``. ``speakers``: the speaker
+    stage to run after transcription (None: speakers are not looked for).
     """
-    yield from transcribe_stage(analysis, transcriber, cancel, language)
+    yield from transcribe_stage(analysis, transcriber, cancel, language, speakers)
     if analysis.status is AnalysisStatus.RUNNING:
         yield from prompt_stage(analysis, prompt_runner, cancel)
     yield AnalysisFinished(analysis)
 
 
 def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threading.Event,
-                     language: str | None = None) -> Iterator[Event]:
-    """Fill ``analysis.transcript`` (transcribed, or read from a ``.txt``/``.json`` transcript).
+                     language: str | None = None, speakers: SpeakerStage | None = None) -> Iterator[Event]:
+    """Fill ``analysis.transcript`` (transcribed, or read from a ``.txt``/``.json`` transcript), then, with
+    ``speakers``, its speakers (``app.core.pipeline.diarizing``; not for a transcript file, which has no
+    audio, nor for a transcript whose speakers were already looked for).
 
     Leaves ``analysis.status`` RUNNING when the prompts should run next;
     otherwise it is final (FAILED, CANCELLED, or DONE with no speech found).
@@ -78,6 +83,9 @@ def transcribe_stage(analysis: Analysis, transcriber: Transcriber, cancel: threa
             yield TranscriptReady()
         else:
             yield from _transcribe(analysis, transcriber, cancel, language)
+        if (speakers is not None and not cancel.is_set() and analysis.transcript_complete
+                and not transcript_files.is_transcript_file(analysis.source) and needs_speakers(analysis, speakers)):
+            yield from diarize_stage(analysis, speakers, cancel)
         if cancel.is_set():
             mark_cancelled(analysis)
         elif analysis.transcript.is_empty:

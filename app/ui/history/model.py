@@ -73,7 +73,7 @@ def status_text(entry: LibraryEntry) -> str:
 
 
 def _where(hit: SearchHit) -> str:
-    return "Transcript" if hit.kind == "segment" else f"Prompt {hit.idx + 1}"
+    return {"segment": "Transcript", "speaker": "Speakers"}.get(hit.kind, f"Prompt {hit.idx + 1}")
 
 
 def match_text(hit: SearchHit) -> str:
