@@ -21,6 +21,7 @@ from app.core.pipeline.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
+from app.core.speakers.diarizer import MAX_SPEAKERS
 from app.ui.files.entry import FileEntry
 from app.ui.results.speakers import SPEAKER_COLORS, contrast_ratio, speaker_color
 from tests.fakes import make_segments
@@ -225,6 +226,9 @@ def test_when_diarization_failed_one_line_over_the_transcript_says_why(make_wind
     note = window.results.speakers_note
     assert note.isVisible()
     assert note.text() == "Speakers were not found: the speaker model ran out of memory on speech.wav."
+    show(window, finished_analysis(error="speakers were not found: the speaker engine heard no speech.",
+                                   speakers=None))
+    assert note.text() == "Speakers were not found: the speaker engine heard no speech."  # said once
     assert not window.results.speaker_bar.isVisible()
     assert lines(window)[0] == "[00:00] Hello team, let's start."  # the transcript stands, without labels
     show(window, finished_analysis())
@@ -261,6 +265,205 @@ def test_the_diarization_stage_has_its_own_progress_bar_and_its_result_replaces_
     assert window.results.speaker_bar.chips[0].button.isEnabled()
 
 
+# ---- through the worker: the real pipeline's speaker stage on a scripted diarizer, and the real library ----
+
+
+def scripted_run(make_window, qtbot, diarizer, settings=None, runner=None, copies=None, texts=TEXTS):
+    """A window that analyses speech.wav (or ``copies``) on scripted engines with ``diarizer``; returns
+    (window, entries) once the run ended."""
+    from tests.fakes import ScriptedTranscriber
+
+    window = make_window(transcriber=ScriptedTranscriber(make_segments(texts)), runner=runner, diarizer=diarizer,
+                         settings=settings)
+    entries = window.add_files(copies or [SPEECH])
+    qtbot.waitUntil(lambda: not window.is_busy() and all(e.finished for e in entries), timeout=10000)
+    window.results.tabs.setCurrentIndex(0)  # the Transcript tab (the view followed the prompts)
+    return window, entries
+
+
+def turns(*speakers, seconds=2.0):
+    """Scripted diarizer turns: one per segment of TEXTS, labelled ``speakers`` (ints or names)."""
+    return [(i * seconds, (i + 1) * seconds, label) for i, label in enumerate(speakers)]
+
+
+def test_a_run_finds_speakers_shows_its_stage_and_a_rename_is_saved_and_used_by_the_next_question(
+        make_window, qtbot):
+    from app.core.library.store import Library
+    from tests.fakes import ScriptedDiarizer, ScriptedPromptRunner
+
+    from tests.fakes import ScriptedTranscriber
+
+    runner = ScriptedPromptRunner()
+    diarizer = ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1), delay=0.1)
+    window = make_window(transcriber=ScriptedTranscriber(make_segments(TEXTS)), runner=runner, diarizer=diarizer)
+    [entry] = window.add_files([SPEECH])
+    progress = window.progress
+    qtbot.waitUntil(lambda: progress.label.text() == "Finding speakers in speech.wav"
+                    and 0 < progress.bar.value() < progress.bar.maximum() == 1000, timeout=5000)
+    assert not progress.is_busy_indicator() and progress.detail.text().endswith("%")
+    assert entry.state_text().startswith("Finding speakers ")
+    qtbot.waitUntil(lambda: not window.is_busy() and entry.finished, timeout=10000)
+    window.results.tabs.setCurrentIndex(0)
+    assert lines(window)[0] == "Speaker 1" and lines(window)[3] == "Speaker 2"
+    assert window.results.speaker_bar.names() == {0: "Speaker 1", 1: "Speaker 2"}
+    assert "Speaker 2:" in runner.calls[0][0]  # the prompts read speaker turns
+
+    focus(window, qtbot)
+    window.file_view.select_entry(entry)
+    rename_through_the_label(window, qtbot, block=3, speaker=1, name="Alice")
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    library = Library()
+    try:
+        stored = library.load(entry.id)
+        assert stored.transcript.speaker_names == {1: "Alice"}
+        assert any(hit.analysis_id == entry.id for hit in library.search("Alice"))  # the History's search
+    finally:
+        library.close()
+    assert window.ask("Who owns the budget?")
+    qtbot.waitUntil(lambda: not window.is_busy() and entry.finished, timeout=10000)
+    transcript_read = runner.calls[-1][0]
+    assert "Alice: Thanks. I have the budget." in transcript_read and "Speaker 2" not in transcript_read
+
+
+def test_undo_is_saved_too(make_window, qtbot):
+    from app.core.library.store import Library
+    from tests.fakes import ScriptedDiarizer
+
+    window, [entry] = scripted_run(make_window, qtbot, ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1)))
+    window.file_view.select_entry(entry)
+    assert window.speakers.rename(entry, 1, "Alice")
+    window.speakers.undo_action.trigger()
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    library = Library()
+    try:
+        assert library.load(entry.id).transcript.speaker_names == {}
+    finally:
+        library.close()
+
+
+def test_renaming_an_analysis_the_library_does_not_hold_says_so_and_keeps_the_name_shown(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, finished_analysis())  # never stored
+    assert window.speakers.rename(entry, 1, "Alice")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Could not save"), timeout=5000)
+    assert "no analysis" in window.statusBar().currentMessage()
+    assert lines(window)[3] == "Alice"
+
+
+def test_a_speaker_stage_that_fails_leaves_the_transcript_and_prompts_and_says_why(make_window, qtbot):
+    from app.core.errors import HearsayError
+    from tests.fakes import ScriptedDiarizer
+
+    diarizer = ScriptedDiarizer(error=HearsayError("the speaker model could not read speech.wav"))
+    window, [entry] = scripted_run(make_window, qtbot, diarizer)
+    window.file_view.select_entry(entry)
+    assert entry.status is AnalysisStatus.DONE and entry.prompt_statuses[0] is PromptStatus.DONE
+    assert window.results.speakers_note.isVisible()
+    assert window.results.speakers_note.text() == ("Speakers were not found: the speaker model could not read "
+                                                   "speech.wav.")
+    assert lines(window)[0] == "[00:00] Hello team, let's start." and not window.results.speaker_bar.isVisible()
+
+
+def test_cancel_while_finding_speakers_stops_within_a_second(make_window, qtbot, monkeypatch):
+    import time
+
+    from app.ui.window import main_window
+    from tests.fakes import ScriptedDiarizer, ScriptedTranscriber
+
+    monkeypatch.setattr(main_window, "confirm_stop", lambda *args: True)
+    window = make_window(transcriber=ScriptedTranscriber(make_segments(TEXTS)),
+                         diarizer=ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1), delay=2.0))
+    [entry] = window.add_files([SPEECH])
+    qtbot.waitUntil(lambda: entry.stage is Stage.DIARIZING, timeout=5000)
+    started = time.monotonic()
+    window.request_cancel()
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=3000)
+    assert time.monotonic() - started < 1.5
+    assert entry.status is AnalysisStatus.CANCELLED
+    assert len(lines(window)) == 5 or lines(window)[0] == "[00:00] Hello team, let's start."
+
+
+def test_a_named_voice_is_recognised_in_the_next_recording_and_can_be_confirmed(make_window, qtbot,
+                                                                                 speech_copies):
+    from app.core.library.store import Library
+    from app.core.pipeline.engines import EngineSettings
+    from app.ui.settings.store import Settings
+    from app.ui.settings.voices import VoicesDialog
+    from tests.fakes import ScriptedDiarizer
+
+    settings = Settings()
+    settings.set_engine_settings(EngineSettings(voiceprints=True))
+    voices = {0: [1.0, 0.0, 0.0, 0.0], 1: [0.0, 1.0, 0.0, 0.0]}
+    diarizer = ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1), centroids=voices)
+    first, second = speech_copies("monday.wav", "tuesday.wav")
+    window, [monday] = scripted_run(make_window, qtbot, diarizer, settings=settings, copies=[first])
+    window.file_view.select_entry(monday)
+    assert window.speakers.rename(monday, 1, "Alice")
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+
+    [tuesday] = window.add_files([second])
+    qtbot.waitUntil(lambda: not window.is_busy() and tuesday.finished, timeout=10000)
+    window.file_view.select_entry(tuesday)
+    window.results.tabs.setCurrentIndex(0)
+    assert tuesday.recognised == {1: "Alice"} and tuesday.speaker_names == {1: "Alice"}
+    assert lines(window)[3] == "Alice · recognised"
+    chip = window.results.speaker_bar.chips[1]
+    assert chip.mark.isVisible() and chip.reject_button.text() == "Not Alice"
+    chip.confirm_button.click()
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    library = Library()
+    try:
+        stored = library.load(tuesday.id)
+        assert stored.transcript.speaker_names == {1: "Alice"} and stored.transcript.diarization.recognised == {}
+    finally:
+        library.close()
+
+    dialog = VoicesDialog(window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.names() == ["Alice"], timeout=5000)
+    assert dialog.list.topLevelItem(0).text(1) == "tuesday.wav"  # confirming renews it (Library.confirm_voice)
+    assert dialog.select("Alice")
+    dialog.confirm_delete = lambda name: True
+    assert dialog.delete_selected()
+    qtbot.waitUntil(lambda: dialog.names() == [] and "No voiceprints" in dialog.summary.text(), timeout=5000)
+    library = Library()
+    try:
+        assert library.voiceprints() == []
+    finally:
+        library.close()
+
+
+def test_not_name_undoes_a_recognised_voice_in_the_library_too(make_window, qtbot, speech_copies):
+    from app.core.library.store import Library
+    from app.core.pipeline.engines import EngineSettings
+    from app.ui.settings.store import Settings
+    from tests.fakes import ScriptedDiarizer
+
+    settings = Settings()
+    settings.set_engine_settings(EngineSettings(voiceprints=True))
+    diarizer = ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1), centroids={0: [1.0, 0.0, 0.0], 1: [0.0, 1.0, 0.0]})
+    first, second = speech_copies("a.wav", "b.wav")
+    window, [a] = scripted_run(make_window, qtbot, diarizer, settings=settings, copies=[first])
+    window.file_view.select_entry(a)
+    window.speakers.rename(a, 0, "Bob")
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    [b] = window.add_files([second])
+    qtbot.waitUntil(lambda: not window.is_busy() and b.finished, timeout=10000)
+    window.file_view.select_entry(b)
+    window.results.tabs.setCurrentIndex(0)
+    assert b.recognised == {0: "Bob"}
+    window.results.speaker_bar.chips[0].reject_button.click()
+    assert lines(window)[0] == "Speaker 1"
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    library = Library()
+    try:
+        stored = library.load(b.id)
+        assert stored.transcript.speaker_names == {} and stored.transcript.diarization.recognised == {}
+        assert [v.name for v in library.voiceprints()] == ["Bob"]  # the voiceprint stays for other recordings
+    finally:
+        library.close()
+
+
 def test_the_speakers_settings_are_remembered_and_shown_in_the_settings_dialog(qtbot):
     from app.core.pipeline.engines import EngineSettings
     from app.ui.settings.dialog import SettingsDialog
@@ -288,7 +491,7 @@ def test_the_speakers_settings_are_remembered_and_shown_in_the_settings_dialog(q
     dialog.max_speakers.setValue(5)
     dialog.min_speakers.setValue(7)  # the bounds stay in order
     assert dialog.max_speakers.value() == 7
-    assert (dialog.min_speakers.minimum(), dialog.max_speakers.maximum()) == (1, 20)
+    assert (dialog.min_speakers.minimum(), dialog.max_speakers.maximum()) == (1, MAX_SPEAKERS)  # the engine's
     dialog.accept()
     stored = Settings().engine_settings()
     assert (stored.diarize, stored.num_speakers, stored.min_speakers, stored.max_speakers) == (True, None, 7, 7)
@@ -308,7 +511,7 @@ def test_stored_speaker_counts_out_of_range_are_clamped_and_put_in_order():
     for key, value in ((Settings.Key.MIN_SPEAKERS, 30), (Settings.Key.MAX_SPEAKERS, 3)):
         settings.set_value(key, value)
     stored = settings.engine_settings()
-    assert (stored.min_speakers, stored.max_speakers) == (3, 20)
+    assert (stored.min_speakers, stored.max_speakers) == (3, MAX_SPEAKERS)
     settings.set_value(Settings.Key.NUM_SPEAKERS, "many")
     settings.set_value(Settings.Key.DIARIZE, "false")
     stored = settings.engine_settings()

@@ -60,6 +60,15 @@ QLineEdit#speakerEditor { border: 1px solid #6366f1; border-radius: 12px; paddin
 """
 
 
+def speakers_not_found(error: str) -> str:
+    """The line over a transcript whose speakers were not found, from ``Diarization.error`` (one sentence,
+    which may already begin "speakers were not found: ")."""
+    error = error.strip().rstrip(".")
+    if not error.lower().startswith(NOT_FOUND.lower()):
+        error = f"{NOT_FOUND}: {error}"
+    return f"{error[:1].upper()}{error[1:]}."
+
+
 def speaker_color(speaker: int) -> str:
     """The colour of 0-based ``speaker`` (``SPEAKER_COLORS``, repeating after ten speakers), as "#rrggbb"."""
     return SPEAKER_COLORS[speaker % len(SPEAKER_COLORS)]

@@ -54,7 +54,7 @@ from app.ui.results.context_meter import ContextMeter
 from app.ui.results.conversation import ConversationPage
 from app.ui.results.empty_page import EmptyPage
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
-from app.ui.results.speakers import NOT_FOUND, SpeakerBar
+from app.ui.results.speakers import SpeakerBar, speakers_not_found
 from app.ui.results.transcript_view import TranscriptView, transcript_end_note, transcript_state
 from app.ui.widgets import ElidedLabel
 
@@ -424,7 +424,7 @@ class ResultsView(QWidget):
         self.transcript.sync(entry.segments)
         self._show_speaker_bar()
         error = entry.diarization.error if entry.diarization is not None else None
-        self.speakers_note.setText(f"{NOT_FOUND}: {error.rstrip('.')}." if error else "")
+        self.speakers_note.setText(speakers_not_found(error) if error else "")
         self.speakers_note.setVisible(bool(error))
         shown = bool(error or entry.speakers)
         self._speaker_top.setContentsMargins(*((10, 8, 10, 4) if shown else (0, 0, 0, 0)))

@@ -21,6 +21,7 @@ from app.core.errors import FolderError
 from app.core.llm.assembly import TEMPERATURE_RANGE
 from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
+from app.core.speakers.diarizer import MAX_SPEAKERS
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_TOKENS_RANGE = (16, 8192)
@@ -31,8 +32,8 @@ CONTEXT_WINDOW_RANGE = (0, 131072)
 """The language model's context window in tokens; 0 means the model's own."""
 OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
 """Stored value -> ``EngineSettings.overlap``."""
-SPEAKER_COUNT_RANGE = (1, 20)
-"""Speakers the user may name as the count, or as its bounds (Settings' spin boxes)."""
+SPEAKER_COUNT_RANGE = (1, MAX_SPEAKERS)
+"""Speakers the user may name as the count, or as its bounds (Settings' spin boxes; the speaker engine's limit)."""
 SYSTEM_PROMPT_LIMIT = 4000
 """The longest system prompt kept, in characters (about 1,000 tokens: it is read before every transcript)."""
 log = logging.getLogger(__name__)
