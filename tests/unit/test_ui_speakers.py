@@ -325,6 +325,35 @@ def test_a_run_finds_speakers_shows_its_stage_and_a_rename_is_saved_and_used_by_
     assert "Alice: Thanks. I have the budget." in transcript_read and "Speaker 2" not in transcript_read
 
 
+def test_copy_gives_the_transcript_in_named_turns_and_a_history_search_by_name_opens_the_transcript(
+        make_window, qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    from tests.fakes import ScriptedDiarizer
+
+    window, [entry] = scripted_run(make_window, qtbot, ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1)))
+    window.file_view.select_entry(entry)
+    assert window.speakers.rename(entry, 1, "Alice")
+    window.results.copy_current()
+    assert QGuiApplication.clipboard().text().splitlines() == [
+        "[00:00] Speaker 1: Hello team, let's start.",
+        "[00:02] Alice: Thanks. I have the budget. It is in the shared folder.",
+        "[00:06] Speaker 1: Great, and the launch?",
+        "[00:08] Alice: Friday, as planned.",
+    ]
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    panel = window.history.panel
+    window.history.show_panel()
+    panel.search.setText("Alice")
+    qtbot.waitUntil(lambda: any(row.hit is not None and row.hit.kind == "speaker" for row in panel.rows()),
+                    timeout=3000)
+    [row] = [row for row in panel.rows() if row.hit is not None and row.hit.kind == "speaker"]
+    assert row.entry.id == entry.id and "Alice" in row.hit.marked()
+    window.results.tabs.setCurrentIndex(1)
+    window.history.open_stored(row.entry, row.hit)
+    assert window.results.tabs.currentIndex() == window.results.TRANSCRIPT_TAB
+
+
 def test_undo_is_saved_too(make_window, qtbot):
     from app.core.library.store import Library
     from tests.fakes import ScriptedDiarizer

@@ -18,6 +18,7 @@ from pathlib import Path
 from app.core.analysis import Analysis, AnalysisStatus, Diarization, PromptStatus, Segment, Transcript
 from app.core.export.markdown import segment_lines
 from app.core.library.store import INTERRUPTED
+from app.core.llm.labels import turn_lines
 from app.core.llm.prompts import NamedPrompt
 from app.core.pipeline.events import (
     AnalysisFinished,
@@ -197,7 +198,10 @@ class FileEntry:
         return dict(self.diarization.recognised) if self.diarization is not None else {}
 
     def transcript_lines(self) -> list[str]:
-        """``[mm:ss] text`` per segment so far."""
+        """``[mm:ss] text`` per segment so far; with speakers, ``[mm:ss] Name: text`` per speaker turn (as the
+        language model reads it, ``app.core.llm.labels.turn_lines``)."""
+        if any(s.speaker is not None for s in self.segments):
+            return turn_lines(self.segments, self.speaker_name)
         return segment_lines(self.segments)
 
     def failed_prompts(self) -> list[int]:

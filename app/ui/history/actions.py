@@ -233,6 +233,9 @@ class History(QObject):
         results = self.window.results
         if hit is None or results.entry is not entry:
             return
+        if hit.kind == "speaker":  # a speaker's name matched: the transcript, where the names are
+            results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
+            return
         if hit.kind != "segment":
             if 0 <= hit.idx < len(entry.prompts):
                 results.tabs.setCurrentIndex(hit.idx + 1)

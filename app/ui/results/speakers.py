@@ -132,6 +132,8 @@ class SpeakerEditor(QLineEdit):
         super().__init__(parent)
         self.setObjectName("speakerEditor")
         self.setMaxLength(NAME_LIMIT)
+        self.setAccessibleName("Speaker name")
+        self.setToolTip("Enter keeps the new name, Esc the old one; an empty name goes back to Speaker N")
         self._done = True
 
     def begin(self, name: str, placeholder: str) -> None:
