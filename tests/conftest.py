@@ -200,7 +200,8 @@ def no_real_diarizer_in_the_window(request, monkeypatch):
     ``make_window`` fixture's ``diarizer`` scripts them."""
     if request.node.get_closest_marker("real_speakers"):
         return
-    monkeypatch.setattr("app.ui.workers.create_speaker_stage", lambda settings, voiceprints=None: None)
+    monkeypatch.setattr("app.ui.workers.create_speaker_stage", lambda settings, voiceprints=None: None,
+                        raising=False)  # (a pytester subprocess may import another checkout's app)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from app.core.pipeline.events import (
     SpeakersFound,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 from app.core.user_files import display_name, display_path
 from app.ui import theme
@@ -403,8 +404,8 @@ class ResultsView(QWidget):
             self._update_header()
         elif isinstance(event, AnalysisFinished):
             self.show_entry(entry)  # the final analysis may differ from the live picture (cancel, failure)
-        elif isinstance(event, SpeakersFound):
-            self.show_speakers()  # the transcript in speaker turns replaces the one shown
+        elif isinstance(event, (SpeakersFound, TranscriptReady)):
+            self.show_speakers()  # the transcript in speaker turns (or a reused one) replaces the one shown
             self._update_header()
         elif isinstance(event, StageChanged):
             self._update_header()
