@@ -34,7 +34,7 @@ from app.cli.stops import StopSignals
 from app.core.errors import HearsayError
 from app.core.logs import setup_logging
 
-SUBCOMMANDS = ("analyze", "history", "models")
+SUBCOMMANDS = ("analyze", "history", "models", "voices")
 log = logging.getLogger("hearsay.cli")
 
 
@@ -46,7 +46,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         epilog="commands:\n  analyze FILE...   run headless (see `hearsay analyze --help`)\n"
         "  history [list|search|show|export|delete|resume] past analyses (see `hearsay history --help`)\n"
         "  models [list|download|import|remove] models: list and check them, download, import, remove\n"
-        "                    (see `hearsay models --help`)",
+        "                    (see `hearsay models --help`)\n"
+        "  voices [list|delete] voiceprints of the speakers you named (see `hearsay voices --help`)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to queue in the window")
@@ -101,6 +102,10 @@ def _command(argv: list[str], open_window: Callable[[Sequence[str]], int] | None
             from app.cli.history import run_history
 
             return run_history(argv[1:])
+        if argv and argv[0] == "voices":
+            from app.cli.voices import run_voices
+
+            return run_voices(argv[1:])
         args = build_gui_parser().parse_args(argv)
         if open_window is None:
             print("hearsay: the window is opened by the `hearsay` command (or `python -m app`)", file=sys.stderr)

@@ -82,7 +82,7 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -
         for k, (label, words) in enumerate(runs):
             start = segment.start if k == 0 else words[0].start
             end = segment.end if k == len(runs) - 1 else words[-1].end
-            text = segment.text if len(runs) == 1 else "".join(w.word for w in words).strip()
+            text = segment.text if len(runs) == 1 else _words_text(segment, words)
             pieces.append(replace(segment, start=start, end=max(start, end), text=text, words=tuple(words),
                                   speaker=label))
     numbering: dict[int, int] = {}
@@ -90,3 +90,11 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -
         if piece.speaker is not None and piece.speaker not in numbering:
             numbering[piece.speaker] = len(numbering)
     return [replace(p, speaker=numbering.get(p.speaker)) if p.speaker is not None else p for p in pieces], numbering
+
+
+def _words_text(segment: Segment, words: Sequence[Word]) -> str:
+    """The text of ``words`` of ``segment``: Whisper's words carry their leading space ("".join gives the
+    segment's text back); words that do not (a transcript read from elsewhere) are joined by spaces."""
+    if "".join(w.word for w in segment.words).strip() == segment.text.strip():
+        return "".join(w.word for w in words).strip()
+    return " ".join(w.word.strip() for w in words if w.word.strip())
