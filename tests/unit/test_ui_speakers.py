@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.core.analysis import Analysis, AnalysisStatus, Diarization, PromptStatus
@@ -289,9 +288,7 @@ def turns(*speakers, seconds=2.0):
 def test_a_run_finds_speakers_shows_its_stage_and_a_rename_is_saved_and_used_by_the_next_question(
         make_window, qtbot):
     from app.core.library.store import Library
-    from tests.fakes import ScriptedDiarizer, ScriptedPromptRunner
-
-    from tests.fakes import ScriptedTranscriber
+    from tests.fakes import ScriptedDiarizer, ScriptedPromptRunner, ScriptedTranscriber
 
     runner = ScriptedPromptRunner()
     diarizer = ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1), delay=0.1)
