@@ -124,6 +124,8 @@ def test_clicking_a_label_renames_the_speaker_everywhere_at_once_and_ctrl_z_puts
     focus(window, qtbot)
     rename_through_the_label(window, qtbot, block=3, speaker=1, name="Alice")
     assert lines(window)[3] == "Alice" and lines(window)[10] == "Alice" and lines(window)[0] == "Speaker 1"
+    relabelled = window.results.transcript.document().findBlockByNumber(10).begin().fragment().charFormat()
+    assert relabelled.anchorHref() == "speaker:1" and relabelled.foreground().color().name() == speaker_color(1)
     assert window.results.speaker_bar.names() == {0: "Speaker 1", 1: "Alice"}
     assert entry.speaker_names == {1: "Alice"}
     assert entry.analysis.transcript.speaker_names == {1: "Alice"}  # exports and follow-ups read this

@@ -33,7 +33,7 @@ class TranscriptView(QPlainTextEdit):
     list is not the one shown (a finished analysis may differ from the live
     picture). Segments with speakers are shown in turns: consecutive segments
     of one speaker under one label (``set_speakers`` names them; a new name
-    redraws). A label is a link: clicking it emits ``speaker_clicked(index)``;
+    rewrites that speaker's labels in place). A label is a link: clicking it emits ``speaker_clicked(index)``;
     the right-click menu on a turn offers ``speaker_menu_requested(index, menu)``
     a place for its speaker's actions.
 
@@ -57,6 +57,7 @@ class TranscriptView(QPlainTextEdit):
         self._turn: int | None = None  # the speaker of the last turn shown
         self._blocks: list[int] = []  # the block of each segment shown (-1: an empty segment, not shown)
         self._block_speakers: dict[int, int] = {}  # block number -> speaker of its turn
+        self._headings: dict[int, list[int]] = {}  # speaker -> the block numbers of its turns' labels
         self._names: dict[int, str] = {}
         self._recognised: set[int] = set()
         self._pressed_anchor = ""
@@ -65,7 +66,7 @@ class TranscriptView(QPlainTextEdit):
         """Show nothing."""
         self.clear()
         self._shown, self._last, self._end_note, self._turn = 0, None, None, None
-        self._blocks, self._block_speakers = [], {}
+        self._blocks, self._block_speakers, self._headings = [], {}, {}
 
     # ---- speakers ---------------------------------------------------------------------------------------------
 
@@ -73,25 +74,28 @@ class TranscriptView(QPlainTextEdit):
         """Name the speakers (index -> name; "Speaker N" for the others); ``recognised``: speakers named by a
         matching voiceprint (marked). The turns shown are redrawn at once when anything changed."""
         names, recognised = dict(names), set(recognised)
-        if names == self._names and recognised == self._recognised:
-            return
+        changed = {speaker for speaker in set(names) | set(self._names) if names.get(speaker) != self._names.get(speaker)}
+        changed |= recognised ^ self._recognised
         self._names, self._recognised = names, recognised
-        if self._block_speakers:  # turns are shown: their labels change
-            self.redraw()
+        self._relabel(changed)
+
+    def _relabel(self, speakers: set[int]) -> None:
+        """Write the labels of ``speakers``' turns again, in place (a rename in a long transcript redraws
+        nothing else: milliseconds, where a redraw of thousands of lines takes a second)."""
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        for speaker in speakers:
+            heading = speaker_heading_html(speaker, self.speaker_name(speaker), speaker in self._recognised)
+            for number in self._headings.get(speaker, ()):
+                block = self.document().findBlockByNumber(number)
+                cursor.setPosition(block.position())
+                cursor.setPosition(block.position() + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertHtml(heading)
+        cursor.endEditBlock()
 
     def speaker_name(self, speaker: int) -> str:
         """The name shown for ``speaker``."""
         return self._names.get(speaker) or f"Speaker {speaker + 1}"
-
-    def redraw(self) -> None:
-        """Draw the shown segments again (new names), keeping the scroll position and the end note."""
-        segments = self._segments
-        position = self.verticalScrollBar().value()
-        note = self._end_note
-        self.reset()
-        self.sync(segments)
-        self.set_end_note(note)
-        self.verticalScrollBar().setValue(position)
 
     def block_of(self, segment: int) -> int:
         """The text block (line) showing segment ``segment`` (0-based, of the list shown); -1 when it shows
@@ -109,7 +113,9 @@ class TranscriptView(QPlainTextEdit):
             spacer.setFontPointSize(TURN_GAP_POINTS)
             QTextCursor(self.document().lastBlock()).setBlockCharFormat(spacer)
         self.appendHtml(speaker_heading_html(speaker, self.speaker_name(speaker), speaker in self._recognised))
-        self._block_speakers[self.document().lastBlock().blockNumber()] = speaker
+        number = self.document().lastBlock().blockNumber()
+        self._block_speakers[number] = speaker
+        self._headings.setdefault(speaker, []).append(number)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (a hand over a speaker's label)
         super().mouseMoveEvent(event)
