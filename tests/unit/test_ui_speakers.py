@@ -244,7 +244,8 @@ def test_the_diarization_stage_has_its_own_progress_bar_and_its_result_replaces_
     play(window, entry, [StageChanged(Stage.TRANSCRIBING), *[SegmentDecoded(s) for s in plain],
                          TranscriptionProgress(8.0, 10.0), StageChanged(Stage.DIARIZING)])
     progress = window.progress
-    assert progress.label.text() == "Finding speakers in speech.wav" and progress.bar.value() == 0
+    assert progress.label.text() == "Finding speakers in speech.wav"
+    assert progress.is_busy_indicator() and progress.detail.text() == "loading the speaker model"
     assert lines(window)[0] == "[00:00] Hello team, let's start." and not window.results.speaker_bar.isVisible()
     play(window, entry, [DiarizationProgress(0.4)])
     assert progress.bar.maximum() == 1000 and progress.bar.value() == 400 and progress.detail.text() == "40%"

@@ -73,9 +73,13 @@ class ProgressRow(QWidget):
             self.bar.setValue(int(STEPS * min(entry.seconds_done / total, 1.0)) if total else 0)
         elif stage is Stage.DIARIZING:
             self.label.setText(f"Finding speakers in {name}")
-            self.detail.setText(f"{int(100 * entry.diarized)}%{more}")
-            self.bar.setRange(0, STEPS)
-            self.bar.setValue(int(STEPS * entry.diarized))
+            if entry.diarized > 0:
+                self.detail.setText(f"{int(100 * entry.diarized)}%{more}")
+                self.bar.setRange(0, STEPS)
+                self.bar.setValue(int(STEPS * entry.diarized))
+            else:  # the speaker model loads (torch, the first time: seconds) before any progress
+                self.detail.setText(f"loading the speaker model{more}")
+                self.bar.setRange(0, 0)
         elif stage is Stage.PROMPTING:
             count = len(entry.prompts)
             current = max(entry.prompt_index, 0)
@@ -107,7 +111,8 @@ class ProgressPanel(QFrame):
 
     - loading a model: an indeterminate (busy) bar;
     - transcribing: seconds done / total from the segment end times;
-    - finding speakers: the share of the diarization done (``DiarizationProgress``);
+    - finding speakers: the share of the diarization done (``DiarizationProgress``), a busy bar while
+      the speaker model loads;
     - prompting: "prompt i of n" (and "part p of q" while a map-reduce prompt reads its parts).
 
     The panel is always there, so nothing below it moves when a run starts or
