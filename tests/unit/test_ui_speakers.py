@@ -354,6 +354,25 @@ def test_copy_gives_the_transcript_in_named_turns_and_a_history_search_by_name_o
     assert window.results.tabs.currentIndex() == window.results.TRANSCRIPT_TAB
 
 
+def test_a_reused_transcript_comes_with_its_speakers_and_their_names(make_window, qtbot, tmp_path):
+    import shutil
+
+    from tests.fakes import ScriptedDiarizer
+
+    diarizer = ScriptedDiarizer(turns=turns(0, 1, 1, 0, 1))
+    window, [first] = scripted_run(make_window, qtbot, diarizer)
+    window.file_view.select_entry(first)
+    assert window.speakers.rename(first, 1, "Alice")
+    qtbot.waitUntil(lambda: not window.speakers.calls.busy(), timeout=5000)
+    [again] = window.add_files([shutil.copy(SPEECH, tmp_path / "same-meeting.wav")])  # the same content
+    qtbot.waitUntil(lambda: not window.is_busy() and again.finished, timeout=10000)
+    assert again.reused_from == first.id and len(diarizer.calls) == 1  # neither transcribed nor diarized again
+    window.file_view.select_entry(again)
+    window.results.tabs.setCurrentIndex(0)
+    assert again.speaker_names == {1: "Alice"} and lines(window)[3] == "Alice"
+    assert window.results.speaker_bar.names() == {0: "Speaker 1", 1: "Alice"}
+
+
 def test_undo_is_saved_too(make_window, qtbot):
     from app.core.library.store import Library
     from tests.fakes import ScriptedDiarizer
