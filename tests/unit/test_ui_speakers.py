@@ -143,6 +143,11 @@ def test_clicking_a_label_renames_the_speaker_everywhere_at_once_and_ctrl_z_puts
     assert not window.speakers.undo_action.isEnabled() and window.speakers.redo_action.isEnabled()
     qtbot.keyClick(chip.button, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert entry.speaker_names == {1: "Alice"} and lines(window)[3] == "Alice"  # and redo
+    view = window.results.transcript
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # from the transcript as well
+    assert entry.speaker_names == {} and lines(window)[3] == "Speaker 2"
 
 
 def test_esc_in_the_editor_keeps_the_old_name_and_does_not_reach_the_window(make_window, qtbot):
