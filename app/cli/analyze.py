@@ -75,7 +75,8 @@ def build_analyze_parser() -> argparse.ArgumentParser:
                         help="output file (one input) or folder (several inputs); default: stdout")
     parser.add_argument("--force", action="store_true",
                         help="replace output files that already exist (without it they are refused)")
-    parser.add_argument("--format", choices=("md", "json"), help="output format (default: from -o's suffix, else md)")
+    parser.add_argument("--format", choices=export_files.FORMATS,
+                        help="output format: md, json, or subtitles, srt or vtt (default: from -o's suffix, else md)")
     parser.add_argument("--whisper-model", metavar="ID_OR_DIR",
                         help="a model id (`hearsay models` lists them, e.g. whisper-small.en), a faster-whisper "
                              "size name, or a model folder")
@@ -218,11 +219,7 @@ def _speech_settings(args, parser) -> tuple[str | None, str] | int:
 
 
 def _format(args) -> str:
-    if args.format:
-        return args.format
-    if args.output is not None and args.output.suffix.lower() == ".json":
-        return "json"
-    return "md"
+    return args.format or export_files.format_for(args.output)
 
 
 def new_analysis(source: Path, chosen: list[str], settings: EngineSettings | None = None) -> Analysis:

@@ -2,7 +2,7 @@
 
     hearsay history [list]            newest analyses first: id, date, file, duration, prompts, status
     hearsay history search TEXT       transcript segments and responses containing TEXT
-    hearsay history show ID           the stored analysis as Markdown (or --format json) on stdout
+    hearsay history show ID           the stored analysis as Markdown (or --format json|srt|vtt) on stdout
     hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
     hearsay history delete ID         remove it (refused while a Hearsay process is running it)
     hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
@@ -46,11 +46,12 @@ def build_history_parser() -> argparse.ArgumentParser:
     search.add_argument("text", help="words that must all appear")
     show = commands.add_parser("show", help="print a stored analysis")
     show.add_argument("id")
-    show.add_argument("--format", choices=("md", "json"), default="md")
+    show.add_argument("--format", choices=export_files.FORMATS, default="md")
     exporting = commands.add_parser("export", help="write a stored analysis to a file")
     exporting.add_argument("id")
     exporting.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
-    exporting.add_argument("--format", choices=("md", "json"), help="default: from OUT's suffix, else md")
+    exporting.add_argument("--format", choices=export_files.FORMATS,
+                           help="md, json, srt or vtt (default: from OUT's suffix, else md)")
     exporting.add_argument("--force", action="store_true", help="replace OUT when it exists")
     delete = commands.add_parser("delete", help="remove a stored analysis")
     delete.add_argument("id")
@@ -152,7 +153,7 @@ def _rename_speaker(library: Library, analysis_id: str, speaker: str, name: str)
 
 
 def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool) -> None:
-    fmt = fmt or ("json" if output.suffix.lower() == ".json" else "md")
+    fmt = fmt or export_files.format_for(output)
     export_files.write_export(output, export_files.render(analysis, fmt), overwrite=force)
     print(f"wrote {display_path(output)}", file=sys.stderr)
 

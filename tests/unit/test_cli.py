@@ -152,3 +152,20 @@ def test_when_the_llm_cannot_load_the_transcript_is_still_written(monkeypatch, t
     assert "not a valid GGUF model" in capsys.readouterr().err
     text = out.read_text("utf-8")
     assert "We ship on Friday." in text and "Not run" in text  # the transcript, and the prompt marked as not run
+
+
+def test_subtitles_from_the_format_flag_and_from_the_output_suffix(engines, tmp_path, capsys):
+    import pysubs2
+
+    folder = tmp_path / "subs"
+    assert cli.main(["analyze", str(SPEECH), str(SPEECH.with_suffix(".mp3")), "-q", "-o", str(folder),
+                     "--format", "srt"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["speech.mp3.srt", "speech.wav.srt"]
+    srt = pysubs2.load(str(folder / "speech.wav.srt"))
+    assert [e.text for e in srt.events] == ["Hello team.", "We ship on Friday."]  # the scripted transcript
+    vtt_path = tmp_path / "speech.vtt"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-o", str(vtt_path)]) == 0
+    text = vtt_path.read_text("utf-8")
+    assert text.startswith("WEBVTT\n") and "00:00:02.000 --> 00:00:04.000\nWe ship on Friday." in text
+    assert cli.main(["analyze", str(SPEECH), "-q", "--format", "vtt"]) == 0
+    assert capsys.readouterr().out.startswith("WEBVTT\n")

@@ -72,6 +72,11 @@ def test_show_export_search_and_delete(engines, tmp_path, capsys):
     assert cli.main(["history", "export", entry.id[:8], "-o", str(target)]) == 1
     assert "already exists; use --force to replace it" in capsys.readouterr().err
     assert cli.main(["history", "export", entry.id[:8], "-o", str(target), "--force"]) == 0
+    subtitles = tmp_path / "meeting.srt"  # the format from the suffix
+    assert cli.main(["history", "export", entry.id[:8], "-o", str(subtitles)]) == 0
+    assert subtitles.read_text("utf-8").startswith("1\n00:00:00,000 --> ") and TEXTS[1] in subtitles.read_text("utf-8")
+    assert cli.main(["history", "show", entry.id[:8], "--format", "vtt"]) == 0
+    assert capsys.readouterr().out.startswith("WEBVTT\n")
     assert cli.main(["history", "search", "budget"]) == 0
     assert "segment 2: Marta owns the [budget] review." in capsys.readouterr().out
     assert cli.main(["history", "delete", entry.id]) == 0

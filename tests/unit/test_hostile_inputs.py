@@ -85,7 +85,7 @@ def no_speech(name: str) -> Callable[[dict], None]:
         llm = data["result"]["audio_to_llm"]
         assert data["status"] == "done" and llm["is_empty"] is True
         assert data["result"]["transcription"]["utterances"] == []
-        assert [(e["status"], e["error"]) for e in llm["results"]] == [("skipped", NO_SPEECH)]
+        assert [(e["status"], e["error"]["message"]) for e in llm["results"]] == [("skipped", NO_SPEECH)]
         good(results)
     return check
 
@@ -227,7 +227,8 @@ def case_context_smaller_than_prompt(tmp):
 
     def check(results):
         (entry,) = results["speech.json"]["result"]["audio_to_llm"]["results"]
-        assert entry["status"] == "failed" and "context window holds 64" in entry["error"]
+        assert entry["status"] == "failed" and "context window holds 64" in entry["error"]["message"]
+        assert entry["error"]["status_code"] == 413 and entry["error"]["exception"] == "ContextOverflowError"
     cause = re.escape(f"prompt “{short_title(long_prompt)}” failed: ") + OVERFLOW.format(64)
     return Case([GOOD], [line(GOOD, cause)], 1, ["--context-window", 64], check, ["-p", long_prompt])
 

@@ -442,7 +442,8 @@ def test_recording_truncated_in_place_while_transcribed(tmp_path):
     assert code == 1
     results = results_in(out)
     changed = results["all hands.json"]
-    assert changed["status"] == "error" and re.fullmatch(cause, changed["error"])
+    assert changed["status"] == "error" and re.fullmatch(cause, changed["error"]["message"])
+    assert changed["error"]["status_code"] == changed["error_code"] == 422
     assert changed["result"]["metadata"]["audio_duration"] == 1200.0
     assert 312 <= changed["result"]["metadata"]["transcribed_duration"] < 340
     assert "website" in changed["result"]["transcription"]["full_transcript"].lower()
@@ -464,7 +465,7 @@ def test_recording_rewritten_while_transcribed(tmp_path, capfd, monkeypatch):
              "the transcript is of the file as it was before")
     assert errors == [line(audio, cause)] and code == 1
     results = results_in(tmp_path)
-    assert results["standup.json"]["status"] == "error" and results["standup.json"]["error"] == cause
+    assert results["standup.json"]["status"] == "error" and results["standup.json"]["error"]["message"] == cause
     assert "website" in results["standup.json"]["result"]["transcription"]["full_transcript"].lower()
     good(results)
 

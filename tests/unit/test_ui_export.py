@@ -120,3 +120,60 @@ def test_nothing_to_export_before_a_file_finished(make_window):
     assert not window.export_md_action.isEnabled() and not window.export_json_action.isEnabled()
     assert window.export("md") == []
     assert window.statusBar().currentMessage() == "Nothing to export yet: analyse a file first."
+
+
+def test_export_subtitles_srt_and_webvtt_from_the_file_menu(make_window, qtbot, monkeypatch, tmp_path, message_boxes):
+    import pysubs2
+
+    window = finished_window(make_window, qtbot, [SPEECH])
+    file_menu = [a for a in window.menuBar().actions() if a.text() == "&File"][0].menu()
+    texts = [a.text() for a in file_menu.actions()]
+    assert "Export Subtitles (&SRT)…" in texts and "Export Subtitles (&WebVTT)…" in texts
+    assert window.export_srt_action.isEnabled() and window.export_vtt_action.isEnabled()
+    asked = save_dialog(monkeypatch, tmp_path / "captions")  # no suffix typed: .srt is added
+    window.export_srt_action.trigger()
+    assert asked[-1][0] == "Export Subtitles (SRT)" and asked[-1][1].endswith("speech.srt")
+    assert asked[-1][2] == "SubRip subtitles (*.srt)"
+    srt = pysubs2.load(str(tmp_path / "captions.srt"))
+    assert [e.text for e in srt.events] == ["Hello team.", "We ship on Friday."]
+    asked = save_dialog(monkeypatch, tmp_path / "captions.vtt")
+    window.export_vtt_action.trigger()
+    assert asked[-1][0] == "Export Subtitles (WebVTT)" and asked[-1][2] == "WebVTT subtitles (*.vtt)"
+    vtt = (tmp_path / "captions.vtt").read_text("utf-8")
+    assert vtt.startswith("WEBVTT\n") and [e.text for e in pysubs2.SSAFile.from_string(vtt).events] == [
+        "Hello team.", "We ship on Friday."]
+    assert message_boxes == [] and window.statusBar().currentMessage() == f"Exported {tmp_path / 'captions.vtt'}."
+
+
+def test_an_export_is_written_in_the_background_and_a_second_one_waits_its_turn(make_window, qtbot, monkeypatch,
+                                                                                tmp_path, message_boxes):
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    window = finished_window(make_window, qtbot, [SPEECH])
+    release, real_write, writers = threading.Event(), exporting.write_export, []
+
+    def slow_write(path, text, **kwargs):  # a slow disk: the write waits until the test lets it go
+        writers.append(threading.current_thread().name)
+        assert release.wait(5)
+        real_write(path, text, **kwargs)
+
+    monkeypatch.setattr(exporting, "write_export", slow_write)
+    save_dialog(monkeypatch, tmp_path / "captions.srt")
+    seen = {}
+
+    def meanwhile():  # runs on the GUI thread while the export is being written
+        seen["second"] = window.export("vtt")
+        seen["message"] = window.statusBar().currentMessage()
+        seen["at"] = time.monotonic()
+        release.set()
+
+    QTimer.singleShot(50, meanwhile)
+    started = time.monotonic()
+    assert window.export("srt") == [tmp_path / "captions.srt"]
+    assert writers == ["hearsay-export"] and seen["at"] - started < 2.0  # the window's events ran meanwhile
+    assert seen["second"] == [] and seen["message"] == "An export is still being written; try again when it ends."
+    assert (tmp_path / "captions.srt").read_text("utf-8").startswith("1\n00:00:00,000 --> ")
+    assert message_boxes == []

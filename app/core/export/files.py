@@ -16,6 +16,7 @@ from app.core.analysis import Analysis
 from app.core.errors import ExportError
 from app.core.export.json_result import render_json
 from app.core.export.markdown import render_markdown
+from app.core.export.subtitles import render_srt, render_vtt
 from app.core.user_files import display_path
 
 
@@ -26,12 +27,27 @@ def output_names(sources: list[Path], fmt: str) -> list[str]:
     return [(Path(s).name if stems.count(Path(s).stem) > 1 else Path(s).stem) + f".{fmt}" for s in sources]
 
 
+FORMATS = ("md", "json", "srt", "vtt")
+"""Export formats, named by their file suffix: Markdown, Gladia-shaped JSON, SubRip and WebVTT subtitles."""
+
+
+def format_for(path: Path | None, default: str = "md") -> str:
+    """The export format a file name asks for by its suffix (``.json`` → "json", ``.srt``, ``.vtt``, ``.md``),
+    else ``default``."""
+    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
+    return suffix if suffix in FORMATS else default
+
+
 def render(analysis: Analysis, fmt: str) -> str:
-    """Render as ``fmt`` ("md" or "json"). Raises ValueError for another format."""
+    """Render as ``fmt`` (one of ``FORMATS``). Raises ValueError for another format."""
     if fmt == "md":
         return render_markdown(analysis)
     if fmt == "json":
         return render_json(analysis)
+    if fmt == "srt":
+        return render_srt(analysis)
+    if fmt == "vtt":
+        return render_vtt(analysis)
     raise ValueError(f"unknown export format {fmt!r}")
 
 

@@ -27,7 +27,49 @@ kind of export with it), so the fields that SDK requires are filled, truthfully:
 the analysis began; ``metadata.number_of_distinct_channels`` is 1 (Whisper hears a mono mix-down) and
 ``metadata.billing_time`` the audio duration (nothing is billed); each utterance's ``channel`` is 0 and its
 ``confidence`` the mean of its words' (0.0 when it has no word timings, as a transcript read from text).
-Error fields stay one sentence of text where Gladia has an object (a failed prompt does not parse there yet).
+
+Speakers (Gladia's ``diarization``): when the transcript has speakers, each utterance carries Gladia's integer
+``speaker`` (0-based, in order of first appearance: ``Segment.speaker``) and Hearsay's ``speaker_name`` (the
+user's name for it, else "Speaker N", ``Transcript.speaker_name``); a segment no speaker was given to has
+``speaker: null`` and ``speaker_name: null``. When speakers were not looked for, or not found, utterances
+have neither field, as Gladia leaves ``speaker`` out when diarization is off (its SDK types it
+``int | None``, "if diarization enabled"). When speakers were looked for (``Transcript.diarization``),
+``request_params`` holds Gladia's ``diarization: true`` and ``diarization_config`` (``number_of_speakers`` or
+``min_speakers``/``max_speakers`` as asked; ``{}`` for "find the count"), and ``result.diarization`` Gladia's
+block ``{success, is_empty, exec_time, error, results}`` (``exec_time`` the seconds diarization took;
+``results``, which Gladia marks deprecated, the utterances again, as in Gladia, or ``[]`` when speakers were
+not found) plus Hearsay's ``engine``, ``model``, ``number_of_speakers`` (found), the same
+``diarization_config`` and ``recognised``: ``[{speaker, name, similarity}]`` for each speaker labelled because
+its voice matched a named voiceprint (cosine similarity).
+
+Errors are Gladia's error object (``PreRecordedV2AddonError``) ``{status_code, exception, message}``
+wherever a result has an ``error`` (the file's, each prompt's, the prompt list's, diarization's), null when
+there is none; ``message`` is the one sentence Hearsay shows. A failed file also gets Gladia's top-level
+``error_code`` (the same status code). Hearsay keeps an error as its sentence (the history library stores
+text), so ``status_code`` and ``exception`` are derived from where the error is and its status, HTTP-like:
+
+============================  ===========  ========================  ==========================================
+where, status                 status_code  exception                 meaning
+============================  ===========  ========================  ==========================================
+file or prompt cancelled      499          ``Cancelled``             the user stopped it (or the run was
+                                                                     interrupted), nginx's "client closed"
+prompt skipped                424          ``Skipped``               not run: what it needs is missing (no
+                                                                     speech, or the file failed first)
+prompt failed: too long       413          ``ContextOverflowError``  transcript + prompt exceed the context
+prompt failed                 500          ``PromptError``           the language model could not answer
+file failed on a model        500          ``ModelError``            a model is missing, damaged or failed
+                                                                     to load (the sentence names a model)
+file failed otherwise         422          ``MediaError``            bad input: the file cannot be read,
+                                                                     decoded or holds no valid transcript
+anything unexpected           500          ``Exception``             an engine bug ("unexpected error: …",
+                                                                     "the language model failed: …")
+speakers not found            500          ``DiarizationError``      the diarization engine failed
+============================  ===========  ========================  ==========================================
+
+``exception`` names the Hearsay error class (``app.core.errors``) that reports that kind of failure, or, for a
+skip and for diarization, Hearsay's name for it (Gladia's SDK calls the field the error's "reason").
+The prompt list's error (``audio_to_llm.error``, "1 of 2 prompts did not finish") takes the code and
+exception of its first unfinished prompt.
 """
 
 from __future__ import annotations
@@ -35,10 +77,115 @@ from __future__ import annotations
 import json
 import math
 
-from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus
+from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, Diarization, PromptResult, PromptStatus, Transcript
 from app.core.user_files import display_name, display_path
 
 JSON_FORMAT_VERSION = 1
+
+CANCELLED_CODE = 499
+"""``status_code`` of a cancelled file or prompt (nginx's "client closed request": the user stopped it)."""
+SKIPPED_CODE = 424
+"""``status_code`` of a prompt that was not run because what it needs is missing ("failed dependency")."""
+TOO_LONG_CODE = 413
+"""``status_code`` of a prompt whose transcript and prompt do not fit the model's context window."""
+BAD_INPUT_CODE = 422
+"""``status_code`` of a file that cannot be read, decoded or used as a transcript."""
+ENGINE_FAILURE_CODE = 500
+"""``status_code`` of a failure of an engine (Whisper, the language model, diarization) or of a model."""
+_UNEXPECTED = ("unexpected error", "the language model failed")
+
+
+def error_object(status_code: int, exception: str, message: str) -> dict:
+    """Gladia's error object (``PreRecordedV2AddonError``): ``{status_code, exception, message}``; ``message`` is
+    Hearsay's one sentence."""
+    return {"status_code": status_code, "exception": exception, "message": message}
+
+
+def error_message(error) -> str | None:
+    """The sentence of an ``error`` field as Hearsay writes it: the ``message`` of an error object, or the text
+    itself (results written before errors were objects); None for no error or a shape that is neither."""
+    if isinstance(error, dict):
+        error = error.get("message")
+    return error if isinstance(error, str) else None
+
+
+def prompt_error(result: PromptResult) -> dict | None:
+    """The error object of one prompt's result (see the module's table); None when it finished or has not
+    ended yet."""
+    if result.status is PromptStatus.CANCELLED:
+        return error_object(CANCELLED_CODE, "Cancelled", result.error or "cancelled before it finished")
+    if result.status is PromptStatus.SKIPPED:
+        return error_object(SKIPPED_CODE, "Skipped", result.error or "the analysis ended before this prompt ran")
+    if result.status is not PromptStatus.FAILED:
+        return None
+    message = result.error or "the language model could not answer"
+    if message.startswith(_UNEXPECTED):
+        return error_object(ENGINE_FAILURE_CODE, "Exception", message)
+    if "context window" in message:
+        return error_object(TOO_LONG_CODE, "ContextOverflowError", message)
+    return error_object(ENGINE_FAILURE_CODE, "PromptError", message)
+
+
+def analysis_error(analysis: Analysis) -> dict | None:
+    """The error object of the file (see the module's table); None unless it failed or was cancelled."""
+    if analysis.status is AnalysisStatus.CANCELLED:
+        return error_object(CANCELLED_CODE, "Cancelled", analysis.error or "cancelled")
+    if analysis.status is not AnalysisStatus.FAILED:
+        return None
+    message = analysis.error or "the analysis failed"
+    if message.startswith(_UNEXPECTED):
+        return error_object(ENGINE_FAILURE_CODE, "Exception", message)
+    if "model" in message.lower():
+        return error_object(ENGINE_FAILURE_CODE, "ModelError", message)
+    return error_object(BAD_INPUT_CODE, "MediaError", message)
+
+
+def _prompts_error(results: list[PromptResult], unfinished: list[PromptResult]) -> dict | None:
+    """``audio_to_llm.error``: "N of M prompts did not finish", with its first unfinished prompt's code."""
+    if not unfinished:
+        return None
+    first = prompt_error(unfinished[0]) or error_object(CANCELLED_CODE, "Cancelled", "")
+    return error_object(first["status_code"], first["exception"],
+                        f"{len(unfinished)} of {len(results)} prompts did not finish")
+
+
+def utterance_dict(segment, transcript: Transcript) -> dict:
+    """One utterance in Gladia's shape (``speaker`` and ``speaker_name`` only when the transcript has speakers)."""
+    words = segment.words
+    utterance = {
+        "text": segment.text.strip(),
+        "start": segment.start,
+        "end": segment.end,
+        "confidence": round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0,
+        "channel": 0,
+        "language": segment.language or transcript.language,
+        "words": [{"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence} for w in words],
+    }
+    if transcript.has_speakers:
+        utterance["speaker"] = segment.speaker
+        utterance["speaker_name"] = transcript.speaker_name(segment.speaker) if segment.speaker is not None else None
+    return utterance
+
+
+def diarization_dict(transcript: Transcript, utterances: list[dict]) -> dict:
+    """``result.diarization`` for a transcript whose speakers were looked for (``transcript.diarization``)."""
+    found: Diarization = transcript.diarization
+    succeeded = found.error is None
+    return {
+        "success": succeeded,
+        "is_empty": not transcript.has_speakers,
+        "exec_time": round(found.time, 3),
+        "error": None if succeeded else error_object(ENGINE_FAILURE_CODE, "DiarizationError", found.error),
+        "results": utterances if succeeded else [],
+        "engine": found.engine,
+        "model": found.model,
+        "number_of_speakers": found.speaker_count,
+        "diarization_config": dict(found.requested),
+        "recognised": [
+            {"speaker": speaker, "name": name, "similarity": found.similarity.get(speaker)}
+            for speaker, name in sorted(found.recognised.items())
+        ],
+    }
 
 
 def to_json_dict(analysis: Analysis) -> dict:
@@ -50,7 +197,7 @@ def to_json_dict(analysis: Analysis) -> dict:
             "success": r.success,
             "is_empty": not r.response,
             "exec_time": round(r.exec_time, 3),
-            "error": r.error,
+            "error": prompt_error(r),
             "status": r.status.value,
             "ttft": None if r.ttft is None else round(r.ttft, 3),
             "prompt_tokens": r.prompt_tokens,
@@ -68,28 +215,16 @@ def to_json_dict(analysis: Analysis) -> dict:
         for r in analysis.prompt_results
     ]
     failed = [r for r in analysis.prompt_results if not r.success]
-    utterances = [
-        {
-            "text": s.text.strip(),
-            "start": s.start,
-            "end": s.end,
-            "confidence": round(sum(w.confidence for w in s.words) / len(s.words), 4) if s.words else 0.0,
-            "channel": 0,
-            "language": s.language or transcript.language,
-            "words": [
-                {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
-                for w in s.words
-            ],
-        }
-        for s in transcript.segments
-    ]
+    utterances = [utterance_dict(s, transcript) for s in transcript.segments]
+    error = analysis_error(analysis)
     data = {
         "id": analysis.id,
         "request_id": analysis.id,
         "kind": "pre-recorded",
         "created_at": analysis.created_at.isoformat(),
         "status": "done" if analysis.status is AnalysisStatus.DONE else "error",
-        "error": analysis.error,
+        "error": error,
+        **({"error_code": error["status_code"]} if error else {}),
         "version": JSON_FORMAT_VERSION,
         "file": {"id": analysis.id, "path": display_path(analysis.source), "filename": display_name(analysis.source),
                  "duration": analysis.duration},
@@ -119,11 +254,14 @@ def to_json_dict(analysis: Analysis) -> dict:
                 "success": not failed and analysis.status is AnalysisStatus.DONE,
                 "is_empty": transcript.is_empty,
                 "exec_time": round(analysis.prompts_exec_time, 3),
-                "error": (f"{len(failed)} of {len(prompt_entries)} prompts did not finish" if failed else None),
+                "error": _prompts_error(analysis.prompt_results, failed),
                 "results": prompt_entries,
             },
         },
     }
+    if transcript.diarization is not None:
+        data["request_params"] = {"diarization": True, "diarization_config": dict(transcript.diarization.requested)}
+        data["result"]["diarization"] = diarization_dict(transcript, utterances)
     if transcript.translated_to:
         data["result"]["translation"] = {
             "success": True,

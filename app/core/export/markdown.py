@@ -6,6 +6,13 @@ from fr`` for a translation), a quoted note when the answers come from the bundl
 (``Analysis.llm_demo``), ``## <prompt>`` + response per
 prompt (with a coverage line), then ``## Transcript`` with one ``[mm:ss] text`` line per
 paragraph (segments joined at pauses and sentence ends). Times are seconds (floats).
+
+With speakers (``Transcript.has_speakers``) the transcript is in speaker turns: consecutive segments of
+one speaker make one turn, headed ``**Alice** [00:12]`` (``Transcript.speaker_name``: the user's name or
+"Speaker N") with the turn's text on the next line; a long turn goes on in further ``[mm:ss] text``
+paragraphs (the same paragraph rule). The metadata list then says who was found
+(``- **Speakers:** Alice, Speaker 2``, with how), or why speakers were not found. Without speakers the
+output is as before.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment
+from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript
 from app.core.user_files import display_name
 
 
@@ -73,6 +80,56 @@ def transcript_paragraphs(segments: Iterable[Segment]) -> list[tuple[float, str]
     if texts:
         paragraphs.append((start, " ".join(texts)))
     return paragraphs
+
+
+def speaker_turns(segments: Iterable[Segment]) -> list[tuple[int | None, list[Segment]]]:
+    """Consecutive segments of one speaker as (speaker, segments) turns, in order; segments without text are
+    left out (a turn of None: segments no speaker was given to)."""
+    turns: list[tuple[int | None, list[Segment]]] = []
+    for segment in segments:
+        if not segment.text.strip():
+            continue
+        if turns and turns[-1][0] == segment.speaker:
+            turns[-1][1].append(segment)
+        else:
+            turns.append((segment.speaker, [segment]))
+    return turns
+
+
+def transcript_blocks(transcript: Transcript) -> list[str]:
+    """The ``## Transcript`` section's blocks (paragraphs): ``[mm:ss] text`` per paragraph, or with speakers
+    one block per turn, ``**Name** [mm:ss]`` then its first paragraph on the next line, its further
+    paragraphs as ``[mm:ss] text`` blocks."""
+    if not transcript.has_speakers:
+        return [f"{format_timestamp(start)} {text}" for start, text in transcript_paragraphs(transcript.segments)]
+    blocks: list[str] = []
+    for speaker, turn in speaker_turns(transcript.segments):
+        paragraphs = transcript_paragraphs(turn)
+        if speaker is None:
+            blocks += [f"{format_timestamp(start)} {text}" for start, text in paragraphs]
+            continue
+        (start, text), rest = paragraphs[0], paragraphs[1:]
+        blocks.append(f"**{_inline(transcript.speaker_name(speaker))}** {format_timestamp(start)}\n{text}")
+        blocks += [f"{format_timestamp(start)} {text}" for start, text in rest]
+    return blocks
+
+
+def _inline(text: str) -> str:
+    """``text`` on one line with Markdown's emphasis characters escaped, so a name cannot end the bold."""
+    return "".join("\\" + c if c in "\\*_`[]<>" else c for c in " ".join(text.split()))
+
+
+def speakers_note(transcript: Transcript) -> str | None:
+    """The ``Speakers`` metadata line's text: the speakers (in order of first appearance), how they were
+    found (engine, seconds), or why they were not found; None when they were not looked for."""
+    found = transcript.diarization
+    if found is None and not transcript.has_speakers:
+        return None
+    if found is not None and found.error:  # the pipeline's sentence says "speakers were not found: <cause>"
+        return found.error if "not found" in found.error else f"not found ({found.error})"
+    names = ", ".join(_inline(transcript.speaker_name(i)) for i in transcript.speakers) or "none found"
+    how = f" (found by {found.engine} in {format_duration(found.time)})" if found is not None and found.engine else ""
+    return names + how
 
 
 def segment_lines(segments: Iterable[Segment]) -> list[str]:
@@ -146,6 +203,7 @@ def render_markdown(analysis: Analysis) -> str:
           if is_partial(analysis) else []),
         f"- **Whisper model:** {analysis.whisper_model or '—'}",
         *([f"- **Language:** {translation_note(analysis)}"] if analysis.transcript.translated_to else []),
+        *([f"- **Speakers:** {speakers_note(analysis.transcript)}"] if speakers_note(analysis.transcript) else []),
         f"- **LLM model:** {analysis.llm_model or '—'}",
         f"- **Device:** {analysis.device or '—'}",
         f"- **Date:** {analysis.created_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",
@@ -164,8 +222,6 @@ def render_markdown(analysis: Analysis) -> str:
         for result in questions:
             lines += _result_lines(result, "###")
     lines += ["## Transcript", ""]
-    paragraphs = [f"{format_timestamp(start)} {text}"
-                  for start, text in transcript_paragraphs(analysis.transcript.segments)]
-    for line in paragraphs or ["_(no speech found)_"]:
+    for line in transcript_blocks(analysis.transcript) or ["_(no speech found)_"]:
         lines += [line, ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -3,7 +3,10 @@
 Two inputs: a ``.txt`` transcript (one segment per non-blank line; a leading
 ``[mm:ss]`` or ``[h:mm:ss]`` stamp, as Hearsay's exports write, gives the start
 time) and a ``.json`` result written by Hearsay (``app.core.export.json_result``; Gladia's
-``result.transcription.utterances`` shape).
+``result.transcription.utterances`` shape). A result's speakers come back: each utterance's ``speaker``
+(0-based) and ``speaker_name`` (a name other than the default "Speaker N" is the user's), and
+``result.diarization`` (how they were found). An ``error`` is read as Gladia's error object's ``message``,
+or as text (results written before errors were objects).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import re
 from pathlib import Path
 
 from app.core import user_files
-from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript, Word
+from app.core.analysis import (Analysis, AnalysisStatus, Diarization, PromptResult, PromptStatus, Segment, Transcript,
+                               Word)
 from app.core.errors import MediaError
 
 TRANSCRIPT_EXTENSIONS = (".txt", ".json")
@@ -107,6 +111,8 @@ def _from_json(data: dict) -> Transcript:
         if not isinstance(utterances, list):
             raise TypeError
         segments = [_segment(u, n) for n, u in enumerate(utterances, start=1)]
+        speaker_names = _speaker_names(utterances, segments)
+        diarization = _diarization(data["result"].get("diarization"))
         languages = transcription.get("languages") or [None]
         language = languages[0] if isinstance(languages, list) else None
         translated_to = (data["result"].get("metadata") or {}).get("translated_to")
@@ -119,7 +125,62 @@ def _from_json(data: dict) -> Transcript:
         raise MediaError(NOT_A_RESULT)
     if translated_to is not None and not isinstance(translated_to, str):
         raise MediaError(NOT_A_RESULT)
-    return Transcript(segments=segments, language=language, duration=duration, translated_to=translated_to)
+    return Transcript(segments=segments, language=language, duration=duration, translated_to=translated_to,
+                      speaker_names=speaker_names, diarization=diarization)
+
+
+def _speaker(value) -> int | None:
+    """An utterance's ``speaker``: a 0-based index or None; TypeError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10_000:
+        raise TypeError
+    return value
+
+
+def _speaker_names(utterances: list, segments: list[Segment]) -> dict[int, str]:
+    """The names given to speakers: each utterance's ``speaker_name`` that is not the default "Speaker N"."""
+    names: dict[int, str] = {}
+    for n, (utterance, segment) in enumerate(zip(utterances, segments), start=1):
+        name = utterance.get("speaker_name")
+        if segment.speaker is None or name is None:
+            continue
+        name = _text(name, f"utterance {n}'s speaker_name").strip()
+        if name and name != f"Speaker {segment.speaker + 1}":
+            names[segment.speaker] = name
+    return names
+
+
+def _diarization(block) -> Diarization | None:
+    """``result.diarization`` as Hearsay writes it, or None when absent; TypeError/ValueError for another shape."""
+    if block is None:
+        return None
+    error = block.get("error")
+    requested = block.get("diarization_config") or {}
+    found = Diarization(
+        engine=_text(block.get("engine") or "", "the diarization engine"),
+        model=_text(block.get("model") or "", "the diarization model"),
+        speaker_count=int(_number(block.get("number_of_speakers") or 0, "the number of speakers")),
+        time=_seconds(block.get("exec_time") or 0.0, "the diarization time"),
+        requested={str(k): int(_number(v, f"diarization_config's {k}")) for k, v in requested.items()},
+        error=_error_message(error, "the diarization error"),
+    )
+    for entry in block.get("recognised") or []:
+        speaker = _speaker(entry["speaker"])
+        found.recognised[speaker] = _text(entry["name"], "a recognised speaker's name")
+        if entry.get("similarity") is not None:
+            found.similarity[speaker] = _number(entry["similarity"], "a recognised speaker's similarity")
+    return found
+
+
+def _error_message(error, what: str) -> str | None:
+    """An ``error`` field: Gladia's error object's ``message``, or text (results written before errors were
+    objects); None for no error."""
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        error = error["message"]
+    return _text(error, what)
 
 
 def _segment(utterance: dict, n: int) -> Segment:
@@ -138,7 +199,7 @@ def _segment(utterance: dict, n: int) -> Segment:
     if language is not None and not isinstance(language, str):
         raise TypeError
     return Segment(start=start, end=end, text=_text(utterance["text"], f"{where}'s text"), words=tuple(words),
-                   language=language)
+                   language=language, speaker=_speaker(utterance.get("speaker")))
 
 
 def _number(value, what: str) -> float:
@@ -211,7 +272,7 @@ def _prompt_result(entry: dict, n: int) -> PromptResult:
     result = PromptResult(
         prompt=_text(entry["results"]["prompt"], f"{where}'s prompt"),
         response=_text(entry["results"].get("response") or "", f"{where}'s response"),
-        status=PromptStatus(status), error=None if error is None else _text(error, f"{where}'s error"),
+        status=PromptStatus(status), error=_error_message(error, f"{where}'s error"),
         exec_time=_seconds(entry.get("exec_time") or 0.0, f"{where}'s exec_time"),
         ttft=None if ttft is None else _seconds(ttft, f"{where}'s ttft"),
         strategy=_text(entry.get("strategy") or "whole", f"{where}'s strategy"),

@@ -102,6 +102,10 @@ def build_actions(window) -> None:
     w.cancel_action = act(w, "&Cancel", w.request_cancel, ["Esc"], "cancel", "Stop the current file and the queued ones")
     w.export_md_action = act(w, "Export &Markdown…", lambda: w.export("md"), ["Ctrl+E"], "export")
     w.export_json_action = act(w, "Export &JSON…", lambda: w.export("json"), ["Ctrl+Shift+E"], "export-json")
+    w.export_srt_action = act(w, "Export Subtitles (&SRT)…", lambda: w.export("srt"), [], None,
+                              "The transcript as SubRip subtitles, with speaker names where the speaker changes")
+    w.export_vtt_action = act(w, "Export Subtitles (&WebVTT)…", lambda: w.export("vtt"), [], None,
+                              "The transcript as WebVTT subtitles, with a voice tag for each speaker")
     w.settings_action = act(w, "&Settings…", w.open_settings, ["Ctrl+,"], "settings",
                             "Models, device, language and answer length")
     w.models_action = act(w, "&Models…", w.open_models, ["Ctrl+Shift+M"], None,
@@ -124,6 +128,8 @@ def update_actions(window, entries, selected, busy: bool) -> None:
     exportable = any(e.exportable for e in entries)
     window.export_md_action.setEnabled(exportable)
     window.export_json_action.setEnabled(exportable)
+    window.export_srt_action.setEnabled(exportable)
+    window.export_vtt_action.setEnabled(exportable)
     window.remove_action.setEnabled(any(not e.active for e in selected))
     window.history.update_actions(selected)
 
@@ -193,6 +199,7 @@ def build_menus(window) -> None:
     """File, Analysis, Prompts, View and Help menus."""
     menus, reruns = window.menuBar(), window.history.reruns
     _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action, window.export_json_action,
+                                   window.export_srt_action, window.export_vtt_action,
                                    None, window.settings_action, window.models_action, None,
                                    window.quit_action))
     _fill(menus.addMenu("&Analysis"), (window.analyze_action, window.cancel_action, None,
@@ -217,6 +224,6 @@ def file_context_menu(window, at: QPoint) -> None:
     """The file list's right-click menu."""
     menu, reruns = QMenu(window), window.history.reruns
     _fill(menu, (window.analyze_action, reruns.transcribe_again_action, reruns.resume_action,
-                 reruns.rerun_failed_action, None, window.export_md_action, window.export_json_action, None,
-                 window.remove_action))
+                 reruns.rerun_failed_action, None, window.export_md_action, window.export_json_action,
+                 window.export_srt_action, window.export_vtt_action, None, window.remove_action))
     menu.exec(at)
