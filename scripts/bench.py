@@ -13,7 +13,7 @@ measures through Hearsay's core, on the real default models:
 - GUI: window visible after launch, longest event-loop stall during an analysis;
 - soak: 20 files back to back through run_batch (scripts/bench_soak.py, its own process): RSS after
   the first and the last file, threads and open file descriptors before and after the batch;
-- speakers (scripts/bench_speakers.py, its own process, diarizing in a child of its own): diarization error
+- speakers (scripts/bench_speakers.py and bench_voiceprints.py, each its own process, diarizing in a child of its own): diarization error
   rate and words given to the right speaker on real voices with a reference, the cost of diarization against
   transcription at 10 and 60 minutes, peak RSS; written into its own section of the Markdown file.
 Shared machines are noisy: compare ratios taken within one run.
@@ -98,15 +98,15 @@ def soak_rows(quick: bool) -> list[tuple[str, str, str]]:
 
 
 def speaker_section(quick: bool, write: Path | None) -> None:
-    """Run scripts/bench_speakers.py in a process of its own (torch stays out of this one); it prints its
-    section and, with ``write``, puts it between its own markers in that file."""
-    command = [sys.executable, str(ROOT / "scripts" / "bench_speakers.py")]
-    command += ["--quick"] if quick else []
-    command += ["--write", str(write)] if write else []
-    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-    print(done.stdout)
-    if done.returncode:
-        print(done.stderr[-2000:], file=sys.stderr)
+    """Run scripts/bench_speakers.py and scripts/bench_voiceprints.py, each in a process of its own (torch
+    stays out of this one); each prints its section and, with ``write``, puts it between its own markers."""
+    for script, options in (("bench_speakers.py", ["--quick"] if quick else []), ("bench_voiceprints.py", [])):
+        command = [sys.executable, str(ROOT / "scripts" / script), *options]
+        command += ["--write", str(write)] if write else []
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        print(done.stdout)
+        if done.returncode:
+            print(done.stderr[-2000:], file=sys.stderr)
 
 
 def main() -> int:

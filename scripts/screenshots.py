@@ -10,6 +10,11 @@ loopback hub of ``tests/hub_server.py`` on 127.0.0.1, throttled so that a downlo
 two models (``test-smollm2``, ``test-whisper-tiny.en``: the bundled files served under hub repo names) to the
 catalog; the recommendation is this computer's own.
 
+The speakers scenarios (``--only speakers``: speakers-transcript, speakers-recognised, settings-speakers) show a
+scripted two-speaker analysis (no model runs; the answer text is scripted too) with Speaker 2 renamed "Alice",
+the same voice recognised in another recording, and the Settings dialog's Speakers section; they grab the
+window or dialog itself.
+
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
 temporary ``HEARSAY_HOME``; nothing of the user's is touched.
@@ -121,6 +126,72 @@ def models_scenarios(out: Path) -> None:
         catalog.catalog = real
 
 
+MEETING = [("Good morning. Let's go through the launch checklist.", 0),
+           ("Morning. I finished the budget review last night.", 1),
+           ("The numbers are in the shared folder; marketing is ten percent over.", 1),
+           ("Okay. Can you talk to marketing about it before Friday?", 0),
+           ("Yes, I'll set up a call with them on Wednesday.", 1),
+           ("Great. I'll update the launch plan and send it round tomorrow.", 0),
+           ("One more thing: the venue in Lisbon needs a deposit.", 1),
+           ("I'll pay it today.", 0)]
+"""A scripted two-speaker meeting: (text, speaker) per six-second segment."""
+
+
+def meeting_analysis(name: str, names: dict[int, str], recognised: dict[int, str] | None = None):
+    """A finished analysis of the scripted meeting (``MEETING``) as the pipeline leaves it, speakers found."""
+    import dataclasses
+
+    from app.core.analysis import Analysis, AnalysisStatus, Diarization, PromptStatus
+    from tests.fakes import make_segments
+
+    segments = make_segments([text for text, _ in MEETING], 6.0)
+    analysis = Analysis(source=Path.home() / "Recordings" / name,
+                        prompts=["Summarize this recording.", "List the action items with their owners."])
+    analysis.transcript.segments = [dataclasses.replace(s, speaker=k) for s, (_, k) in zip(segments, MEETING)]
+    analysis.transcript.duration = analysis.duration = segments[-1].end
+    analysis.transcript.speaker_names = dict(names)
+    analysis.transcript.diarization = Diarization(engine="scripted", model="scripted", speaker_count=2,
+                                                  recognised=dict(recognised or {}))
+    analysis.transcript_complete, analysis.status = True, AnalysisStatus.DONE
+    analysis.whisper_model, analysis.llm_model = "tiny.en", "SmolLM2-135M-Instruct.Q4_1.gguf"
+    answers = ("The team went through the launch checklist: marketing is ten percent over budget and the Lisbon "
+               "venue needs a deposit.",
+               "- **Alice**: talk to marketing about the overrun (a call on Wednesday, before Friday).\n"
+               "- **Speaker 1**: update the launch plan and send it round tomorrow; pay the venue deposit today.")
+    for result, title, answer in zip(analysis.prompt_results, ("Summary", "Action items"), answers):
+        result.status, result.name, result.response = PromptStatus.DONE, title, answer
+    return analysis
+
+
+def speakers_scenarios(out: Path) -> None:
+    """A two-speaker transcript with Speaker 2 renamed Alice, a recognised voice, and Settings → Speakers."""
+    from app.ui.files.entry import FileEntry
+    from app.ui.settings.dialog import SettingsDialog
+
+    Settings().set_demo_bar_dismissed(True)
+    window = new_window()
+    for name, names, recognised, shot_name in (
+            ("launch-sync.m4a", {1: "Alice"}, None, "speakers-transcript"),
+            ("launch-follow-up.m4a", {1: "Alice"}, {1: "Alice"}, "speakers-recognised")):
+        entry = FileEntry.restored(meeting_analysis(name, names, recognised))
+        window.files.add(entry)
+        window.file_view.select_entry(entry)
+        window.results.tabs.setCurrentIndex(window.results.TRANSCRIPT_TAB)
+        settle()
+        window.grab().save(str(out / f"{shot_name}.png"))
+        print(f"{shot_name}: speakers {window.results.speaker_bar.names()}", flush=True)
+    dialog = SettingsDialog(window.settings, window)
+    dialog.speaker_count.setCurrentIndex(dialog.speaker_count.findData("between"))
+    dialog.min_speakers.setValue(2)
+    dialog.max_speakers.setValue(4)
+    dialog.show()
+    settle()
+    dialog.grab().save(str(out / "settings-speakers.png"))
+    print(f"settings-speakers: dialog {dialog.width()}x{dialog.height()}", flush=True)
+    dialog.close()
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -174,6 +245,8 @@ def main() -> int:
         window.close()
     if wanted("models"):
         models_scenarios(args.out)
+    if wanted("speakers"):
+        speakers_scenarios(args.out)
     if wanted("returning"):
         window = new_window()
         shot(args.out, "returning-user", "a new window after earlier runs")

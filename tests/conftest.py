@@ -162,14 +162,19 @@ class EngineRecorder:
     """An engine factory for ``MainWindow(engine_factory=...)`` that hands out the given fakes.
 
     ``calls`` lists the ``EngineSettings`` of every call; ``threads`` the threads it ran in.
+    ``speaker_stage`` is the window's speaker factory: a ``SpeakerStage`` on ``diarizer`` (a
+    ``tests.fakes.ScriptedDiarizer``) when one is given and the settings ask for speakers, else None;
+    ``speaker_calls`` lists (settings, voiceprints) of every call.
     """
 
-    def __init__(self, transcriber=None, runner=None):
+    def __init__(self, transcriber=None, runner=None, diarizer=None):
         from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber
 
         self.transcriber = transcriber or ScriptedTranscriber()
         self.runner = runner or ScriptedPromptRunner()
+        self.diarizer = diarizer
         self.calls = []
+        self.speaker_calls = []
         self.threads = set()
 
     def __call__(self, settings):
@@ -177,21 +182,44 @@ class EngineRecorder:
         self.threads.add(threading.get_ident())
         return self.transcriber, self.runner
 
+    def speaker_stage(self, settings, voiceprints=None):
+        from app.core.pipeline.diarizing import SpeakerStage
+        from app.core.speakers.diarizer import SpeakerCount
+
+        self.speaker_calls.append((settings, list(voiceprints or [])))
+        if self.diarizer is None or not settings.diarize:
+            return None
+        count = SpeakerCount(settings.num_speakers, settings.min_speakers, settings.max_speakers).check()
+        return SpeakerStage(self.diarizer, count, list(voiceprints or []) if settings.voiceprints else None)
+
+
+@pytest.fixture(autouse=True)
+def no_real_diarizer_in_the_window(request, monkeypatch):
+    """Windows and workers built in tests with their default speaker factory find no speakers (the real
+    speaker engine would load torch in every GUI test), unless the test is marked ``real_speakers``; the
+    ``make_window`` fixture's ``diarizer`` scripts them."""
+    if request.node.get_closest_marker("real_speakers"):
+        return
+    monkeypatch.setattr("app.ui.workers.create_speaker_stage", lambda settings, voiceprints=None: None,
+                        raising=False)  # (a pytester subprocess may import another checkout's app)
+
 
 @pytest.fixture
 def make_window(qtbot):
-    """``make_window(transcriber=None, runner=None, auto_start=True)``: a shown MainWindow on scripted engines.
+    """``make_window(transcriber=None, runner=None, auto_start=True, settings=None, diarizer=None)``: a shown
+    MainWindow on scripted engines.
 
-    The window's engine factory is an ``EngineRecorder`` (``window.engines``).
+    The window's engine factory is an ``EngineRecorder`` (``window.engines``); speakers are found only with a
+    ``diarizer`` (``tests.fakes.ScriptedDiarizer``).
     """
     from app.ui.settings.store import Settings
     from app.ui.window.main_window import MainWindow
 
-    def make(transcriber=None, runner=None, auto_start=True, settings=None):
+    def make(transcriber=None, runner=None, auto_start=True, settings=None, diarizer=None):
         settings = settings or Settings()
         settings.set_auto_start(auto_start)
-        recorder = EngineRecorder(transcriber, runner)
-        window = MainWindow(settings=settings, engine_factory=recorder)
+        recorder = EngineRecorder(transcriber, runner, diarizer)
+        window = MainWindow(settings=settings, engine_factory=recorder, speaker_factory=recorder.speaker_stage)
         window.engines = recorder
         qtbot.addWidget(window)
         window.show()

@@ -119,3 +119,19 @@ class HighlightDelegate(QStyledItemDelegate):
         painter.setClipRect(0, 0, text_rect.width(), text_rect.height() + 4)
         document.drawContents(painter)
         painter.restore()
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label exactly as tall as its text at the width it is given (a plain word-wrapped QLabel
+    in a form asks for the height of a narrower guess, which leaves a gap above or below it)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: D102, N802
+        super().resizeEvent(event)
+        height = self.heightForWidth(self.width())
+        if height > 0 and height != self.height():
+            self.setFixedHeight(height)

@@ -27,7 +27,14 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.errors import HearsayError
 from app.core.pipeline.batch import run_batch
-from app.core.pipeline.engines import EngineSettings, PromptRunner, Transcriber, create_engines, resolve_overlap
+from app.core.pipeline.engines import (
+    EngineSettings,
+    PromptRunner,
+    Transcriber,
+    create_engines,
+    create_speaker_stage,
+    resolve_overlap,
+)
 from app.core.pipeline.events import AnalysisFinished, Event, PromptAdded, PromptFinished
 from app.core.pipeline.prompting import ask
 from app.core.pipeline.stages import mark_cancelled, mark_failed
@@ -37,6 +44,10 @@ log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[EngineSettings], tuple[Transcriber, PromptRunner]]
 """Builds (transcriber, prompt runner) for the settings; ``create_engines`` by default, fakes in tests."""
+SpeakerFactory = Callable[[EngineSettings, list], object]
+"""Builds the speaker stage (``app.core.pipeline.diarizing.SpeakerStage``, or None when speakers are not looked
+for) from the settings and the named voiceprints; ``create_speaker_stage`` by default, a scripted diarizer's in
+tests. Raises HearsayError for an impossible speaker count."""
 
 
 @dataclass(eq=False)
@@ -61,7 +72,14 @@ def _engine_key(settings: EngineSettings) -> EngineSettings:
     # The language is a per-call argument of the pipeline; the answer limit, the system prompt and the
     # temperature are per-call settings of the runner (set on it before each job), not part of the engines:
     # changing them reloads no model.
-    return replace(settings, language=None, max_tokens=0, system_prompt=None, temperature=0.0)
+    # The speaker settings belong to the speaker stage (``_speakers_for``): changing them reloads neither model.
+    return replace(settings, language=None, max_tokens=0, system_prompt=None, temperature=0.0, diarize=True,
+                   num_speakers=None, min_speakers=None, max_speakers=None, voiceprints=False)
+
+
+def _speakers_key(settings: EngineSettings) -> tuple:
+    return (settings.diarize, settings.num_speakers, settings.min_speakers, settings.max_speakers,
+            settings.voiceprints, settings.device)
 
 
 class AnalysisWorker(QObject):
@@ -84,7 +102,9 @@ class AnalysisWorker(QObject):
     Thread-safety: build it in the GUI thread and move it to its QThread; from
     other threads call only ``submit``, ``ask``, ``cancel`` and ``is_busy``
     (they take a lock or emit a queued signal). Engines are created and closed
-    only in the worker thread, rebuilt only when the model settings change,
+    only in the worker thread, rebuilt only when the model settings change (the
+    speaker stage, with its diarizer, only when the speaker settings change; it
+    runs in ``run_batch``'s transcription thread, after each transcript),
     and used by one thread at a time (``run_batch``'s two helper threads, one
     engine each, which end before the job does). An ``Analysis`` handed over
     belongs to the worker until its ``AnalysisFinished``; the GUI must not
@@ -99,11 +119,15 @@ class AnalysisWorker(QObject):
     _batch_requested = Signal(object)
     _shutdown_requested = Signal()
 
-    def __init__(self, engine_factory: EngineFactory | None = None) -> None:
+    def __init__(self, engine_factory: EngineFactory | None = None,
+                 speaker_factory: SpeakerFactory | None = None) -> None:
         super().__init__()
         self._factory = engine_factory or create_engines
+        self._speaker_factory = speaker_factory or create_speaker_stage
         self._engines: tuple[Transcriber, PromptRunner] | None = None
         self._engine_key: EngineSettings | None = None
+        self._speakers = None  # the speaker stage, kept (its diarizer loaded) while its settings stay
+        self._speakers_key: tuple | None = None
         self._lock = threading.Lock()
         self._outstanding: list[Batch] = []
         self._history = HistoryRecording(self.library_problem.emit)
@@ -166,6 +190,10 @@ class AnalysisWorker(QObject):
                 self._emit(analysis, AnalysisFinished(analysis))
             return
         engines, problem = self._try_engines(batch.settings)
+        speakers = None
+        if engines is not None:
+            speakers, problem = self._try_speakers(batch.settings)
+            engines = None if problem else engines
         if engines is None:
             for analysis in batch.analyses:
                 self.analysis_started.emit(analysis)
@@ -174,7 +202,7 @@ class AnalysisWorker(QObject):
             return
         started: set[str] = set()
         events = run_batch(batch.analyses, *engines, batch.cancel, batch.settings.language,
-                           resolve_overlap(batch.settings), self._history.recorder)
+                           resolve_overlap(batch.settings), self._history.recorder, speakers=speakers)
         try:
             for analysis, event in events:
                 if analysis.id not in started:
@@ -225,6 +253,26 @@ class AnalysisWorker(QObject):
             log.exception("cannot create the engines")
             return None, f"the models could not be set up: {exc}"
 
+    def _try_speakers(self, settings: EngineSettings) -> tuple[object, str]:
+        """(the speaker stage or None, "") or (None, why it cannot be set up, in one sentence)."""
+        if not settings.diarize:
+            return None, ""
+        voiceprints = self._history.voiceprints() if settings.voiceprints else []
+        try:
+            key = _speakers_key(settings)
+            if self._speakers is None or key != self._speakers_key:
+                self._speakers, self._speakers_key = None, None
+                self._speakers = self._speaker_factory(settings, voiceprints)
+                self._speakers_key = key
+            elif settings.voiceprints:
+                self._speakers.voiceprints = list(voiceprints)  # names given since the last job count now
+            return self._speakers, ""
+        except HearsayError as exc:
+            return None, exc.message
+        except Exception as exc:  # a broken speaker engine must reach the user, not kill the thread
+            log.exception("cannot set up the speaker stage")
+            return None, f"the speaker engine could not be set up: {exc}"
+
     def _engines_for(self, settings: EngineSettings) -> tuple[Transcriber, PromptRunner]:
         key = _engine_key(settings)
         if self._engines is None or key != self._engine_key:
@@ -249,6 +297,7 @@ class AnalysisWorker(QObject):
     def _shutdown(self) -> None:
         # Queued after every batch, so it runs once they are done (cancelled).
         self._release()
+        self._speakers, self._speakers_key = None, None
         self._history.close()
         QThread.currentThread().quit()
 
@@ -262,10 +311,11 @@ class WorkerHost:
     "QThread: Destroyed while thread is still running" can happen.
     """
 
-    def __init__(self, engine_factory: EngineFactory | None = None) -> None:
+    def __init__(self, engine_factory: EngineFactory | None = None,
+                 speaker_factory: SpeakerFactory | None = None) -> None:
         self.thread = QThread()
         self.thread.setObjectName("hearsay-engines")
-        self.worker = AnalysisWorker(engine_factory)
+        self.worker = AnalysisWorker(engine_factory, speaker_factory)
         self.worker.moveToThread(self.thread)
         self._stopped = False
 

@@ -12,16 +12,18 @@ Thread-safety: GUI thread only (it has no Qt objects, but the worker never touch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from app.core.analysis import Analysis, AnalysisStatus, PromptStatus, Segment
+from app.core.analysis import Analysis, AnalysisStatus, Diarization, PromptStatus, Segment, Transcript
 from app.core.export.markdown import segment_lines
 from app.core.library.store import INTERRUPTED
+from app.core.llm.labels import turn_lines
 from app.core.llm.prompts import NamedPrompt
 from app.core.pipeline.events import (
     AnalysisFinished,
     ContextMeasured,
+    DiarizationProgress,
     MapProgress,
     ModelReady,
     PromptAdded,
@@ -29,6 +31,7 @@ from app.core.pipeline.events import (
     PromptStarted,
     ResponseDelta,
     SegmentDecoded,
+    SpeakersFound,
     Stage,
     StageChanged,
     TranscriptionProgress,
@@ -54,6 +57,10 @@ class FileEntry:
     ``reused_from`` the history id whose transcript this run reused. ``llm_demo`` is True while the
     answers come from the catalog's demo language model; ``prompt_usage[i]`` the tooltip line on the
     tokens prompt i's answer took ("" before it finished).
+
+    Speakers: ``speaker_names`` are the names given to speakers (by the user, or by a recognised voiceprint:
+    ``diarization.recognised``), by 0-based speaker index; ``diarization`` says how speakers were found, or in
+    its ``error`` why not (None: not looked for); ``diarized`` is the fraction (0..1) of the diarization done.
     """
 
     analysis: Analysis
@@ -80,6 +87,9 @@ class FileEntry:
     reused_from: str | None = None
     llm_demo: bool = False
     prompt_usage: list[str] = field(default_factory=list)
+    speaker_names: dict[int, str] = field(default_factory=dict)
+    diarization: Diarization | None = None
+    diarized: float = 0.0
 
     @classmethod
     def create(cls, path: Path, prompts: list[str | NamedPrompt]) -> FileEntry:
@@ -127,6 +137,7 @@ class FileEntry:
         self.llm_demo = False
         self.models = {}
         self.note = self.reused_from = None
+        self.speaker_names, self.diarization, self.diarized = {}, None, 0.0
 
     def begin_follow_up(self) -> None:
         """A follow-up question was handed to the worker: queued (and busy) until its ``AnalysisFinished``."""
@@ -171,8 +182,26 @@ class FileEntry:
         """True when a follow-up question can be asked: the analysis ended with a transcript."""
         return self.finished and any(s.text.strip() for s in self.segments)
 
+    def speaker_name(self, speaker: int | None) -> str:
+        """The name shown for ``speaker``: its given name, else "Speaker N" (N = index + 1); "" for None
+        (``Transcript.speaker_name`` on the entry's own names)."""
+        return Transcript(speaker_names=self.speaker_names).speaker_name(speaker)
+
+    @property
+    def speakers(self) -> list[int]:
+        """The speaker indices in the segments shown, ascending (empty when speakers were not found)."""
+        return sorted({s.speaker for s in self.segments if s.speaker is not None})
+
+    @property
+    def recognised(self) -> dict[int, str]:
+        """Speakers labelled by a matching voiceprint and not yet confirmed: index -> that voiceprint's name."""
+        return dict(self.diarization.recognised) if self.diarization is not None else {}
+
     def transcript_lines(self) -> list[str]:
-        """``[mm:ss] text`` per segment so far."""
+        """``[mm:ss] text`` per segment so far; with speakers, ``[mm:ss] Name: text`` per speaker turn (as the
+        language model reads it, ``app.core.llm.labels.turn_lines``)."""
+        if any(s.speaker is not None for s in self.segments):
+            return turn_lines(self.segments, self.speaker_name)
         return segment_lines(self.segments)
 
     def failed_prompts(self) -> list[int]:
@@ -195,6 +224,8 @@ class FileEntry:
                 if self.seconds_total > 0:
                     return f"Transcribing {min(100, int(100 * self.seconds_done / self.seconds_total))}%"
                 return "Transcribing…"
+            if self.stage is Stage.DIARIZING:
+                return f"Finding speakers {min(100, int(100 * self.diarized))}%"
             if self.stage is Stage.PROMPTING:
                 if self.prompt_index >= 0:
                     text = f"Prompting {self.prompt_index + 1} of {len(self.prompts)}"
@@ -241,11 +272,22 @@ class FileEntry:
             self.segments.append(event.segment)
         elif isinstance(event, TranscriptionProgress):
             self.seconds_done, self.seconds_total = event.seconds_done, event.seconds_total
+        elif isinstance(event, DiarizationProgress):
+            self.diarized = min(max(event.fraction, 0.0), 1.0)
+        elif isinstance(event, SpeakersFound):
+            # The transcript split where speakers change: it replaces the one shown (copies: the worker's own
+            # objects stay the worker's until AnalysisFinished).
+            self.segments = list(event.segments)
+            self.speaker_names = dict(event.speaker_names)
+            self.diarization = _copy_diarization(event.diarization)
+            self.diarized = 1.0
         elif isinstance(event, TranscriptReady) and event.reused_from:
             # The stored transcript was put in place before this event and no longer changes: safe to read.
             self.reused_from, self.note = event.reused_from, transcript_reused(event.reused_created_at)
             self.segments = list(self.analysis.transcript.segments)
             self.seconds_total = self.analysis.transcript.duration
+            self.speaker_names = dict(self.analysis.transcript.speaker_names)
+            self.diarization = _copy_diarization(self.analysis.transcript.diarization)
         elif isinstance(event, ContextMeasured):
             self.context = event
         elif isinstance(event, MapProgress):
@@ -283,6 +325,43 @@ class FileEntry:
             del values[index:]
             values.append(empty)
 
+    # ---- speakers (the user's changes) ----------------------------------------------------------------------
+
+    def rename_speaker(self, speaker: int, name: str) -> str:
+        """Call ``speaker`` ``name`` ("" = back to "Speaker N") here and in the entry's analysis, so exports and
+        prompts run from now on use it; returns the name it had before ("" when none). A recognised voice given
+        another name is no longer marked recognised. Only while the entry is not ``active`` (the worker owns a
+        running analysis): raises RuntimeError otherwise."""
+        if self.active:
+            raise RuntimeError("a running analysis belongs to the worker")
+        old = self.speaker_names.get(speaker, "")
+        transcript = self.analysis.transcript
+        for names in (self.speaker_names, transcript.speaker_names):
+            if name:
+                names[speaker] = name
+            else:
+                names.pop(speaker, None)
+        if name != self.recognised.get(speaker, name):
+            self._forget_recognised(speaker)
+        return old
+
+    def confirm_voice(self, speaker: int) -> None:
+        """The user confirmed that ``speaker`` is the recognised voice: its name stays, the mark goes."""
+        self._forget_recognised(speaker)
+
+    def reject_voice(self, speaker: int) -> str:
+        """The recognised name was wrong: ``speaker`` is "Speaker N" again; returns the name it had."""
+        name = self.recognised.get(speaker, "")
+        self.rename_speaker(speaker, "")
+        self._forget_recognised(speaker)
+        return name
+
+    def _forget_recognised(self, speaker: int) -> None:
+        for diarization in (self.diarization, self.analysis.transcript.diarization):
+            if diarization is not None:
+                diarization.recognised.pop(speaker, None)
+                diarization.similarity.pop(speaker, None)
+
     def mark_started(self) -> None:
         """The worker began this file."""
         self.status = AnalysisStatus.RUNNING
@@ -292,6 +371,9 @@ class FileEntry:
         # The analysis is final now: take everything from it.
         self.status, self.error, self.stage, self.map_part = analysis.status, analysis.error, None, None
         self.segments = list(analysis.transcript.segments)
+        # The entry's own copies: a rename changes them and the analysis's transcript together (``rename``).
+        self.speaker_names = dict(analysis.transcript.speaker_names)
+        self.diarization = _copy_diarization(analysis.transcript.diarization)
         if analysis.duration:
             self.seconds_total = analysis.duration
         self.prompts = list(analysis.prompts)
@@ -305,6 +387,13 @@ class FileEntry:
         self.prompt_usage = [usage_tip(r) for r in results]
         self.responses = [r.response for r in results]
         self.llm_demo = analysis.llm_demo
+
+
+def _copy_diarization(diarization: Diarization | None) -> Diarization | None:
+    if diarization is None:
+        return None
+    return replace(diarization, requested=dict(diarization.requested), recognised=dict(diarization.recognised),
+                   similarity=dict(diarization.similarity))
 
 
 def _cut_off(result) -> int:

@@ -233,13 +233,15 @@ class History(QObject):
         results = self.window.results
         if hit is None or results.entry is not entry:
             return
+        if hit.kind == "speaker":  # a speaker's name matched: the transcript, where the names are
+            results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
+            return
         if hit.kind != "segment":
             if 0 <= hit.idx < len(entry.prompts):
                 results.tabs.setCurrentIndex(hit.idx + 1)
             return
         results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
-        line = sum(1 for s in entry.segments[:hit.idx] if s.text.strip())  # the view skips empty segments
-        block = results.transcript.document().findBlockByNumber(line)
+        block = results.transcript.document().findBlockByNumber(results.transcript.block_of(hit.idx))
         if block.isValid():
             results.transcript.setTextCursor(QTextCursor(block))
             results.transcript.centerCursor()

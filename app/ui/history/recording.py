@@ -66,6 +66,17 @@ class HistoryRecording:
         if self.recorder is not None:
             self.recorder.handle(analysis, event)
 
+    def voiceprints(self) -> list:
+        """The named voiceprints kept in the library (``Library.voiceprints``) for the speaker stage to
+        recognise; [] without a library or when they cannot be read (logged: the job runs without them)."""
+        if self._library is None:
+            return []
+        try:
+            return self._library.voiceprints()
+        except HearsayError as exc:
+            log.warning("voiceprints are not used: %s", exc.message)
+            return []
+
     def end(self) -> None:
         """The job ended: tell the user (once) when its recorder could not write the library, and close the
         job's connections (``run_batch``'s helper threads are gone; each had opened one of its own)."""

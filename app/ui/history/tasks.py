@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -94,3 +95,59 @@ class HistoryTasks(QObject):
             self.loaded.emit(analysis_id, analysis, error)
         except RuntimeError:  # the window closed meanwhile
             pass
+
+
+class LibraryCalls(QObject):
+    """Short writes and reads of the history library off the GUI thread, run one after another in the order
+    asked (a rename and its undo never overtake each other).
+
+    ``call(tag, action)`` queues ``action(library)``; ``done(tag, result, error | None)`` follows in the GUI
+    thread (the error is one sentence). The calls run in one short-lived daemon thread, started when the first
+    is queued and ending when none is left; each call opens the library with ``open_library`` and closes it.
+
+    Thread-safety: call ``call`` from the GUI thread; ``done`` is delivered there.
+    """
+
+    done = Signal(object, object, object)
+
+    def __init__(self, open_library: Callable[[], AbstractContextManager[Library]], parent=None) -> None:
+        super().__init__(parent)
+        self._open_library = open_library
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[object, Callable[[Library], object]]] = deque()
+        self._running = False
+
+    def call(self, tag: object, action: Callable[[Library], object]) -> None:
+        """Queue ``action(library)``; ``done(tag, its result, None)`` or ``done(tag, None, error)`` follows."""
+        with self._lock:
+            self._queue.append((tag, action))
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._drain, name="hearsay-library-calls", daemon=True).start()
+
+    def busy(self) -> bool:
+        """True while calls are queued or running."""
+        with self._lock:
+            return self._running
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._running = False
+                    return
+                tag, action = self._queue.popleft()
+            result, error = None, None
+            try:
+                with self._open_library() as library:
+                    result = action(library)
+            except HearsayError as exc:
+                error = exc.message
+            except Exception as exc:  # a bug must still answer
+                log.exception("a history library call failed")
+                error = f"unexpected error: {exc}"
+            try:
+                self.done.emit(tag, result, error)
+            except RuntimeError:  # the window closed meanwhile
+                pass

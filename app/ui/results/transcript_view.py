@@ -1,4 +1,5 @@
-"""The Transcript tab: ``[mm:ss] text`` per segment, appended as segments are decoded.
+"""The Transcript tab: ``[mm:ss] text`` per segment, appended as segments are decoded, in speaker turns once
+speakers are found (a label in the speaker's colour over each turn; clicking it renames the speaker).
 
 Thread-safety: GUI thread only.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QMouseEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 from app.core.analysis import AnalysisStatus, Segment
@@ -15,10 +17,13 @@ from app.core.export.markdown import format_timestamp
 from app.core.library.store import INTERRUPTED
 from app.core.pipeline.events import Stage
 from app.ui.files.entry import FileEntry
+from app.ui.results.speakers import speaker_heading_html, speaker_of_anchor
 
 TIMESTAMP_COLOR = "#8b95a7"
 END_NOTE_COLOR = "#b45309"
 TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."
+TURN_GAP_POINTS = 6
+"""The height of the empty line between two speakers' turns, in points: turns read as paragraphs."""
 
 
 class TranscriptView(QPlainTextEdit):
@@ -26,24 +31,117 @@ class TranscriptView(QPlainTextEdit):
 
     ``sync(segments)`` appends the segments not shown yet, or redraws when the
     list is not the one shown (a finished analysis may differ from the live
-    picture).
+    picture). Segments with speakers are shown in turns: consecutive segments
+    of one speaker under one label (``set_speakers`` names them; a new name
+    rewrites that speaker's labels in place). A label is a link: clicking it emits ``speaker_clicked(index)``;
+    the right-click menu on a turn offers ``speaker_menu_requested(index, menu)``
+    a place for its speaker's actions.
 
     Thread-safety: GUI thread only.
     """
+
+    speaker_clicked = Signal(int)
+    speaker_menu_requested = Signal(int, object)
+    """(speaker index, QMenu about to be shown): add the speaker's actions to the menu."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setObjectName("transcriptView")
         self.setPlaceholderText(TRANSCRIPT_PLACEHOLDER)
+        self.viewport().setMouseTracking(True)
         self._shown = 0
         self._last: Segment | None = None
         self._end_note: str | None = None
+        self._segments: list[Segment] = []
+        self._turn: int | None = None  # the speaker of the last turn shown
+        self._blocks: list[int] = []  # the block of each segment shown (-1: an empty segment, not shown)
+        self._block_speakers: dict[int, int] = {}  # block number -> speaker of its turn
+        self._headings: dict[int, list[int]] = {}  # speaker -> the block numbers of its turns' labels
+        self._names: dict[int, str] = {}
+        self._recognised: set[int] = set()
+        self._pressed_anchor = ""
 
     def reset(self) -> None:
         """Show nothing."""
         self.clear()
-        self._shown, self._last, self._end_note = 0, None, None
+        self._shown, self._last, self._end_note, self._turn = 0, None, None, None
+        self._blocks, self._block_speakers, self._headings = [], {}, {}
+
+    # ---- speakers ---------------------------------------------------------------------------------------------
+
+    def set_speakers(self, names: dict[int, str], recognised: set[int] | frozenset[int] = frozenset()) -> None:
+        """Name the speakers (index -> name; "Speaker N" for the others); ``recognised``: speakers named by a
+        matching voiceprint (marked). The turns shown are redrawn at once when anything changed."""
+        names, recognised = dict(names), set(recognised)
+        changed = {speaker for speaker in set(names) | set(self._names) if names.get(speaker) != self._names.get(speaker)}
+        changed |= recognised ^ self._recognised
+        self._names, self._recognised = names, recognised
+        self._relabel(changed)
+
+    def _relabel(self, speakers: set[int]) -> None:
+        """Write the labels of ``speakers``' turns again, in place (a rename in a long transcript redraws
+        nothing else: milliseconds, where a redraw of thousands of lines takes a second)."""
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        for speaker in speakers:
+            heading = speaker_heading_html(speaker, self.speaker_name(speaker), speaker in self._recognised)
+            for number in self._headings.get(speaker, ()):
+                block = self.document().findBlockByNumber(number)
+                cursor.setPosition(block.position())
+                cursor.setPosition(block.position() + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertHtml(heading)
+        cursor.endEditBlock()
+
+    def speaker_name(self, speaker: int) -> str:
+        """The name shown for ``speaker``."""
+        return self._names.get(speaker) or f"Speaker {speaker + 1}"
+
+    def block_of(self, segment: int) -> int:
+        """The text block (line) showing segment ``segment`` (0-based, of the list shown); -1 when it shows
+        none (an empty segment, or not shown yet)."""
+        return self._blocks[segment] if 0 <= segment < len(self._blocks) else -1
+
+    def speaker_at(self, block: int) -> int | None:
+        """The speaker whose turn block ``block`` belongs to (its label or one of its lines), or None."""
+        return self._block_speakers.get(block)
+
+    def _append_heading(self, speaker: int) -> None:
+        if not self.document().isEmpty():  # a short empty line between turns (the plain-text layout has no margins)
+            self.appendPlainText("")
+            spacer = QTextCharFormat()
+            spacer.setFontPointSize(TURN_GAP_POINTS)
+            QTextCursor(self.document().lastBlock()).setBlockCharFormat(spacer)
+        self.appendHtml(speaker_heading_html(speaker, self.speaker_name(speaker), speaker in self._recognised))
+        number = self.document().lastBlock().blockNumber()
+        self._block_speakers[number] = speaker
+        self._headings.setdefault(speaker, []).append(number)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (a hand over a speaker's label)
+        super().mouseMoveEvent(event)
+        over = speaker_of_anchor(self.anchorAt(event.position().toPoint())) is not None
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.IBeamCursor)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802
+        self._pressed_anchor = self.anchorAt(event.position().toPoint())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802
+        super().mouseReleaseEvent(event)
+        anchor = self.anchorAt(event.position().toPoint())
+        speaker = speaker_of_anchor(anchor)
+        if (event.button() == Qt.MouseButton.LeftButton and speaker is not None and anchor == self._pressed_anchor
+                and not self.textCursor().hasSelection()):
+            self.speaker_clicked.emit(speaker)
+        self._pressed_anchor = ""
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: D102, N802
+        menu = self.createStandardContextMenu(event.pos())
+        speaker = self.speaker_at(self.cursorForPosition(event.pos()).blockNumber())
+        if speaker is not None:
+            self.speaker_menu_requested.emit(speaker, menu)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def end_note(self) -> str | None:
         """The line shown under the last segment, if any."""
@@ -72,6 +170,7 @@ class TranscriptView(QPlainTextEdit):
         if len(segments) < shown or (shown and segments[shown - 1] is not self._last):
             self.reset()
             shown = 0
+        self._segments = segments
         new = segments[shown:]
         if not new:
             return
@@ -80,9 +179,18 @@ class TranscriptView(QPlainTextEdit):
         self._last = new[-1]
         for segment in new:
             text = segment.text.strip()
-            if text:
-                stamp = f'<span style="color:{TIMESTAMP_COLOR}">{format_timestamp(segment.start)}</span>'
-                self.appendHtml(f"{stamp} {html.escape(text)}")
+            if not text:
+                self._blocks.append(-1)
+                continue
+            if segment.speaker is not None and segment.speaker != self._turn:
+                self._append_heading(segment.speaker)
+            self._turn = segment.speaker
+            stamp = f'<span style="color:{TIMESTAMP_COLOR}">{format_timestamp(segment.start)}</span>'
+            self.appendHtml(f"{stamp} {html.escape(text)}")
+            block = self.document().lastBlock().blockNumber()
+            self._blocks.append(block)
+            if segment.speaker is not None:
+                self._block_speakers[block] = segment.speaker
         if note:
             self.set_end_note(note)
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QTabBar,
@@ -40,8 +41,10 @@ from app.core.pipeline.events import (
     PromptStarted,
     ResponseDelta,
     SegmentDecoded,
+    SpeakersFound,
     StageChanged,
     TranscriptionProgress,
+    TranscriptReady,
 )
 from app.core.user_files import display_name, display_path
 from app.ui import theme
@@ -52,11 +55,13 @@ from app.ui.results.context_meter import ContextMeter
 from app.ui.results.conversation import ConversationPage
 from app.ui.results.empty_page import EmptyPage
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
+from app.ui.results.speakers import SpeakerBar, speakers_not_found
 from app.ui.results.transcript_view import TranscriptView, transcript_end_note, transcript_state
 from app.ui.widgets import ElidedLabel
 
 COPIED_MS = 1500
 """How long the Copy button says "Copied"."""
+RENAME_LATER = "Speakers can be renamed once the analysis has finished."
 
 
 class ResultsView(QWidget):
@@ -70,12 +75,25 @@ class ResultsView(QWidget):
     ``ask_bar.asked(question)`` is the user asking a follow-up about the shown
     entry; a ``PromptAdded`` adds its tab and brings it to the front.
 
+    Speakers: the Transcript tab holds, over the transcript, the line saying why
+    speakers were not found (``speakers_note``) and the ``speaker_bar``; a
+    ``SpeakersFound`` replaces the transcript shown with its speaker turns. The
+    user's changes are signalled, not applied here: ``speaker_renamed(entry,
+    speaker, name)`` ("" = back to "Speaker N"), ``voice_confirmed(entry,
+    speaker)``, ``voice_rejected(entry, speaker)``; ``show_speakers()`` shows
+    the entry's names again afterwards.
+
     Thread-safety: GUI thread only.
     """
 
     copied = Signal(str)
     more_tokens_requested = Signal(object, int, int)
     """(entry, prompt index, token limit): run a cut-off answer again with a higher limit."""
+    notice = Signal(str)
+    """A sentence for the status bar (why a speaker cannot be renamed now)."""
+    speaker_renamed = Signal(object, int, str)
+    voice_confirmed = Signal(object, int)
+    voice_rejected = Signal(object, int)
 
     FLUSH_MS = 50
     TRANSCRIPT_TAB = 0
@@ -116,6 +134,32 @@ class ResultsView(QWidget):
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.clicked.connect(self.copy_current)
         self.transcript = TranscriptView()
+        self.speaker_bar = SpeakerBar()
+        self.speakers_note = QLabel()
+        self.speakers_note.setObjectName("speakersNote")
+        self.speakers_note.setWordWrap(True)
+        self.speakers_note.setStyleSheet("color: #b45309;")
+        self.speakers_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.speakers_note.hide()
+        self.transcript_page = QWidget()
+        self.transcript_page.setObjectName("transcriptPage")
+        page = QVBoxLayout(self.transcript_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(0)
+        top = QVBoxLayout()
+        top.setContentsMargins(10, 8, 10, 4)
+        top.setSpacing(6)
+        top.addWidget(self.speakers_note)
+        top.addWidget(self.speaker_bar)
+        self._speaker_top = top
+        page.addLayout(top)
+        page.addWidget(self.transcript, 1)
+        self.speaker_bar.rename_requested.connect(lambda speaker, name: self._speaker_change(
+            self.speaker_renamed, speaker, name))
+        self.speaker_bar.confirm_requested.connect(lambda speaker: self._speaker_change(self.voice_confirmed, speaker))
+        self.speaker_bar.reject_requested.connect(lambda speaker: self._speaker_change(self.voice_rejected, speaker))
+        self.transcript.speaker_clicked.connect(self.edit_speaker)
+        self.transcript.speaker_menu_requested.connect(self._speaker_menu)
         self.ask_bar = AskBar()
 
         results = QWidget()
@@ -192,7 +236,7 @@ class ResultsView(QWidget):
         self.stack.setCurrentIndex(1)
         if not same:
             self._rebuild(entry)
-        self.transcript.sync(entry.segments)
+        self.show_speakers()
         for index in range(len(entry.prompts)):
             self._render_prompt(index)
         self._retitle()
@@ -209,7 +253,7 @@ class ResultsView(QWidget):
         self.conversation.deleteLater()
         self.conversation = ConversationPage()
         self._pages = []
-        self._unclosable(self.tabs.addTab(self.transcript, "Transcript"))
+        self._unclosable(self.tabs.addTab(self.transcript_page, "Transcript"))
         self.transcript.reset()
         for index in range(len(entry.prompts)):
             self._add_page(index)
@@ -360,8 +404,66 @@ class ResultsView(QWidget):
             self._update_header()
         elif isinstance(event, AnalysisFinished):
             self.show_entry(entry)  # the final analysis may differ from the live picture (cancel, failure)
-        elif isinstance(event, (StageChanged, ModelReady, TranscriptionProgress, ContextMeasured)):
+        elif isinstance(event, (SpeakersFound, TranscriptReady)):
+            self.show_speakers()  # the transcript in speaker turns (or a reused one) replaces the one shown
             self._update_header()
+        elif isinstance(event, StageChanged):
+            self._update_header()
+            self._show_speaker_bar()  # renaming waits for the end of the run
+        elif isinstance(event, (ModelReady, TranscriptionProgress, ContextMeasured)):
+            self._update_header()
+
+    # ---- speakers -----------------------------------------------------------------
+
+    def show_speakers(self) -> None:
+        """Show the shown entry's transcript with its speakers' current names, the speaker bar and, when
+        diarization failed, the line saying why."""
+        entry = self._entry
+        if entry is None:
+            return
+        self.transcript.set_speakers(entry.speaker_names, set(entry.recognised))
+        self.transcript.sync(entry.segments)
+        self._show_speaker_bar()
+        error = entry.diarization.error if entry.diarization is not None else None
+        self.speakers_note.setText(speakers_not_found(error) if error else "")
+        self.speakers_note.setVisible(bool(error))
+        shown = bool(error or entry.speakers)
+        self._speaker_top.setContentsMargins(*((10, 8, 10, 4) if shown else (0, 0, 0, 0)))
+
+    def _show_speaker_bar(self) -> None:
+        entry = self._entry
+        if entry is not None:
+            self.speaker_bar.show_speakers(entry.speakers, entry.speaker_names, entry.recognised,
+                                           editable=not entry.active, why_not=RENAME_LATER)
+
+    def edit_speaker(self, speaker: int) -> bool:
+        """Open the rename editor of ``speaker`` in the speaker bar (the Transcript tab in front); False when
+        it cannot be renamed now (the status bar's message says why)."""
+        self.tabs.setCurrentIndex(self.TRANSCRIPT_TAB)
+        if self.speaker_bar.edit(speaker):
+            return True
+        if self._entry is not None and self._entry.active:
+            self.notice.emit(RENAME_LATER)
+        return False
+
+    def _speaker_change(self, signal, speaker: int, *args) -> None:
+        if self._entry is not None and not self._entry.active:
+            signal.emit(self._entry, speaker, *args)
+
+    def _speaker_menu(self, speaker: int, menu: QMenu) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        name = entry.speaker_name(speaker)
+        menu.addSeparator()
+        rename = menu.addAction(f"Rename {name}…", lambda: self.edit_speaker(speaker))
+        actions = [rename]
+        if speaker in entry.recognised:
+            actions.append(menu.addAction(f"Yes, this is {name}",
+                                          lambda: self._speaker_change(self.voice_confirmed, speaker)))
+            actions.append(menu.addAction(f"Not {name}", lambda: self._speaker_change(self.voice_rejected, speaker)))
+        for action in actions:
+            action.setEnabled(not entry.active)
 
     def flush(self) -> None:
         """Append the buffered response text to its tabs now."""

@@ -1,7 +1,8 @@
 """The Settings dialog: which models to use (and Models… for the Models window), on which device, in which
-language (one or several, code switching, translation to English, a custom vocabulary), how long the answers,
-how they are made (system prompt, temperature), and the speed options (beam size, VAD, batched decoding,
-context window, overlap).
+language (one or several, code switching, translation to English, a custom vocabulary), who speaks (speaker
+labels, the speaker count, voices recognised across recordings and Voices… to list them), how long the
+answers, how they are made (system prompt, temperature), and the speed options (beam size, VAD, batched
+decoding, context window, overlap).
 
 Thread-safety: GUI thread only.
 """
@@ -35,6 +36,7 @@ from app.core.hub.catalog import WHISPER_SIZES, default_entry, resolve_llm, reso
 from app.core.llm.assembly import DEFAULT_TEMPERATURE, SYSTEM_TEXT, TEMPERATURE_RANGE
 from app.core.pipeline.engines import EngineSettings
 from app.core.speech import options
+from app.ui.widgets import WrappedLabel
 from app.ui.settings.store import (
     BATCH_SIZE_RANGE,
     BEAM_SIZE_RANGE,
@@ -42,6 +44,7 @@ from app.ui.settings.store import (
     DEVICES,
     MAX_TOKENS_RANGE,
     OVERLAP_CHOICES,
+    SPEAKER_COUNT_RANGE,
     SYSTEM_PROMPT_LIMIT,
     Settings,
 )
@@ -53,6 +56,10 @@ LANGUAGES = [
     ("ja", "Japanese"), ("ko", "Korean"), ("zh", "Chinese"),
 ]  # fmt: skip
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "cuda": "CUDA GPU"}
+SPEAKER_COUNTS = {"auto": "Automatic", "exactly": "Exactly", "between": "Between"}
+"""The speaker-count choices: found from the recording (one speaker included), a known count, or bounds."""
+VOICEPRINTS_TEXT = ("Keeps a voiceprint (a voice embedding, never audio) of each speaker you name, in the History "
+                    "library on this computer, and names matching voices in later recordings.")
 OVERLAP_LABELS = {
     "auto": "Automatic (on with a GPU or 2+ cores)",
     "on": "On: transcribe the next file while the prompts run",
@@ -108,6 +115,11 @@ TIPS = {
                      "\"Answer in German.\" or \"Name the speaker of each point.\"). Empty uses Hearsay's own: "
                      "answer only from the transcript. All prompts of a file still share one reading of the "
                      "transcript.",
+    "diarize": "Label who speaks when (Speaker 1, Speaker 2…) after transcribing; click a label in the "
+               "transcript to name the speaker. Runs on this computer; adds a few seconds per 10 minutes.",
+    "speaker_count": "How many people speak. Automatic works for most recordings, one speaker included; "
+                     "naming the number (or its bounds) helps when voices are similar or turns are short.",
+    "voiceprints": VOICEPRINTS_TEXT + " Voices… lists them and deletes them.",
     "temperature": "How freely the language model picks its words: 0 always takes the likeliest word (the same "
                    f"answer every time), higher values vary more and invent more. Default {DEFAULT_TEMPERATURE:g}, "
                    "chosen from a measurement (docs/generation.md).",
@@ -223,6 +235,32 @@ class SettingsDialog(QDialog):
         self.temperature.setValue(current.temperature)
         self.temperature.setToolTip(TIPS["temperature"])
 
+        # speakers
+        self.diarize = QCheckBox("Find who speaks (speaker labels)")
+        self.diarize.setChecked(current.diarize)
+        self.diarize.setToolTip(TIPS["diarize"])
+        self.speaker_count = QComboBox()
+        for value, label in SPEAKER_COUNTS.items():
+            self.speaker_count.addItem(label, value)
+        self.speaker_count.setToolTip(TIPS["speaker_count"])
+        self.num_speakers = _spin(SPEAKER_COUNT_RANGE, current.num_speakers or 2, suffix=" speakers",
+                                  tip=TIPS["speaker_count"])
+        self.min_speakers = _spin(SPEAKER_COUNT_RANGE, current.min_speakers or 1, tip="The fewest speakers")
+        self.max_speakers = _spin(SPEAKER_COUNT_RANGE, current.max_speakers or 4, suffix=" speakers",
+                                  tip="The most speakers")
+        self.speakers_and = QLabel("and")
+        mode = ("exactly" if current.num_speakers else
+                "between" if current.min_speakers or current.max_speakers else "auto")
+        self.speaker_count.setCurrentIndex(self.speaker_count.findData(mode))
+        self.voiceprints = QCheckBox("Recognise voices across recordings")
+        self.voiceprints.setChecked(current.voiceprints)
+        self.voiceprints.setToolTip(TIPS["voiceprints"])
+        self.voiceprints_text = WrappedLabel(VOICEPRINTS_TEXT)
+        self.voiceprints_text.setObjectName("resultMeta")
+        self.voices_button = QPushButton("Voices…")
+        self.voices_button.setToolTip("List the voiceprints kept and delete them")
+        self.voices_button.clicked.connect(self.open_voices)
+
         self.models_button = QPushButton("Models…")
         self.models_button.setToolTip("Download, add and choose the speech and language models, and see the ones "
                                       "recommended for this computer")
@@ -251,6 +289,11 @@ class SettingsDialog(QDialog):
         form.addRow("", self.code_switching)
         form.addRow("", self.translate)
         form.addRow("Vocabulary:", self.vocabulary)
+        form.addRow(self._section("SPEAKERS"))
+        form.addRow("", self.diarize)
+        form.addRow("Speakers:", self._speaker_count_row())
+        form.addRow("", self._row(self.voiceprints, self.voices_button))
+        form.addRow("", self.voiceprints_text)
         form.addRow(self._section("ANSWERS"))
         form.addRow("System prompt:", self.system_prompt)
         form.addRow("Temperature:", self.temperature)
@@ -267,7 +310,8 @@ class SettingsDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         for label, field in ((form.labelForField(w), w) for w in (self.beam_size, self.batch_size, self.context_window,
                                                                    self.max_tokens, self.overlap, self.device,
-                                                                   self.system_prompt, self.temperature)):
+                                                                   self.system_prompt, self.temperature,
+                                                                   self._count_row)):
             if label is not None:
                 label.setToolTip(field.toolTip())  # the row's label explains it too
         # The form scrolls when the screen is shorter than it (a 1024x700 laptop): OK and Cancel stay in view.
@@ -289,6 +333,10 @@ class SettingsDialog(QDialog):
         self.language.currentTextChanged.connect(self._revalidate)
         self.translate.toggled.connect(self._revalidate)
         self.code_switching.toggled.connect(self._revalidate)
+        self.diarize.toggled.connect(self._update_speakers)
+        self.speaker_count.currentIndexChanged.connect(self._update_speakers)
+        self.min_speakers.valueChanged.connect(self._update_speakers)
+        self._update_speakers()
         self._revalidate()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -302,6 +350,36 @@ class SettingsDialog(QDialog):
         self.layout().activate()
         self.resize(self.size().expandedTo(self.minimumSizeHint()))
         super().showEvent(event)
+
+    def _speaker_count_row(self) -> QWidget:
+        self._count_row = QWidget()
+        self._count_row.setToolTip(TIPS["speaker_count"])
+        layout = QHBoxLayout(self._count_row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.speaker_count, self.num_speakers, self.min_speakers, self.speakers_and,
+                       self.max_speakers):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        return self._count_row
+
+    def _update_speakers(self) -> None:
+        """Show the spin boxes of the count chosen; everything but the checkbox is off without speakers."""
+        on = self.diarize.isChecked()
+        mode = self.speaker_count.currentData()
+        self.num_speakers.setVisible(mode == "exactly")
+        for widget in (self.min_speakers, self.speakers_and, self.max_speakers):
+            widget.setVisible(mode == "between")
+        self.max_speakers.setMinimum(self.min_speakers.value())  # bounds stay in order
+        for widget in (self._count_row, self.voiceprints, self.voiceprints_text):
+            widget.setEnabled(on)
+
+    def open_voices(self) -> None:
+        """The Voices dialog over this one (modal): the voiceprints kept, with Delete."""
+        from app.ui.settings.voices import VoicesDialog  # reads the history library: only when asked
+
+        dialog = VoicesDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     @staticmethod
     def _section(title: str) -> QLabel:
@@ -370,7 +448,19 @@ class SettingsDialog(QDialog):
             code_switching=self.code_switching.isChecked(),
             translate=self.translate.isChecked(),
             vocabulary=options.vocabulary_text(options.parse_vocabulary(self.vocabulary.text())),
+            diarize=self.diarize.isChecked(),
+            voiceprints=self.voiceprints.isChecked(),
+            **self._speaker_counts(),
         )
+
+    def _speaker_counts(self) -> dict[str, int | None]:
+        mode = self.speaker_count.currentData()
+        if mode == "exactly":
+            return {"num_speakers": self.num_speakers.value(), "min_speakers": None, "max_speakers": None}
+        if mode == "between":
+            return {"num_speakers": None, "min_speakers": self.min_speakers.value(),
+                    "max_speakers": self.max_speakers.value()}
+        return {"num_speakers": None, "min_speakers": None, "max_speakers": None}
 
     def validate(self) -> str | None:
         """A sentence naming what is wrong with the choice, or None: a language model that is not a GGUF file

@@ -21,6 +21,7 @@ from app.core.errors import FolderError
 from app.core.llm.assembly import TEMPERATURE_RANGE
 from app.core.llm.prompts import NamedPrompt, default_name, default_named_prompts
 from app.core.pipeline.engines import EngineSettings
+from app.core.speakers.diarizer import MAX_SPEAKERS
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_TOKENS_RANGE = (16, 8192)
@@ -31,6 +32,8 @@ CONTEXT_WINDOW_RANGE = (0, 131072)
 """The language model's context window in tokens; 0 means the model's own."""
 OVERLAP_CHOICES = {"auto": None, "on": True, "off": False}
 """Stored value -> ``EngineSettings.overlap``."""
+SPEAKER_COUNT_RANGE = (1, MAX_SPEAKERS)
+"""Speakers the user may name as the count, or as its bounds (Settings' spin boxes; the speaker engine's limit)."""
 SYSTEM_PROMPT_LIMIT = 4000
 """The longest system prompt kept, in characters (about 1,000 tokens: it is read before every transcript)."""
 log = logging.getLogger(__name__)
@@ -71,6 +74,11 @@ class Settings:
         CODE_SWITCHING = "speech/code_switching"
         TRANSLATE = "speech/translate"
         VOCABULARY = "speech/vocabulary"
+        DIARIZE = "speakers/diarize"
+        NUM_SPEAKERS = "speakers/num_speakers"
+        MIN_SPEAKERS = "speakers/min_speakers"
+        MAX_SPEAKERS = "speakers/max_speakers"
+        VOICEPRINTS = "speakers/voiceprints"
         AUTO_START = "analysis/auto_start"
         CONFIRM_STOP = "analysis/confirm_stop"
         MEASURED_RATES = "analysis/measured_rates"
@@ -191,7 +199,8 @@ class Settings:
         Empty text means the default model / auto-detect; a context window of
         0 the model's own; overlap "auto" the hardware's default; an empty system
         prompt the built-in instructions (longer ones are cut at ``SYSTEM_PROMPT_LIMIT``
-        characters). Values out
+        characters). Speakers: a stored count of 0 (or none) means "find it"; counts are clamped
+        to ``SPEAKER_COUNT_RANGE``, bounds put in order, and an exact count wins over bounds. Values out
         of range are clamped, unknown ones fall back to the defaults.
         """
         device = self.get_str(self.Key.DEVICE, "auto")
@@ -214,7 +223,22 @@ class Settings:
             code_switching=self.get_bool(self.Key.CODE_SWITCHING, defaults.code_switching),
             translate=self.get_bool(self.Key.TRANSLATE, defaults.translate),
             vocabulary=self.get_str(self.Key.VOCABULARY).strip(),
+            diarize=self.get_bool(self.Key.DIARIZE, defaults.diarize),
+            voiceprints=self.get_bool(self.Key.VOICEPRINTS, defaults.voiceprints),
+            **self._speaker_counts(),
         )
+
+    def _speaker_counts(self) -> dict[str, int | None]:
+        def count(key: Settings.Key) -> int | None:
+            value = self.get_int(key, 0)
+            return _clamp(value, SPEAKER_COUNT_RANGE) if value > 0 else None
+
+        exact, low, high = count(self.Key.NUM_SPEAKERS), count(self.Key.MIN_SPEAKERS), count(self.Key.MAX_SPEAKERS)
+        if exact is not None:
+            return {"num_speakers": exact, "min_speakers": None, "max_speakers": None}
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        return {"num_speakers": None, "min_speakers": low, "max_speakers": high}
 
     def set_engine_settings(self, settings: EngineSettings) -> None:
         """Remember the model and speed choices of ``settings``."""
@@ -228,7 +252,12 @@ class Settings:
                            (self.Key.SYSTEM_PROMPT, settings.system_prompt or ""),
                            (self.Key.TEMPERATURE, float(settings.temperature)),
                            (self.Key.CODE_SWITCHING, bool(settings.code_switching)),
-                           (self.Key.TRANSLATE, bool(settings.translate)), (self.Key.VOCABULARY, settings.vocabulary)):
+                           (self.Key.TRANSLATE, bool(settings.translate)), (self.Key.VOCABULARY, settings.vocabulary),
+                           (self.Key.DIARIZE, bool(settings.diarize)),
+                           (self.Key.NUM_SPEAKERS, int(settings.num_speakers or 0)),
+                           (self.Key.MIN_SPEAKERS, int(settings.min_speakers or 0)),
+                           (self.Key.MAX_SPEAKERS, int(settings.max_speakers or 0)),
+                           (self.Key.VOICEPRINTS, bool(settings.voiceprints))):
             self._q.setValue(key.value, value)
         self._q.sync()  # one write for all the keys
 

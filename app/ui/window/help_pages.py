@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrows
 WIDGET_KEYS = (
     ("Tab / Shift+Tab", "Move the focus to the next / previous control"),
     ("Enter (in the Ask line)", "Ask the question"),
+    ("Enter / Esc (renaming a speaker)", "Keep the new name / keep the old one"),
     ("Enter / Ctrl+Enter (in a prompt dialog)", "New line / save the prompt"),
     ("Down (in the History search)", "Go to the results; Enter opens the selected one"),
     ("Alt+letter", "Open a menu (the underlined letter)"),
@@ -48,6 +49,11 @@ HOW_IT_WORKS = """
 <ol>
 <li><b>Transcribe.</b> Each file you add is decoded and transcribed on this computer by Whisper
 (faster-whisper). The transcript appears segment by segment.</li>
+<li><b>Speakers.</b> Hearsay then finds who speaks when, on this computer, and shows the transcript in
+turns: Speaker 1, Speaker 2… Click a speaker's label to name it; the name is used in the exports and the
+answers from then on (Ctrl+Z undoes a rename). With “Recognise voices across recordings” on (Settings), it
+keeps a voiceprint of each speaker you name (a voice embedding, never audio) and names the same voice in
+later recordings, marked “recognised” until you confirm it.</li>
 <li><b>Prompts.</b> Every prompt in the list runs over the transcript with a local language model
 (llama.cpp). The transcript is read once for all prompts; each answer streams into its own tab.
 A transcript too long for the model's context is read in parts and the answers combined.</li>

@@ -25,6 +25,7 @@ from app.ui.files.exporting import export_entries
 from app.ui.files.list_view import FileListModel, FileListView
 from app.ui.files.rerun import can_resume
 from app.ui.history import actions as history_actions
+from app.ui.history.speakers import SpeakerActions
 from app.ui.models.first_run import FirstRunBar
 from app.ui.models.listing import demo_in_use, list_models
 from app.ui.models.tasks import ProfileProbe
@@ -36,7 +37,7 @@ from app.ui.window import chrome
 from app.ui.window.eta import Rates, StageClock, about
 from app.ui.window.progress_panel import ProgressPanel
 from app.ui.window.prompt_editor import PromptEditor
-from app.ui.workers import EngineFactory, WorkerHost
+from app.ui.workers import EngineFactory, SpeakerFactory, WorkerHost
 
 CONFIRM_AFTER_SECONDS = 5.0
 """A run shorter than this stops without a question: little would be lost."""
@@ -68,7 +69,8 @@ class MainWindow(QMainWindow):
     ``settings``: remembered settings (default: ``Settings()``, an INI file in
     the config folder). ``engine_factory``: builds (transcriber, runner) from
     ``EngineSettings`` in the worker thread (default ``create_engines``; tests
-    pass scripted fakes).
+    pass scripted fakes); ``speaker_factory`` the speaker stage (default
+    ``create_speaker_stage``; tests pass a scripted diarizer's, or none).
 
     Signals: ``file_finished(FileEntry)`` after a file's analysis (or a
     follow-up question about it) ended (done, failed or cancelled); ``idle()``
@@ -83,13 +85,13 @@ class MainWindow(QMainWindow):
     idle = Signal()
 
     def __init__(self, settings: Settings | None = None, engine_factory: EngineFactory | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, speaker_factory: SpeakerFactory | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or Settings()
         self.setWindowTitle("Hearsay")
         self.setWindowIcon(theme.app_icon())
         self.setAcceptDrops(True)
-        self.host = WorkerHost(engine_factory)
+        self.host = WorkerHost(engine_factory, speaker_factory)
         self._busy_since: float | None = None
         self.clock = StageClock(Rates.from_dict(self.settings.measured_rates()))
         self._tick = QTimer(self)  # refreshes the time left once a second while something runs
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         chrome.build_actions(self)
         self.history = history_actions.History(self)  # the History panel, its actions and the library's notices
+        self.speakers = SpeakerActions(self, self.history.library)  # renaming speakers, recognised voices, undo
         self.addToolBar(chrome.build_toolbar(self))
         chrome.build_menus(self)
         self._connect()

@@ -71,6 +71,15 @@ class ProgressRow(QWidget):
             self.detail.setText(f"{_clock(entry.seconds_done)} / {_clock(total)}{more}" if total else more.strip(" ·"))
             self.bar.setRange(0, STEPS)
             self.bar.setValue(int(STEPS * min(entry.seconds_done / total, 1.0)) if total else 0)
+        elif stage is Stage.DIARIZING:
+            self.label.setText(f"Finding speakers in {name}")
+            if entry.diarized > 0:
+                self.detail.setText(f"{int(100 * entry.diarized)}%{more}")
+                self.bar.setRange(0, STEPS)
+                self.bar.setValue(int(STEPS * entry.diarized))
+            else:  # the speaker model loads (torch, the first time: seconds) before any progress
+                self.detail.setText(f"loading the speaker model{more}")
+                self.bar.setRange(0, 0)
         elif stage is Stage.PROMPTING:
             count = len(entry.prompts)
             current = max(entry.prompt_index, 0)
@@ -88,7 +97,7 @@ class ProgressRow(QWidget):
     def show_done(self) -> None:
         """The row's file is no longer running: say so, keep the row's space."""
         text = self.label.text()
-        for verb in ("Running prompts on ", "Transcribing ", "Transcribed "):
+        for verb in ("Running prompts on ", "Transcribing ", "Transcribed ", "Finding speakers in "):
             if text.startswith(verb):
                 self.label.setText(f"Finished {text[len(verb):]}")
         self.detail.setText("")
@@ -102,6 +111,8 @@ class ProgressPanel(QFrame):
 
     - loading a model: an indeterminate (busy) bar;
     - transcribing: seconds done / total from the segment end times;
+    - finding speakers: the share of the diarization done (``DiarizationProgress``), a busy bar while
+      the speaker model loads;
     - prompting: "prompt i of n" (and "part p of q" while a map-reduce prompt reads its parts).
 
     The panel is always there, so nothing below it moves when a run starts or
