@@ -100,7 +100,8 @@ def soak_rows(quick: bool) -> list[tuple[str, str, str]]:
 def speaker_section(quick: bool, write: Path | None) -> None:
     """Run scripts/bench_speakers.py and scripts/bench_voiceprints.py, each in a process of its own (torch
     stays out of this one); each prints its section and, with ``write``, puts it between its own markers."""
-    for script, options in (("bench_speakers.py", ["--quick"] if quick else []), ("bench_voiceprints.py", [])):
+    for script, options in (("bench_speakers.py", ["--quick"] if quick else []), ("bench_voiceprints.py", []),
+                            ("bench_speaker_labels.py", [])):
         command = [sys.executable, str(ROOT / "scripts" / script), *options]
         command += ["--write", str(write)] if write else []
         done = subprocess.run(command, capture_output=True, text=True, timeout=3600)

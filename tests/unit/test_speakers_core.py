@@ -71,3 +71,21 @@ def test_a_voice_is_recognised_above_the_threshold_once_per_name_and_only_from_t
     assert recognise({0: near_alice}, prints, "cam++", threshold=0.6)[0][0] == "Alice"
     assert cosine(near_alice, alice) > 0.9 and abs(cosine(stranger, alice)) < 0.3
     assert recognise({0: stranger}, prints, "cam++", threshold=0.6) == {}  # below the threshold: refused
+
+
+def test_long_recordings_are_clustered_in_blocks_that_keep_each_voice_whole(monkeypatch):
+    from senko.cluster.cluster_cpu import CommonClustering
+
+    from app.core.speakers import diarizer
+
+    rng = np.random.default_rng(3)
+    voices = rng.normal(size=(3, 192))
+    truth = np.repeat(rng.integers(0, 3, size=60), 15)  # 60 turns of 15 windows (9 s each)
+    embeddings = voices[truth] + 0.6 * rng.normal(size=(len(truth), 192))
+    monkeypatch.setattr(diarizer, "SPECTRAL_MAX_POINTS", 450)  # 900 windows: blocks of 2
+    clustering = CommonClustering("spectral", mer_cos=diarizer.MERGE_COSINE, min_cluster_size=4, min_num_spks=1,
+                                  max_num_spks=15, pval=0.012, oracle_num=None)
+    labels = diarizer._cluster_blocks(clustering, embeddings)
+    assert len(labels) == len(truth) and len(set(labels)) == 3
+    mapping = {t: np.bincount(labels[truth == t]).argmax() for t in range(3)}
+    assert sum(mapping[t] == label for t, label in zip(truth, labels)) / len(truth) > 0.98
