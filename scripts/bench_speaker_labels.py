@@ -19,7 +19,9 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_sections import write_section  # noqa: E402
 from app.core.analysis import Transcript  # noqa: E402
 from app.core.hub.catalog import resolve_llm  # noqa: E402
 from app.core.llm.labels import transcript_text  # noqa: E402
@@ -29,7 +31,6 @@ from app.core.speech.transcription import WhisperTranscriber  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "speakers"
 RECORDINGS = ("pyannote_sample", "two_voices", "three_voices", "four_voices", "short_turns", "one_voice")
-BEGIN, END = "<!-- bench:speaker-labels:begin -->", "<!-- bench:speaker-labels:end -->"
 
 
 def measure() -> str:
@@ -67,19 +68,6 @@ def measure() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Put ``text`` between the markers in ``path`` (appended with a heading when they are missing)."""
-    current = path.read_text() if path.exists() else ""
-    block = f"{BEGIN}\n{text}{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n## Speaker labels: what they add to the transcript, in tokens\n\n" \
-            + block + "\n"
-    path.write_text(current)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, metavar="MD", help="also write the section into this Markdown file")
@@ -87,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     text = measure()
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, "speaker-labels", text, "Speaker labels: what they add to the transcript, in tokens")
     return 0
 
 

@@ -38,7 +38,9 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's app, not an installed one
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_sections import write_section  # noqa: E402
 from app.core.speakers.scoring import diarization_error_rate, word_speaker_accuracy  # noqa: E402
 from app.core.speakers.turns import SpeakerTurn, assign_speakers  # noqa: E402
 
@@ -53,7 +55,6 @@ WHAT = {
     "short_turns": "short turns (en, it), 0.6-2.1 s",
     "one_voice": "one voice (en)",
 }
-BEGIN, END = "<!-- bench:speakers:begin -->", "<!-- bench:speakers:end -->"
 
 
 # --- the diarizing child process ---------------------------------------------------------------------------
@@ -279,17 +280,6 @@ def measure(quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the part of ``path`` between the ``bench:speakers`` markers with ``text`` (markers added at the
-    end when missing)."""
-    old = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN not in old:
-        old = old.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
-    head, rest = old.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}", "utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the fixtures and the 10-minute recording only")
@@ -298,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     text = measure(args.quick)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, "speakers", text, "Speakers: who spoke when, how right and how costly")
     return 0
 
 

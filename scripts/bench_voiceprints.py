@@ -30,7 +30,9 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_sections import write_section  # noqa: E402
 from app.core.speakers.diarizer import SenkoDiarizer  # noqa: E402
 from app.core.speakers.voiceprints import THRESHOLD, cosine  # noqa: E402
 
@@ -38,7 +40,6 @@ DATA = ROOT / "tests" / "data" / "speakers"
 RECORDINGS = ("two_voices", "three_voices", "four_voices", "short_turns", "one_voice")
 THRESHOLDS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 MIN_TURN_SECONDS = 1.5
-BEGIN, END = "<!-- bench:voiceprints:begin -->", "<!-- bench:voiceprints:end -->"
 
 
 def reference(name: str) -> list[tuple[float, float, str]]:
@@ -110,18 +111,6 @@ def measure() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Put ``text`` between the markers in ``path`` (appended with a heading when the markers are missing)."""
-    current = path.read_text() if path.exists() else ""
-    block = f"{BEGIN}\n{text}{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n## Voiceprints: false accepts and false rejects\n\n" + block + "\n"
-    path.write_text(current)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, metavar="MD", help="also write the section into this Markdown file")
@@ -129,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     text = measure()
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, "voiceprints", text, "Voiceprints: false accepts and false rejects")
     return 0
 
 
