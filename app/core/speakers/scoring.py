@@ -18,7 +18,6 @@ so it gets twice this), since hand-marked boundaries are that uncertain.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.analysis import Segment
-from app.core.speakers.turns import SpeakerTurn
+from app.core.speakers.turns import SpeakerTurn, TurnIndex
 
 DEFAULT_COLLAR = 0.25
 """Seconds not scored either side of each reference boundary (NIST md-eval's default ``-c 0.25``)."""
@@ -130,13 +129,13 @@ def word_speaker_accuracy(segments: Sequence[Segment], reference: Sequence[Speak
     """
     from scipy.optimize import linear_sum_assignment
 
-    index = _Reference(reference)
+    index = TurnIndex(reference)
     pairs: list[tuple[int, int | None, int]] = []  # (reference speaker, hypothesis speaker, words)
     for segment in segments:
         units = ([(w.start, w.end, 1) for w in segment.words] if segment.words
                  else [(segment.start, segment.end, max(1, len(segment.text.split())))])
         for start, end, words in units:
-            truth = index.speaker(start, end)
+            truth = index.overlapping(start, end)
             if truth is not None:
                 pairs.append((truth, segment.speaker, words))
     scored = sum(words for _, _, words in pairs)
@@ -152,24 +151,3 @@ def word_speaker_accuracy(segments: Sequence[Segment], reference: Sequence[Speak
             agree[truths.index(truth), guesses.index(guess)] += words
     rows, columns = linear_sum_assignment(agree, maximize=True)
     return float(agree[rows, columns].sum()) / scored
-
-
-class _Reference:
-    """Reference turns sorted by start, for "which speaker overlaps [start, end] the most, if any?"."""
-
-    def __init__(self, turns: Sequence[SpeakerTurn]) -> None:
-        self.turns = sorted((t for t in turns if t.end > t.start), key=lambda t: (t.start, t.end))
-        self.starts = [t.start for t in self.turns]
-        self.longest = max((t.end - t.start for t in self.turns), default=0.0)
-
-    def speaker(self, start: float, end: float) -> int | None:
-        """The speaker overlapping [``start``, ``end``] (seconds) the most (ties: the lower label); a zero-length
-        span counts as overlapping a turn it lies within; None when no turn overlaps."""
-        end = max(start, end)
-        shared: dict[int, float] = {}
-        first = bisect.bisect_left(self.starts, start - self.longest)
-        for turn in self.turns[first:bisect.bisect_right(self.starts, end)]:
-            overlap = min(end, turn.end) - max(start, turn.start)
-            if overlap > 0 or (start == end and turn.start <= start <= turn.end):
-                shared[turn.speaker] = shared.get(turn.speaker, 0.0) + max(overlap, 1e-9)
-        return max(shared, key=lambda s: (shared[s], -s)) if shared else None

@@ -35,26 +35,31 @@ class TurnIndex:
         self._starts = [t.start for t in self.turns]
         self._longest = max((t.end - t.start for t in self.turns), default=0.0)
 
-    def speaker_over(self, start: float, end: float) -> int | None:
-        """The speaker whose turns overlap [``start``, ``end``] (seconds) the most; when none overlaps, the
-        speaker of the turn nearest in time; None when there are no turns at all."""
-        if not self.turns:
-            return None
+    def overlapping(self, start: float, end: float) -> int | None:
+        """The speaker whose turns overlap [``start``, ``end``] (seconds) the most (ties: the lower label; a
+        zero-length span counts as overlapping a turn it lies within); None when no turn overlaps."""
         end = max(end, start)
         overlap: dict[int, float] = {}
         first = bisect.bisect_left(self._starts, start - self._longest)
         last = bisect.bisect_right(self._starts, end)
         for turn in self.turns[first:last]:
             shared = min(end, turn.end) - max(start, turn.start)
-            if shared > 0 or (shared == 0 and start == end and turn.start <= start <= turn.end):
+            if shared > 0 or (start == end and turn.start <= start <= turn.end):
                 overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + max(shared, 1e-9)
-        if overlap:
-            return max(overlap, key=lambda s: (overlap[s], -s))
-        middle = (start + end) / 2
+        return max(overlap, key=lambda s: (overlap[s], -s)) if overlap else None
+
+    def speaker_over(self, start: float, end: float) -> int | None:
+        """``overlapping``, or when no turn overlaps the span, the speaker of the turn nearest in time; None when
+        there are no turns at all."""
+        if not self.turns:
+            return None
+        found = self.overlapping(start, end)
+        if found is not None:
+            return found
+        middle = (start + max(end, start)) / 2
         at = bisect.bisect_left(self._starts, middle)
-        near = [t for t in self.turns[max(0, at - 1 - 8):at + 1]]
-        nearest = min(near, key=lambda t: max(t.start - middle, middle - t.end, 0.0))
-        return nearest.speaker
+        near = self.turns[max(0, at - 1 - 8):at + 1]
+        return min(near, key=lambda t: max(t.start - middle, middle - t.end, 0.0)).speaker
 
 
 def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -> tuple[list[Segment], dict[int, int]]:
