@@ -189,7 +189,9 @@ class SenkoDiarizer:
         d = self._diarizer
         started = time.perf_counter()
         report = progress or (lambda fraction: None)
-        audio = np.ascontiguousarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        if audio.size and float(np.abs(audio).max()) > 1.0:  # decoded audio is in range: no 230-MB copy per hour
+            audio = np.clip(audio, -1.0, 1.0)
         speech = self._speech(d, audio, cancel, report)
         if not speech:
             report(1.0)
