@@ -7,6 +7,7 @@ This is the one module above both front ends: ``app.cli`` runs ``analyze``,
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -31,12 +32,20 @@ def main(argv: list[str] | None = None) -> int:
 def _quiet_stop_signals() -> None:
     """Until ``app.cli`` installs its own handlers: Ctrl+C, SIGTERM or SIGHUP while Hearsay starts (nothing
     is written yet) ends the process with 128 + the signal's number, saying so in one line, without a
-    traceback. A signal the process was started ignoring (``nohup``) stays ignored."""
+    traceback. A signal the process was started ignoring (``nohup``) stays ignored.
+
+    The handler leaves with ``os._exit`` rather than raising ``SystemExit``: raised in the middle of the
+    imports, an exception can be lost (CPython's import machinery drops one raised in some of its own
+    steps, such as a module lock's callback), and the run would go on after the "interrupted" line.
+    Nothing needs tearing down yet: no file is open for writing and no thread is started."""
 
     def stop(signo, _frame):
         name = "" if signo == signal.SIGINT else f" by {signal.Signals(signo).name}"
-        print(f"hearsay: interrupted{name}", file=sys.stderr)
-        raise SystemExit(128 + signo)
+        try:
+            print(f"hearsay: interrupted{name}", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + signo)
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -104,3 +106,23 @@ def test_main_restores_the_handlers_it_found(monkeypatch, capsys):
     assert all(getattr(handler, "__self__", None).__class__ is stops.StopSignals for handler in seen.values())
     assert {signo: signal.getsignal(signo) for signo in stops.STOP_SIGNALS} == before
     assert capsys.readouterr().err == "hearsay: interrupted by SIGTERM\n"
+
+
+@pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
+def test_a_signal_while_hearsay_imports_ends_the_process_even_where_the_exception_would_be_lost(signo):
+    """``app.__main__``'s handlers before ``app.cli`` takes over: CPython's import machinery can drop an
+    exception raised in some of its steps (a module lock's callback, say), so the handler must end the process
+    itself. Here a ``try/except BaseException`` stands for such a step: nothing may run after the signal."""
+    script = (
+        "import os, signal\n"
+        "from app.__main__ import _quiet_stop_signals\n"
+        "_quiet_stop_signals()\n"
+        "try:\n"
+        f"    os.kill(os.getpid(), {int(signo)})\n"
+        "    for _ in range(100000): pass\n"
+        "except BaseException:\n"
+        "    pass\n"
+        "print('went on', flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    name = "" if signo == signal.SIGINT else f" by {signal.Signals(signo).name}"
+    assert (done.returncode, done.stdout, done.stderr) == (128 + signo, "", f"hearsay: interrupted{name}\n")
