@@ -132,6 +132,39 @@ class Voiceprint:
     source_name: str = ""
 
 
+@dataclass(frozen=True)
+class TranscriptChange:
+    """What one edit of a transcript changed (``app.core.editing``), as the version list shows it.
+
+    ``kind``: "text" (a segment's words), "split", "merge", "speaker" (a segment's speaker), "rename" (a
+    speaker's name everywhere) or "revert" (back to the transcription as made). ``description`` is one line
+    for people ('Segment 4 [00:12]: "riding" → "writing"'); ``segment`` the 0-based index of the segment
+    it concerns in the transcript before the edit (None for "rename" and "revert").
+    """
+
+    kind: str
+    description: str
+    segment: int | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptVersion:
+    """One stored version of an analysis's transcript (the history library's ``transcript_versions``).
+
+    ``number`` 0 is the transcription as Whisper made it (and diarization labelled it); each edit stores
+    the next number, made from version ``parent`` (the one shown when the edit was made: after an undo,
+    a new edit branches off without losing the versions undone). ``edited`` is False for version 0 and for
+    a revert to it. ``created_at`` is when it was stored (UTC).
+    """
+
+    number: int
+    parent: int | None
+    created_at: datetime
+    kind: str
+    description: str
+    edited: bool
+
+
 class PromptStatus(str, Enum):
     """Where one prompt stands within an analysis."""
 
@@ -188,6 +221,9 @@ class PromptResult:
     kind: str = "prompt"
     usage_prompt_tokens: int | None = None
     usage_completion_tokens: int | None = None
+    transcript_version: int = 0
+    """The number of the transcript version the answer was made from (``TranscriptVersion``; 0: the
+    transcription as made). An answer made from another version than the analysis's current one is stale."""
 
     @property
     def usage(self) -> dict[str, int]:
@@ -260,10 +296,19 @@ class Analysis:
     speaker_embeddings: dict[int, tuple[float, ...]] = field(default_factory=dict)
     """Each speaker's mean voice embedding (CAM++, 192 floats), kept only when the user consented to
     voiceprints: naming a speaker then keeps its voiceprint (``app.core.speakers.voiceprints``)."""
+    transcript_version: int = 0
+    """The number of the transcript version this analysis shows and uses now (exports, follow-up questions,
+    answers run again): 0 is the transcription as made; see ``TranscriptVersion``."""
+    transcript_edited: bool = False
+    """True when the current transcript version differs from the transcription by the user's edits."""
 
     def __post_init__(self) -> None:
         if not self.prompt_results:
             self.prompt_results = [PromptResult(prompt=p) for p in self.prompts]
+
+    def is_stale(self, result: PromptResult) -> bool:
+        """True when ``result`` is a finished answer made from another transcript version than the current one."""
+        return result.status is PromptStatus.DONE and result.transcript_version != self.transcript_version
 
     @property
     def prompts_exec_time(self) -> float:

@@ -255,7 +255,7 @@ def test_a_library_of_an_earlier_schema_is_migrated_and_keeps_its_rows(tmp_path)
         ("Summarize.", "Fine.", "", "prompt", None)]
     library.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     conn.close()
 
 
@@ -285,7 +285,7 @@ def test_schema_4_marks_the_stored_answers_of_the_demo_model_and_keeps_the_usage
     assert (demo.temperature, demo.system_prompt) == (None, None)  # not stored before: unknown / built-in
     library.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     conn.close()
 
 

@@ -78,15 +78,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 UPSERT_RESULT = """
 INSERT INTO prompt_results (analysis_id, idx, prompt, response, status, error, exec_time, ttft,
     completion_tokens, prompt_tokens, reused_tokens, strategy, parts, coverage, finish_reason, name, kind,
-    usage_prompt_tokens, usage_completion_tokens)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    usage_prompt_tokens, usage_completion_tokens, transcript_version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (analysis_id, idx) DO UPDATE SET
     prompt = excluded.prompt, response = excluded.response, status = excluded.status, error = excluded.error,
     exec_time = excluded.exec_time, ttft = excluded.ttft, completion_tokens = excluded.completion_tokens,
     prompt_tokens = excluded.prompt_tokens, reused_tokens = excluded.reused_tokens,
     strategy = excluded.strategy, parts = excluded.parts, coverage = excluded.coverage,
     finish_reason = excluded.finish_reason, name = excluded.name, kind = excluded.kind,
-    usage_prompt_tokens = excluded.usage_prompt_tokens, usage_completion_tokens = excluded.usage_completion_tokens
+    usage_prompt_tokens = excluded.usage_prompt_tokens, usage_completion_tokens = excluded.usage_completion_tokens,
+    transcript_version = excluded.transcript_version
 """
 
 MATCH_START, MATCH_END = "\x02", "\x03"
@@ -149,7 +150,7 @@ def result_values(analysis_id: str, idx: int, r: PromptResult) -> tuple:
     """One row of ``UPSERT_RESULT``."""
     return (analysis_id, idx, r.prompt, r.response, r.status.value, r.error, r.exec_time, r.ttft,
             r.completion_tokens, r.prompt_tokens, r.reused_tokens, r.strategy, r.parts, r.coverage,
-            r.finish_reason, r.name, r.kind, r.usage_prompt_tokens, r.usage_completion_tokens)
+            r.finish_reason, r.name, r.kind, r.usage_prompt_tokens, r.usage_completion_tokens, r.transcript_version)
 
 
 def parse_time(text: str) -> datetime:
@@ -203,7 +204,7 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
             prompt_tokens=r["prompt_tokens"], reused_tokens=r["reused_tokens"], strategy=r["strategy"],
             parts=r["parts"], coverage=r["coverage"], finish_reason=r["finish_reason"], name=r["name"],
             kind=r["kind"], usage_prompt_tokens=r["usage_prompt_tokens"],
-            usage_completion_tokens=r["usage_completion_tokens"],
+            usage_completion_tokens=r["usage_completion_tokens"], transcript_version=r["transcript_version"],
         ))
     generation = _generation(row["settings_json"])
     analysis = Analysis(
@@ -214,6 +215,7 @@ def to_analysis(row: sqlite3.Row, segments: list[sqlite3.Row], results: list[sql
         created_at=parse_time(row["created_at"]), id=row["id"], transcript_complete=bool(row["transcript_complete"]),
         transcribed_duration=row["transcribed_duration"], llm_demo=bool(row["llm_demo"]),
         temperature=generation[0], system_prompt=generation[1],
+        transcript_version=row["transcript_version"], transcript_edited=bool(row["transcript_edited"]),
     )
     apply_speakers(row["speakers_json"], analysis.transcript, analysis)
     return analysis

@@ -149,7 +149,31 @@ consent to voiceprints — each speaker's mean voice embedding; NULL when speake
 names are indexed for the history search as rows of kind 'speaker' with rowid = -(the analysis's rowid),
 outside the segments' (2n) and results' (2n + 1) rowids."""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = """
+CREATE TABLE transcript_versions (
+    analysis_id TEXT NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    parent INTEGER,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    edited INTEGER NOT NULL,
+    snapshot BLOB NOT NULL,
+    PRIMARY KEY (analysis_id, number)
+);
+ALTER TABLE analyses ADD COLUMN transcript_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE analyses ADD COLUMN transcript_edited INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE prompt_results ADD COLUMN transcript_version INTEGER NOT NULL DEFAULT 0;
+"""
+"""Version 6 adds transcript versions (issue 14): ``transcript_versions`` holds every version of an edited
+transcript (number 0, the transcription as made, stored at the first edit; then one per edit, with the
+version it was made from, what changed in one line, and a zlib-compressed JSON snapshot of the segments
+and speaker names: ``app.core.library.versions``); ``analyses.transcript_version`` is the version shown and
+used now, whose segments the ``segments`` table holds (so search, exports and answers read it), and
+``transcript_edited`` whether it differs from the transcription; each prompt result's
+``transcript_version`` is the version its answer was made from. Rows stored before read as version 0."""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Step k (0-based) takes a library from version k to k + 1. Append; never edit a released step."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

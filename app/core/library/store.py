@@ -41,10 +41,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core import paths
-from app.core.analysis import Analysis, AnalysisStatus, PromptResult, Segment, Transcript, Voiceprint
+from app.core.analysis import (
+    Analysis,
+    AnalysisStatus,
+    PromptResult,
+    Segment,
+    Transcript,
+    TranscriptChange,
+    TranscriptVersion,
+    Voiceprint,
+)
 from app.core.errors import AnalysisBusyError, FolderError, LibraryError
 from app.core.library import rows as library_rows
 from app.core.library import speakers as library_speakers
+from app.core.library import versions
 from app.core.library.schema import SCHEMA_VERSION, migrate
 from app.core.processes import pid_alive
 from app.core.user_files import display_name
@@ -309,6 +319,7 @@ class Library:
             raise LibraryError("a speaker name can be at most 80 characters long")
         analysis = self.load(analysis_id)
         transcript = analysis.transcript
+        names_before = dict(transcript.speaker_names)
         if speaker not in transcript.speakers:
             known = ", ".join(transcript.speaker_name(k) for k in transcript.speakers) or "none"
             raise LibraryError(f"{analysis.source.name} has no speaker {speaker + 1} (its speakers: {known})")
@@ -320,6 +331,10 @@ class Library:
             transcript.diarization.recognised.pop(speaker, None)
             transcript.diarization.similarity.pop(speaker, None)
         with self.transaction() as conn:
+            if transcript.speaker_names != names_before:  # a new name is a new transcript version
+                before = names_before.get(speaker) or f"Speaker {speaker + 1}"
+                change = TranscriptChange("rename", f"{before} renamed {transcript.speaker_name(speaker)}")
+                self._add_version(conn, analysis, names_before, change, edited=True)
             conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
                          (library_speakers.speakers_json(analysis), analysis.id))
             library_speakers.index_names(conn, analysis.id, transcript)
@@ -354,6 +369,90 @@ class Library:
                          (library_speakers.speakers_json(analysis), analysis.id))
             library_speakers.index_names(conn, analysis.id, analysis.transcript)
         return analysis
+
+    # transcript versions ------------------------------------------------------
+
+    def edit_transcript(self, analysis_id: str, segments: list[Segment], speaker_names: dict[int, str],
+                        change: TranscriptChange) -> Analysis:
+        """Store an edit of ``analysis_id``'s current transcript (``segments`` and ``speaker_names`` as
+        ``app.core.editing`` made them, ``change`` saying what changed) as a new transcript version made
+        from the current one, and make it current: the history search, exports, follow-up questions and
+        answers run again read it from now on; answers made before are stale (``Analysis.is_stale``).
+        The first edit also stores the transcription as made (version 0). Returns the analysis as stored now.
+
+        Raises AnalysisBusyError (nothing written) while a live process, this one included, is running the
+        analysis, LibraryError for an unknown analysis or a library that cannot be written."""
+        analysis = self.load(analysis_id)
+        names_before = dict(analysis.transcript.speaker_names)
+        segments_before = analysis.transcript.segments
+        analysis.transcript.segments = list(segments)
+        analysis.transcript.speaker_names = dict(speaker_names)
+        with self.transaction() as conn:
+            _refuse_if_running(conn, analysis.id, "edit", others_only=False)
+            self._add_version(conn, analysis, names_before, change, edited=change.kind != "revert",
+                              segments_before=segments_before)
+            conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
+                         (library_speakers.speakers_json(analysis), analysis.id))
+            library_speakers.index_names(conn, analysis.id, analysis.transcript)
+        return self.load(analysis.id)
+
+    def _add_version(self, conn: sqlite3.Connection, analysis: Analysis, names_before: dict[int, str],
+                     change: TranscriptChange, edited: bool, segments_before: list[Segment] | None = None) -> None:
+        """Store ``analysis``'s transcript as it is now as a new version made from the current one (its
+        ``transcript_version``), and make it current; version 0 first, from the state before, if not there."""
+        created = now_iso()
+        before = analysis.transcript.segments if segments_before is None else segments_before
+        versions.ensure_original(conn, analysis.id, before, names_before, created)
+        number = versions.add_version(conn, analysis.id, analysis.transcript_version, change, edited,
+                                      analysis.transcript.segments, analysis.transcript.speaker_names, created)
+        versions.write_current(conn, analysis.id, number, edited, analysis.transcript.segments)
+        analysis.transcript_version, analysis.transcript_edited = number, edited
+
+    def switch_transcript_version(self, analysis_id: str, number: int) -> Analysis:
+        """Make stored version ``number`` of ``analysis_id``'s transcript the current one again (Undo and
+        Redo go back and forth between versions this way; nothing is deleted). Returns the analysis as
+        stored now. Raises LibraryError for an unknown analysis or version, AnalysisBusyError while it runs."""
+        analysis = self.load(analysis_id)
+        with self.transaction() as conn:
+            _refuse_if_running(conn, analysis.id, "edit", others_only=False)
+            stored = versions.snapshot(conn, analysis.id, number)
+            if stored is None:
+                raise LibraryError(f"{analysis.source.name} has no transcript version {number}")
+            segments, names = stored
+            versions.write_current(conn, analysis.id, number, versions.is_edited(conn, analysis.id, number), segments)
+            analysis.transcript.segments, analysis.transcript.speaker_names = segments, names
+            conn.execute("UPDATE analyses SET speakers_json = ? WHERE id = ?",
+                         (library_speakers.speakers_json(analysis), analysis.id))
+            library_speakers.index_names(conn, analysis.id, analysis.transcript)
+        return self.load(analysis.id)
+
+    def revert_transcript(self, analysis_id: str) -> Analysis:
+        """Store the transcription as made (version 0) as a new version and make it current ("Revert to the
+        transcription"; the edits stay stored and can be gone back to). Raises LibraryError when the current
+        transcript is not edited, AnalysisBusyError while it runs."""
+        analysis = self.load(analysis_id)
+        if not analysis.transcript_edited:
+            raise LibraryError(f"the transcript of {analysis.source.name} is the transcription as made already")
+        stored = self._snapshot(analysis.id, versions.ORIGINAL)
+        if stored is None:
+            raise LibraryError(f"{analysis.source.name} has no stored transcription to go back to")
+        segments, names = stored
+        return self.edit_transcript(analysis.id, segments, names,
+                                    TranscriptChange("revert", "Reverted to the transcription"))
+
+    def _snapshot(self, analysis_id: str, number: int) -> tuple[list[Segment], dict[int, str]] | None:
+        with self._lock:
+            try:
+                return versions.snapshot(self.connection(), analysis_id, number)
+            except sqlite3.Error as exc:
+                raise LibraryError(f"cannot read the history library: {exc}") from None
+
+    def transcript_versions(self, analysis_id: str) -> list[TranscriptVersion]:
+        """Every stored version of ``analysis_id``'s transcript, oldest first (empty when never edited)."""
+        full = self.resolve_id(analysis_id)
+        rows = self._read("SELECT analysis_id, number, parent, created_at, kind, description, edited "
+                          "FROM transcript_versions WHERE analysis_id = ? ORDER BY number", (full,))
+        return [versions.to_version(row) for row in rows]
 
     def voiceprints(self) -> list[Voiceprint]:
         """The named voiceprints, by name."""
@@ -414,13 +513,19 @@ class Library:
         return library_rows.to_analysis(row, segments, results, alive=pid_alive(row["owner_pid"]))
 
     def load_transcript(self, analysis_id: str) -> Transcript:
-        """Only the stored transcript of ``analysis_id`` (a full id)."""
+        """Only the stored transcript of ``analysis_id`` (a full id), as transcribed: the transcription as
+        made (version 0) when the user edited it, so reusing it for another run gives what transcribing
+        again would."""
         row = self._read("SELECT duration, language, transcript_key, speakers_json FROM analyses WHERE id = ?",
                          (analysis_id,))
         segments = self._read("SELECT * FROM segments WHERE analysis_id = ? ORDER BY idx", (analysis_id,))
         if not row:
             raise LibraryError(f"no analysis {analysis_id!r} in the history library")
-        return library_rows.to_transcript(row[0], segments)
+        transcript = library_rows.to_transcript(row[0], segments)
+        original = self._snapshot(analysis_id, versions.ORIGINAL)
+        if original is not None:  # edited: a reused transcript is the transcription, never the user's edits
+            transcript.segments, transcript.speaker_names = original
+        return transcript
 
     def stored_settings(self, analysis_id: str) -> dict:
         """The settings an analysis (a full id) ran with, as stored (an ``EngineSettings`` as a dict)."""

@@ -52,6 +52,8 @@ def run_prompts(analysis: Analysis, runner: PromptRunner, cancel: threading.Even
     if indices is None:
         indices = [i for i, r in enumerate(analysis.prompt_results) if r.status is PromptStatus.WAITING]
     text = transcript_text(analysis.transcript)
+    for i in indices:  # provenance: the transcript version these answers are made from
+        analysis.prompt_results[i].transcript_version = analysis.transcript_version
     limit = runner.context_limit()
     transcript_tokens = runner.count_tokens(text)
     fixed = {i: runner.fixed_tokens(analysis.prompt_results[i].prompt) for i in indices}
