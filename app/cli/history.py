@@ -9,6 +9,8 @@
     hearsay history rename-speaker ID "Speaker 2" Alice   name a speaker: transcript, exports, later answers,
                                       the search (and, with voiceprints on, keep that voice's voiceprint)
                                       (refused while another Hearsay process is running it)
+    hearsay history segments|edit|split|merge|set-speaker|versions|use-version|revert ID ...
+                                      correct a transcript, each edit a new version (``app.cli.edits``)
 
 ID is an analysis id or any unique start of one (the 8 characters ``list`` shows).
 """
@@ -23,6 +25,8 @@ from pathlib import Path
 
 from app.cli import stops
 from app.cli.analyze import EXIT_INTERRUPTED
+from app.cli.edits import COMMANDS as EDIT_COMMANDS
+from app.cli.edits import add_edit_commands, run_edit_command
 from app.core.analysis import Analysis, AnalysisStatus, Transcript
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
@@ -64,6 +68,7 @@ def build_history_parser() -> argparse.ArgumentParser:
     rename.add_argument("id")
     rename.add_argument("speaker", help='the speaker as shown ("Speaker 2", or its current name) or its number')
     rename.add_argument("name", help='the new name ("" gives back "Speaker N")')
+    add_edit_commands(commands)
     return parser
 
 
@@ -86,6 +91,8 @@ def run_history(argv: list[str]) -> int:
             return resume(library, args.id, args.output, args.force, args.quiet)
         if command == "rename-speaker":
             return _rename_speaker(library, args.id, args.speaker, args.name)
+        if command in EDIT_COMMANDS:
+            return run_edit_command(library, args)
         analysis = library.load(args.id)
         if command == "show":
             sys.stdout.write(export_files.render(analysis, args.format))
