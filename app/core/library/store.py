@@ -447,6 +447,17 @@ class Library:
             except sqlite3.Error as exc:
                 raise LibraryError(f"cannot read the history library: {exc}") from None
 
+    def transcript_version_state(self, analysis_id: str, number: int) -> tuple[list[Segment], dict[int, str], bool]:
+        """(segments, speaker names, edited) of stored version ``number`` of ``analysis_id``'s transcript,
+        without making it current. Raises LibraryError for an unknown analysis or version."""
+        full = self.resolve_id(analysis_id)
+        stored = self._snapshot(full, number)
+        if stored is None:
+            raise LibraryError(f"no transcript version {number} of {full[:8]} in the history library")
+        with self._lock:
+            edited = versions.is_edited(self.connection(), full, number)
+        return stored[0], stored[1], edited
+
     def transcript_versions(self, analysis_id: str) -> list[TranscriptVersion]:
         """Every stored version of ``analysis_id``'s transcript, oldest first (empty when never edited)."""
         full = self.resolve_id(analysis_id)
@@ -513,9 +524,9 @@ class Library:
         return library_rows.to_analysis(row, segments, results, alive=pid_alive(row["owner_pid"]))
 
     def load_transcript(self, analysis_id: str) -> Transcript:
-        """Only the stored transcript of ``analysis_id`` (a full id), as transcribed: the transcription as
-        made (version 0) when the user edited it, so reusing it for another run gives what transcribing
-        again would."""
+        """Only the stored transcript of ``analysis_id`` (a full id), as transcribed: the segments of the
+        transcription as made (version 0) when the user edited them, so reusing it for another run gives what
+        transcribing again would; the names the user gave its speakers come with it."""
         row = self._read("SELECT duration, language, transcript_key, speakers_json FROM analyses WHERE id = ?",
                          (analysis_id,))
         segments = self._read("SELECT * FROM segments WHERE analysis_id = ? ORDER BY idx", (analysis_id,))
@@ -524,7 +535,7 @@ class Library:
         transcript = library_rows.to_transcript(row[0], segments)
         original = self._snapshot(analysis_id, versions.ORIGINAL)
         if original is not None:  # edited: a reused transcript is the transcription, never the user's edits
-            transcript.segments, transcript.speaker_names = original
+            transcript.segments = original[0]  # (the names the user gave its speakers come along)
         return transcript
 
     def stored_settings(self, analysis_id: str) -> dict:

@@ -362,6 +362,27 @@ class FileEntry:
                 diarization.recognised.pop(speaker, None)
                 diarization.similarity.pop(speaker, None)
 
+    # ---- transcript edits (the user's corrections) ---------------------------------------------------------
+
+    def set_transcript(self, segments: list[Segment], speaker_names: dict[int, str], version: int,
+                       edited: bool) -> None:
+        """Show ``segments`` and ``speaker_names`` as transcript version ``version`` (``UNSAVED_VERSION`` until
+        the library numbers a new one), here and in the entry's analysis, so exports, follow-up questions and
+        answers run again use them; answers made from another version read as stale (``stale_prompts``).
+        Only while the entry is not ``active``: raises RuntimeError otherwise."""
+        if self.active:
+            raise RuntimeError("a running analysis belongs to the worker")
+        transcript = self.analysis.transcript
+        transcript.segments, transcript.speaker_names = list(segments), dict(speaker_names)
+        self.segments, self.speaker_names = list(segments), dict(speaker_names)
+        self.analysis.transcript_version, self.analysis.transcript_edited = version, edited
+
+    def stale_prompts(self) -> list[int]:
+        """Indices of the finished answers made from another transcript version than the one shown."""
+        if self.active:
+            return []
+        return [i for i, r in enumerate(self.analysis.prompt_results) if self.analysis.is_stale(r)]
+
     def mark_started(self) -> None:
         """The worker began this file."""
         self.status = AnalysisStatus.RUNNING
@@ -387,6 +408,10 @@ class FileEntry:
         self.prompt_usage = [usage_tip(r) for r in results]
         self.responses = [r.response for r in results]
         self.llm_demo = analysis.llm_demo
+
+
+UNSAVED_VERSION = -1
+"""The version number an edited transcript shows until the history library has numbered it."""
 
 
 def _copy_diarization(diarization: Diarization | None) -> Diarization | None:

@@ -22,7 +22,7 @@ from app.ui.results.speakers import clean_name
 from app.ui.results.view import RENAME_LATER
 
 
-UNDO_TEXT, REDO_TEXT = "&Undo speaker rename", "&Redo speaker rename"
+UNDO_TEXT, REDO_TEXT = "&Undo", "&Redo"
 
 
 def _default(speaker: int) -> str:
@@ -166,5 +166,10 @@ class SpeakerActions(QObject):
             verb = {"rename": "the speaker's name", "confirm": "the confirmed voice", "reject": "the undone voice"}
             self.say(f"Could not save {verb[what]} in the History: {error.rstrip('.')}.", status_messages.STAY)
             return
+        entry = self.window.files.find(_analysis_id)
+        if what == "rename" and entry is not None and not entry.active and not self.calls.busy():
+            # A new name is a new transcript version in the library: the entry shows that version now.
+            entry.analysis.transcript_version = _result.transcript_version
+            entry.analysis.transcript_edited = _result.transcript_edited
         if not self.calls.busy():
             self.window.history.refresh()  # search rows show the new name

@@ -430,6 +430,18 @@ class ResultsView(QWidget):
         shown = bool(error or entry.speakers)
         self._speaker_top.setContentsMargins(*((10, 8, 10, 4) if shown else (0, 0, 0, 0)))
 
+    def redraw_transcript(self) -> None:
+        """Draw the shown entry's transcript again from its segments (after an edit anywhere in it), keeping
+        the scroll position and the note at its end."""
+        if self._entry is None:
+            return
+        bar = self.transcript.verticalScrollBar()
+        at, note = bar.value(), self.transcript.end_note()
+        self.transcript.reset()
+        self.show_speakers()
+        self.transcript.set_end_note(note)
+        bar.setValue(at)
+
     def _show_speaker_bar(self) -> None:
         entry = self._entry
         if entry is not None:

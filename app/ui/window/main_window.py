@@ -25,6 +25,7 @@ from app.ui.files.exporting import export_entries
 from app.ui.files.list_view import FileListModel, FileListView
 from app.ui.files.rerun import can_resume
 from app.ui.history import actions as history_actions
+from app.ui.history.edits import TranscriptEdits
 from app.ui.history.speakers import SpeakerActions
 from app.ui.models.first_run import FirstRunBar
 from app.ui.models.listing import demo_in_use, list_models
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         chrome.build_actions(self)
         self.history = history_actions.History(self)  # the History panel, its actions and the library's notices
         self.speakers = SpeakerActions(self, self.history.library)  # renaming speakers, recognised voices, undo
+        self.edits = TranscriptEdits(self, self.history.library, self.speakers.undo_stack)  # one undo history
         self.addToolBar(chrome.build_toolbar(self))
         chrome.build_menus(self)
         self._connect()
@@ -160,6 +162,12 @@ class MainWindow(QMainWindow):
         self.first_run_bar.get_model.connect(self.get_recommended_model)
         self.first_run_bar.choose_model.connect(self.open_models)
         self.first_run_bar.dismissed.connect(self.dismiss_first_run_bar)
+        self.edits.changed.connect(self._transcript_edited)
+
+    def _transcript_edited(self, entry: FileEntry) -> None:
+        self.files.refresh(entry)
+        if self.results.entry is entry:
+            self.results.redraw_transcript()
 
     # ---- files ------------------------------------------------------------------
 

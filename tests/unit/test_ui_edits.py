@@ -1,0 +1,133 @@
+"""Correcting a transcript in the window (issue 14 §2), on a stored analysis: an edit shows at once, is stored
+as a version off the GUI thread, Ctrl+Z / Ctrl+Shift+Z go back and forth between versions, revert and a
+version chosen from the list are undoable too, and answers made before an edit read as stale."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from app.core.analysis import Analysis
+from app.core.library.store import Library
+from app.core.pipeline.batch import run_batch
+from app.core.pipeline.engines import EngineSettings
+from app.core.pipeline.recorder import LibraryRecorder
+from app.ui.files.entry import FileEntry
+from tests.fakes import ScriptedPromptRunner, ScriptedTranscriber, make_segments
+
+SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
+TEXTS = ["We are riding the press release today.", "Marta owns the budget review.", "The party is in Lisbon."]
+
+
+def stored_analysis(speakers=None) -> Analysis:
+    """An analysis of speech.wav run on scripted engines and stored in the (test's own) history library."""
+    analysis = Analysis(source=SPEECH, prompts=["Summarize."])
+    segments = make_segments(TEXTS)
+    if speakers:
+        segments = [dataclasses.replace(s, speaker=k) for s, k in zip(segments, speakers)]
+    library = Library()
+    try:
+        recorder = LibraryRecorder(library, EngineSettings(), reuse_transcripts=False)
+        for _ in run_batch([analysis], ScriptedTranscriber(segments), ScriptedPromptRunner(), threading.Event(),
+                           recorder=recorder):
+            pass
+        return library.load(analysis.id)
+    finally:
+        library.close()
+
+
+def show(window, analysis: Analysis) -> FileEntry:
+    entry = FileEntry.restored(analysis)
+    window.files.add(entry)
+    window.file_view.select_entry(entry)
+    window.results.tabs.setCurrentIndex(0)
+    return entry
+
+
+def saved(window, qtbot) -> None:
+    qtbot.waitUntil(lambda: not window.edits.calls.busy(), timeout=5000)
+    qtbot.wait(20)  # the last answer is delivered through the event loop
+
+
+def current(analysis_id: str) -> tuple[int, list[str]]:
+    library = Library()
+    try:
+        stored = library.load(analysis_id)
+        return stored.transcript_version, [s.text for s in stored.transcript.segments]
+    finally:
+        library.close()
+
+
+def text(window) -> str:
+    return window.results.transcript.toPlainText()
+
+
+def test_an_edit_shows_at_once_is_stored_as_a_version_and_ctrl_z_goes_back_and_forth(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis())
+    assert window.edits.edit_text(entry, 0, "We are writing the press release today.")
+    assert "[00:00] We are writing the press release today." in text(window)  # before it is stored
+    assert entry.stale_prompts() == [0]
+    saved(window, qtbot)
+    assert current(entry.id) == (1, ["We are writing the press release today.", *TEXTS[1:]])
+    assert entry.analysis.transcript_version == 1 and entry.analysis.transcript_edited
+    assert window.speakers.undo_action.text() == '&Undo Segment 1: "riding" → "writing"'
+
+    window.results.transcript.setFocus()
+    qtbot.keyClick(window.results.transcript, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "[00:00] We are riding the press release today." in text(window) and entry.stale_prompts() == []
+    saved(window, qtbot)
+    assert current(entry.id) == (0, TEXTS)
+    qtbot.keyClick(window.results.transcript, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    saved(window, qtbot)
+    assert current(entry.id)[0] == 1 and "writing" in text(window)
+    library = Library()
+    try:
+        assert [v.number for v in library.transcript_versions(entry.id)] == [0, 1]  # undo and redo add none
+    finally:
+        library.close()
+
+
+def test_quick_edits_split_merge_and_revert_keep_the_versions_in_order(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis())
+    assert window.edits.split(entry, 1, TEXTS[1].index("budget"))
+    assert window.edits.merge(entry, 1)  # before the split is stored
+    assert window.edits.edit_text(entry, 2, "The party is in Porto.")
+    saved(window, qtbot)
+    assert current(entry.id) == (3, [TEXTS[0], TEXTS[1], "The party is in Porto."])
+    window.speakers.undo_stack.undo()
+    window.speakers.undo_stack.undo()  # back to the split: quick undos follow the stored numbers
+    saved(window, qtbot)
+    assert current(entry.id) == (1, [TEXTS[0], "Marta owns the", "budget review.", TEXTS[2]])
+    assert entry.analysis.transcript_version == 1
+    assert window.edits.revert(entry)
+    saved(window, qtbot)
+    saved(window, qtbot)
+    assert current(entry.id) == (4, TEXTS) and not entry.analysis.transcript_edited
+    assert f"[00:02] {TEXTS[1]}" in text(window)
+    assert window.edits.use_version(entry, 3)
+    saved(window, qtbot)
+    saved(window, qtbot)
+    assert current(entry.id)[0] == 3 and "Porto" in text(window)
+    window.speakers.undo_stack.undo()
+    saved(window, qtbot)
+    assert current(entry.id)[0] == 4 and "Lisbon" in text(window)
+
+
+def test_an_edit_that_cannot_be_made_says_why_and_changes_nothing(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis(speakers=[0, 1, 0]))
+    assert not window.edits.merge(entry, 0)
+    assert "different speakers (Speaker 1, Speaker 2)" in window.statusBar().currentMessage()
+    assert window.edits.set_speaker(entry, 1, 0)
+    assert window.edits.merge(entry, 0)
+    saved(window, qtbot)
+    assert current(entry.id) == (2, [f"{TEXTS[0]} {TEXTS[1]}", TEXTS[2]])
+    entry.status = entry.status.RUNNING
+    assert not window.edits.edit_text(entry, 0, "x")
+    assert window.statusBar().currentMessage().startswith("The transcript can be corrected once")
