@@ -131,3 +131,30 @@ def test_an_edit_that_cannot_be_made_says_why_and_changes_nothing(make_window, q
     entry.status = entry.status.RUNNING
     assert not window.edits.edit_text(entry, 0, "x")
     assert window.statusBar().currentMessage().startswith("The transcript can be corrected once")
+
+
+def test_the_versions_dialog_lists_every_version_and_makes_one_current(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis())
+    dialog = window.edits.open_versions(entry)
+    qtbot.waitUntil(lambda: dialog.summary.text() != "Reading the versions…", timeout=5000)
+    assert dialog.summary.text().startswith("This transcript was never edited")
+    assert not dialog.revert_button.isEnabled()
+    dialog.close()
+    window.edits.edit_text(entry, 0, "We are writing the press release today.")
+    window.edits.edit_text(entry, 2, "The party is in Porto.")
+    saved(window, qtbot)
+    dialog = window.edits.open_versions(entry)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 3, timeout=5000)
+    rows = [[dialog.list.topLevelItem(i).text(c) for c in (0, 2, 3)] for i in range(3)]
+    assert rows == [["0", "", "The transcription"], ["1", "0", 'Segment 1: "riding" → "writing"'],
+                    ["2", "1", 'Segment 3: "Lisbon." → "Porto."']]
+    assert dialog.list.topLevelItem(2).font(0).bold() and "3 versions (2 edits)" in dialog.summary.text()
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    assert dialog.use_button.isEnabled() and dialog.make_current()
+    saved(window, qtbot)
+    saved(window, qtbot)
+    assert current(entry.id) == (0, TEXTS) and "riding" in text(window)
+    window.speakers.undo_stack.undo()  # choosing a version is undoable too
+    saved(window, qtbot)
+    assert current(entry.id)[0] == 2 and "Porto" in text(window)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoCommand
 
 from app.core.analysis import Segment, TranscriptChange
@@ -112,6 +112,7 @@ class TranscriptEdits(QObject):
         super().__init__(window)
         self.window = window
         self.undo_stack = undo_stack
+        self._open_library = open_library
         self.calls = LibraryCalls(open_library, self)
         self.calls.done.connect(self._saved)
         self._pending: dict[str, int] = {}  # analysis id -> its edit steps queued and not answered yet
@@ -163,6 +164,15 @@ class TranscriptEdits(QObject):
         self.calls.call(("version", entry, entry_id, number),
                         lambda library: library.transcript_version_state(entry_id, number))
         return True
+
+    def open_versions(self, entry: FileEntry):
+        """Open the Transcript versions dialog of ``entry`` (window-modal); returns it."""
+        from app.ui.history.versions_dialog import VersionsDialog
+
+        dialog = VersionsDialog(entry, self, self._open_library, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _editable(self, entry: FileEntry) -> bool:
         if entry.active:
