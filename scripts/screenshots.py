@@ -13,7 +13,9 @@ catalog; the recommendation is this computer's own.
 The speakers scenarios (``--only speakers``: speakers-transcript, speakers-recognised, settings-speakers) show a
 scripted two-speaker analysis (no model runs; the answer text is scripted too) with Speaker 2 renamed "Alice",
 the same voice recognised in another recording, and the Settings dialog's Speakers section; they grab the
-window or dialog itself.
+window or dialog itself. ``--only speakers-real`` runs the real default models and the real diarizer on the
+real two-speaker sample, renames both speakers and asks about owners (speakers-real-transcript,
+speakers-real-answer).
 
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
@@ -192,6 +194,32 @@ def speakers_scenarios(out: Path) -> None:
     window.close()
 
 
+def real_speakers_scenario(out: Path) -> None:
+    """The real default models on the real two-speaker sample (pyannote's, in tests/data/speakers): speakers
+    found by the real diarizer, both renamed through ``SpeakerActions`` as the speaker labels do, then a question
+    asked afterwards (the Ask line) about owners, which reads the renamed turns."""
+    sample = ROOT / "tests" / "data" / "speakers" / "pyannote_sample.ogg"
+    Settings().set_demo_bar_dismissed(True)
+    window = new_window(max_tokens=160)
+    [entry] = window.add_files([sample], start=True)
+    wait_until(lambda: finished(window), timeout=600)
+    window.file_view.select_entry(entry)
+    for speaker, name in ((0, "Sheila"), (1, "Diane")):
+        window.speakers.rename(entry, speaker, name)
+    wait_until(lambda: not window.speakers.calls.busy(), timeout=30)
+    window.results.tabs.setCurrentIndex(window.results.TRANSCRIPT_TAB)
+    settle()
+    window.grab().save(str(out / "speakers-real-transcript.png"))
+    print(f"speakers-real-transcript: speakers {window.results.speaker_bar.names()}", flush=True)
+    window.ask("List the action items with their owners, by name.")
+    wait_until(lambda: finished(window), timeout=600)
+    settle(1.0)
+    window.grab().save(str(out / "speakers-real-answer.png"))
+    print(f"speakers-real-answer: tab {window.results.tabs.tabText(window.results.tabs.currentIndex())!r}: "
+          f"{entry.responses[-1][:200]!r}", flush=True)
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -210,6 +238,8 @@ def main() -> int:
     def wanted(name: str) -> bool:
         return not chosen or name in chosen
 
+    if wanted("speakers-real"):
+        real_speakers_scenario(args.out)
     if wanted("long-name"):
         for size in ((1240, 780), (1024, 700), (1600, 1000)):
             window = new_window(size=size)
