@@ -5,7 +5,7 @@ import numpy as np
 from app.core.analysis import Segment, Transcript, Voiceprint, Word
 from app.core.llm.chunking import split_segments
 from app.core.llm.labels import clock, transcript_text
-from app.core.speakers.turns import SpeakerTurn, assign_speakers, realign_sentence_edges
+from app.core.speakers.turns import SpeakerTurn, assign_speakers
 from app.core.speakers.voiceprints import cosine, recognise
 
 
@@ -23,32 +23,6 @@ def test_a_segment_spanning_a_change_of_speaker_is_split_at_the_word_boundary():
         ("Are you coming?", 0, 0.0, 1.6), ("Yes I am.", 1, 2.1, 4.0)]
     assert numbering == {7: 0, 3: 1}  # numbered by first appearance, whatever the engine's labels
     assert all(s.language == "en" for s in out) and [len(s.words) for s in out] == [3, 3]
-
-
-def test_a_sentences_first_or_last_words_across_a_turn_change_go_to_the_sentences_speaker():
-    # Whisper's timestamps put "So, I" before the change of speaker: the sentence is the second speaker's.
-    texts = " Yankee down here. So, I| don't hear that in New Jersey now.".split("|")
-    first = Segment(20.0, 27.6, texts[0], tuple(Word(w, 20.0 + k, 20.9 + k, 0.9) for k, w in
-                                                  enumerate([" Yankee", " down", " here.", " So,", " I"])))
-    second = Segment(27.6, 31.0, texts[1], tuple(Word(w, 27.6 + 0.4 * k, 27.9 + 0.4 * k, 0.9) for k, w in
-                                                  enumerate([" don't", " hear", " that", " in", " New", " Jersey",
-                                                             " now."])))
-    turns = [SpeakerTurn(19.5, 23.8, 0), SpeakerTurn(23.8, 31.5, 1)]
-    segments, _ = assign_speakers([first, second], turns)
-    assert [(s.text, s.speaker) for s in segments] == [
-        ("Yankee down here.", 0), ("So, I", 1), (texts[1], 1)]
-
-
-def test_sentence_edges_move_only_short_runs_at_the_edges_of_a_sentence_with_a_clear_speaker():
-    def words(text):
-        return [Word(" " + w, 0.0, 0.1, 0.9) for w in text.split()]
-
-    sentence = words("one two three four five six seven eight nine.")
-    assert realign_sentence_edges(sentence, [0, 1, 1, 1, 1, 1, 1, 1, 0]) == [1] * 9
-    assert realign_sentence_edges(sentence, [1, 1, 1, 0, 0, 1, 1, 1, 1]) == [1, 1, 1, 0, 0, 1, 1, 1, 1]  # inside
-    assert realign_sentence_edges(sentence, [0, 0, 0, 0, 1, 1, 1, 1, 1]) == [0, 0, 0, 0, 1, 1, 1, 1, 1]  # 4 words
-    two = words("Yes. No way, not me.")
-    assert realign_sentence_edges(two, [0, 1, 1, 1, 1]) == [0, 1, 1, 1, 1]  # "Yes." is a sentence of its own
 
 
 def test_a_word_goes_to_the_turn_overlapping_it_most_and_an_uncovered_word_to_the_nearest_turn():

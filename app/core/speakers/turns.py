@@ -6,14 +6,6 @@ hundred milliseconds at the edges of speech) goes to the turn nearest in time. A
 several speakers is split at the word boundaries where the speaker changes, each piece keeping its words;
 a segment without word timestamps goes as a whole to the speaker overlapping it most. Speakers are then
 numbered 0, 1, 2... in order of first appearance in the transcript (shown as "Speaker 1", "Speaker 2"...).
-
-Sentence edges: Whisper's word timestamps run a few hundred milliseconds off at a change of speaker, so the
-first or last words of a sentence may fall into the neighbouring speaker's turn ("…down here. So, I | don't
-hear that…"). Within a sentence (words up to one ending in . ? or !, across segments), a run of at most
-``EDGE_WORDS`` words at its start or end whose speaker differs from the speaker of at least
-``EDGE_MAJORITY`` of the sentence's words goes to that speaker. Runs inside a sentence are left as they are
-(a real interruption). The same realignment by punctuation is done by whisper-diarization
-(github.com/MahmoudAshraf97/whisper-diarization, ``get_realigned_ws_mapping_with_punctuation``).
 """
 
 from __future__ import annotations
@@ -23,12 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.core.analysis import Segment, Word
-
-EDGE_WORDS = 3
-"""The most words at a sentence's start or end that sentence-edge realignment moves to the sentence's speaker."""
-EDGE_MAJORITY = 2 / 3
-"""The share of a sentence's words one speaker must have for its edges to be realigned to that speaker."""
-SENTENCE_ENDS = (".", "?", "!", "…")
 
 
 @dataclass(frozen=True)
@@ -86,10 +72,6 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -
     index = TurnIndex(turns)
     if not index.turns:
         return list(segments), {}
-    labels = realign_sentence_edges(
-        [w for s in segments for w in s.words],
-        [index.speaker_over(w.start, w.end) for s in segments for w in s.words])
-    at = 0
     pieces: list[Segment] = []
     for segment in segments:
         if not segment.words:
@@ -97,8 +79,7 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -
             continue
         runs: list[tuple[int | None, list[Word]]] = []
         for word in segment.words:
-            label = labels[at]
-            at += 1
+            label = index.speaker_over(word.start, word.end)
             if runs and runs[-1][0] == label:
                 runs[-1][1].append(word)
             else:
@@ -114,39 +95,6 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[SpeakerTurn]) -
         if piece.speaker is not None and piece.speaker not in numbering:
             numbering[piece.speaker] = len(numbering)
     return [replace(p, speaker=numbering.get(p.speaker)) if p.speaker is not None else p for p in pieces], numbering
-
-
-def realign_sentence_edges(words: Sequence[Word], labels: Sequence[int | None]) -> list[int | None]:
-    """``labels`` (each word's speaker label, in transcript order) with sentence edges realigned (see the module
-    docstring). ``words`` and ``labels`` have one entry per word; returns a new list of the same length."""
-    out = list(labels)
-    start = 0
-    for k, word in enumerate(words):
-        if word.word.strip().endswith(SENTENCE_ENDS) or k == len(words) - 1:
-            _realign(out, start, k + 1)
-            start = k + 1
-    return out
-
-
-def _realign(labels: list[int | None], start: int, end: int) -> None:
-    """Realign the edges of the sentence ``labels[start:end]`` in place."""
-    sentence = labels[start:end]
-    counts: dict[int | None, int] = {}
-    for label in sentence:
-        counts[label] = counts.get(label, 0) + 1
-    major = max(counts, key=lambda label: counts[label])
-    if len(counts) < 2 or major is None or counts[major] < EDGE_MAJORITY * len(sentence):
-        return
-    lead = 0
-    while lead < len(sentence) and sentence[lead] != major:
-        lead += 1
-    if 0 < lead <= EDGE_WORDS:
-        labels[start:start + lead] = [major] * lead
-    tail = 0
-    while tail < len(sentence) and sentence[len(sentence) - 1 - tail] != major:
-        tail += 1
-    if 0 < tail <= EDGE_WORDS:
-        labels[end - tail:end] = [major] * tail
 
 
 def _words_text(segment: Segment, words: Sequence[Word]) -> str:
