@@ -261,7 +261,7 @@ class AnalysisWorker(QObject):
         try:
             key = _speakers_key(settings)
             if self._speakers is None or key != self._speakers_key:
-                self._speakers, self._speakers_key = None, None
+                self._close_speakers()
                 self._speakers = self._speaker_factory(settings, voiceprints)
                 self._speakers_key = key
             elif settings.voiceprints:
@@ -293,11 +293,20 @@ class AnalysisWorker(QObject):
                 except Exception:
                     log.exception("closing an engine failed")
 
+    def _close_speakers(self) -> None:
+        stage, self._speakers, self._speakers_key = self._speakers, None, None
+        close = getattr(getattr(stage, "diarizer", None), "close", None)
+        if callable(close):  # the diarizer's child process ends with it
+            try:
+                close()
+            except Exception:
+                log.exception("closing the speaker engine failed")
+
     @Slot()
     def _shutdown(self) -> None:
         # Queued after every batch, so it runs once they are done (cancelled).
         self._release()
-        self._speakers, self._speakers_key = None, None
+        self._close_speakers()
         self._history.close()
         QThread.currentThread().quit()
 

@@ -250,15 +250,17 @@ def resolve_overlap(settings: EngineSettings) -> bool:
 def create_speaker_stage(settings: EngineSettings, voiceprints=None):
     """The speaker stage for ``settings`` (``app.core.pipeline.diarizing.SpeakerStage``), or None when
     ``settings.diarize`` is off. ``voiceprints``: the named voiceprints to recognise (used only when
-    ``settings.voiceprints``, the user's consent). Nothing loads (torch included) until the stage runs.
+    ``settings.voiceprints``, the user's consent). Nothing loads until the stage runs, and then in a child
+    process (``app.core.speakers.process.ProcessDiarizer``): torch never enters this process.
     Raises HearsayError for an impossible speaker count."""
     if not settings.diarize:
         return None
     from app.core.pipeline.diarizing import SpeakerStage
-    from app.core.speakers.diarizer import SenkoDiarizer, SpeakerCount
+    from app.core.speakers.diarizer import SpeakerCount
+    from app.core.speakers.process import ProcessDiarizer
 
     count = SpeakerCount(settings.num_speakers, settings.min_speakers, settings.max_speakers).check()
     threads = hardware.physical_cores()
     device = "cpu" if settings.device == "cpu" else "auto"
-    return SpeakerStage(SenkoDiarizer(threads=threads, device=device), count,
+    return SpeakerStage(ProcessDiarizer(threads=threads, device=device), count,
                         list(voiceprints or []) if settings.voiceprints else None)
