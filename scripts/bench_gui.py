@@ -37,6 +37,7 @@ def main() -> int:
     print(f"window_visible_s={time.perf_counter() - STARTED:.3f}", flush=True)
     meter = StallMeter(10)
     meter.start()
+    window.idle.connect(meter.stop)  # the analysis is over: closing the window afterwards is not measured
     window.idle.connect(app.quit)
     window.add_files([ROOT / "tests" / "data" / "speech.wav"], start=True)
     app.exec()

@@ -7,6 +7,7 @@ folder of a checkout and in ``paths.data_dir()/models``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -101,9 +102,15 @@ class ResolvedModel:
 
 
 def catalog() -> list[CatalogEntry]:
-    """All catalog entries, in file order."""
+    """All catalog entries, in file order (the file is read each time; its parse is kept per text)."""
     text = resources.files("app.catalog").joinpath("catalog.toml").read_text("utf-8")
-    return [CatalogEntry(**entry) for entry in tomllib.loads(text)["model"]]
+    return list(_parse(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str) -> tuple[CatalogEntry, ...]:
+    # tomllib takes about 25 ms for the catalog: the window asks for it several times as it starts.
+    return tuple(CatalogEntry(**entry) for entry in tomllib.loads(text)["model"])
 
 
 def default_entry(role: str) -> CatalogEntry:
