@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QTextCursor, QWheelEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QSlider
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.ui.files.entry import FileEntry
@@ -141,6 +141,35 @@ def test_back_and_forward_jump_5_s_within_the_recording(qtbot):
     with qtbot.waitSignal(strip.position_changed, timeout=2000):
         strip.back_button.click()  # before the start: the start
     assert strip.position_s() == 0.0
+
+
+def test_at_the_end_it_stops_and_play_starts_again_from_the_beginning(qtbot):
+    strip = PlayerStrip()
+    qtbot.addWidget(strip)
+    strip.set_source(SPEECH)
+    loaded(qtbot, strip)
+    strip.set_speed(2.0)
+    strip.play_from(SPEECH_SECONDS - 0.4)
+    qtbot.waitUntil(strip.is_playing, timeout=2000)
+    qtbot.waitUntil(lambda: not strip.is_playing(), timeout=3000)  # the end of the file
+    strip.play_button.click()
+    qtbot.waitUntil(lambda: strip.is_playing() and strip.position_s() < 2.0, timeout=3000)
+
+
+def test_the_slider_seeks_where_it_is_clicked_or_dragged_to(qtbot):
+    strip = PlayerStrip()
+    qtbot.addWidget(strip)
+    strip.set_source(SPEECH)
+    loaded(qtbot, strip)
+    with qtbot.waitSignal(strip.position_changed, timeout=2000):
+        strip.slider.triggerAction(QSlider.SliderAction.SliderPageStepAdd)  # a click on the groove: 5 s on
+    assert strip.position_s() == pytest.approx(SKIP_SECONDS, abs=0.05)
+    strip.slider.setSliderDown(True)  # a drag: the time follows, the seek waits for the release
+    strip.slider.setSliderPosition(9000)
+    assert strip.time_label.text() == "00:09 / 00:13" and strip.position_s() == pytest.approx(SKIP_SECONDS, abs=0.05)
+    with qtbot.waitSignal(strip.position_changed, timeout=2000):
+        strip.slider.setSliderDown(False)
+    assert strip.position_s() == pytest.approx(9.0, abs=0.05)
 
 
 def test_a_seek_asked_for_while_the_file_loads_is_kept(qtbot):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QLoggingCategory, QObject, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from app.core.user_files import display_name
@@ -23,7 +23,16 @@ SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
 SKIP_SECONDS = 5.0
 """How far back / forward the ±5 s buttons and Ctrl+Left / Ctrl+Right jump, in seconds."""
 
+QUIET_LOG_RULES = "qt.multimedia.ffmpeg*.info=false\nqt.multimedia.symbolsresolver.warning=false"
+"""Qt logging rules that keep FFmpeg's description of every file opened ("Input #0, wav, ...") and the
+optional libraries Qt looks for (PipeWire, VA-API) out of the terminal; errors still reach ``failed``."""
+
 _LOADING = (QMediaPlayer.MediaStatus.NoMedia, QMediaPlayer.MediaStatus.LoadingMedia)
+
+
+def quiet_multimedia_logs() -> None:
+    """Apply ``QUIET_LOG_RULES`` (the window's start does; ``QT_LOGGING_RULES`` in the environment still wins)."""
+    QLoggingCategory.setFilterRules(QUIET_LOG_RULES)
 
 
 class Playback(QObject):

@@ -334,7 +334,7 @@ class PlayerStrip(QWidget):
         self._dragging = False
         self.seek(self.slider.value() / 1000.0)
 
-    def _slider_action(self, action: int) -> None:
-        # A click on the groove or a key on the focused slider (not a drag: that seeks on release).
-        if action != QSlider.SliderAction.SliderMove:
+    def _slider_action(self, _action: int) -> None:
+        # A click on the groove, the wheel or a key on the focused slider; a drag seeks when it ends.
+        if not self.slider.isSliderDown():
             self.seek(self.slider.sliderPosition() / 1000.0)
