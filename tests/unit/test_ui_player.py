@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QTextCursor, QWheelEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QSlider
+from PySide6.QtGui import QColor, QTextCursor, QWheelEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QSlider, QTextEdit
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
 from app.ui.files.entry import FileEntry
@@ -286,7 +286,37 @@ def test_a_transcript_growing_while_it_plays_is_followed_with_its_new_segments(q
     assert follower.segment_at(6.5) == 6 and follower.segment_at(10.5) is None
 
 
+def test_other_highlights_such_as_find_matches_are_drawn_over_the_segment_played_and_kept(qtbot):
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.sync(make_segments(TEXTS))
+    match = QTextEdit.ExtraSelection()
+    match.cursor = view.document().find("budget")
+    match.format.setBackground(QColor("#fde68a"))
+    view.set_highlights("find", [match])
+    view.highlight_segment(1)
+    view.highlight_segment(2)  # the segment played moves on; the find match stays, on top
+    drawn = view.extraSelections()
+    assert [s.cursor.blockNumber() for s in drawn] == [view.block_of(2), view.block_of(1)]
+    assert drawn[1].cursor.selectedText() == "budget"
+    view.highlight_segment(None)
+    assert [s.cursor.selectedText() for s in view.extraSelections()] == ["budget"]
+    view.reset()
+    assert view.extraSelections() == [] and view.highlighted_segment() is None
+
+
 # ---- in the window ------------------------------------------------------------------------------------------
+
+
+def test_a_redrawn_transcript_highlights_the_segment_played_again(make_window, qtbot):
+    window = make_window(auto_start=False)
+    show(window, finished_analysis())
+    results = window.results
+    loaded(qtbot, results.player)
+    seek_and_wait(qtbot, results.player, 4.5)
+    assert results.transcript.highlighted_segment() == 2
+    results.redraw_transcript()  # as after an edit
+    assert results.transcript.highlighted_segment() == 2
 
 
 def test_clicking_a_timestamp_plays_from_that_segment_and_highlights_it(make_window, qtbot):

@@ -49,6 +49,7 @@ class TranscriptFollower(QObject):
         self._seen: tuple[int, int, int] | None = None  # (id of the list, its length, id of its last segment)
         self._starts: list[float] = []
         self._ends: list[float] = []
+        self._played = False  # a position was shown since the file was (a redraw shows it again)
         strip.position_changed.connect(self.on_position)
         strip.follow_button.toggled.connect(self.set_following)
         view.verticalScrollBar().actionTriggered.connect(self._user_scrolled)
@@ -80,6 +81,7 @@ class TranscriptFollower(QObject):
 
     def on_position(self, seconds: float) -> None:
         """The player is at ``seconds``: highlight that segment; in follow mode, keep it in view."""
+        self._played = True
         index = self.segment_at(seconds)
         if index == self.view.highlighted_segment():
             return
@@ -90,7 +92,13 @@ class TranscriptFollower(QObject):
     def clear(self) -> None:
         """Another file is shown: no highlight until it plays."""
         self.view.highlight_segment(None)
-        self._seen = None
+        self._seen, self._played = None, False
+
+    def refresh(self) -> None:
+        """The transcript was drawn again (an edit, speakers found): highlight the segment at the player's
+        position again, if one was highlighted since the file was shown."""
+        if self._played:
+            self.on_position(self.strip.position_s())
 
     def _update_times(self) -> None:
         segments: list[Segment] = self.view.segments()

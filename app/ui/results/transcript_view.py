@@ -24,6 +24,8 @@ from app.ui.results.speakers import speaker_heading_html, speaker_of_anchor
 TIMESTAMP_COLOR = "#8b95a7"
 PLAYING_COLOR = "#e0e7ff"
 """The background of the segment being played."""
+PLAYING_LAYER = "playing"
+"""The highlight layer of the segment being played (``set_highlights``)."""
 FOLLOW_MARGIN = 0.2
 """Follow mode scrolls when the segment played is not within the view, less this fraction at the bottom;
 it then puts it this fraction of the view's height from the top (seen with what comes before it)."""
@@ -72,13 +74,14 @@ class TranscriptView(QPlainTextEdit):
         self._pressed_anchor = ""
         self._block_segments: dict[int, int] = {}  # block number -> the segment it shows
         self._playing: int | None = None  # the segment highlighted as being played
+        self._layers: dict[str, list[QTextEdit.ExtraSelection]] = {}  # highlights by layer, drawn in this order
 
     def reset(self) -> None:
         """Show nothing."""
         self.clear()
         self._shown, self._last, self._end_note, self._turn = 0, None, None, None
         self._blocks, self._block_speakers, self._headings = [], {}, {}
-        self._block_segments, self._playing = {}, None
+        self._block_segments, self._playing, self._layers = {}, None, {}
         self.setExtraSelections([])
 
     # ---- playing: timestamps as links, the segment played -------------------------------------------------
@@ -107,7 +110,16 @@ class TranscriptView(QPlainTextEdit):
             selection.format.setBackground(QColor(PLAYING_COLOR))
             selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             selections.append(selection)
-        self.setExtraSelections(selections)
+        self.set_highlights(PLAYING_LAYER, selections)
+
+    def set_highlights(self, layer: str, selections: list[QTextEdit.ExtraSelection]) -> None:
+        """Show ``selections`` as the highlights of ``layer`` (``PLAYING_LAYER``; "find" for search matches,
+        say), replacing that layer's; [] removes them. Layers are drawn in the order they first came, the segment
+        being played first, so other highlights show on top of its background. ``reset`` removes them all."""
+        if layer == PLAYING_LAYER and PLAYING_LAYER not in self._layers:
+            self._layers = {PLAYING_LAYER: [], **self._layers}
+        self._layers[layer] = list(selections)
+        self.setExtraSelections([selection for chosen in self._layers.values() for selection in chosen])
 
     def keep_in_view(self, index: int) -> bool:
         """Scroll so that segment ``index`` is seen (a programmatic scroll, not the user's); nothing when it

@@ -472,6 +472,7 @@ class ResultsView(QWidget):
         self.speakers_note.setVisible(bool(error))
         shown = bool(error or entry.speakers)
         self._speaker_top.setContentsMargins(*((10, 8, 10, 4) if shown else (0, 0, 0, 0)))
+        self.follower.refresh()  # a redrawn transcript highlights the segment being played again
 
     def redraw_transcript(self) -> None:
         """Draw the shown entry's transcript again from its segments (after an edit anywhere in it), keeping
