@@ -21,7 +21,7 @@ from app.ui.player.follow import TranscriptFollower, segment_index_at
 from app.ui.player.playback import SKIP_SECONDS, SPEEDS
 from app.ui.player.strip import PlayerStrip, clock_text, missing_line
 from app.ui.results.transcript_view import TranscriptView
-from app.ui.window.help_pages import shortcut_rows
+from app.ui.window.help_pages import shortcut_rows, shortcuts_html
 from tests.conftest import DATA_DIR
 from tests.fakes import make_segments
 
@@ -395,9 +395,11 @@ def test_space_and_ctrl_arrows_play_pause_and_jump_unless_a_text_field_has_the_f
 
 
 def test_the_player_keys_are_in_the_shortcuts_table(make_window):
-    rows = dict((what, keys) for keys, what in shortcut_rows(make_window(auto_start=False)))
+    window = make_window(auto_start=False)
+    rows = dict((what, keys) for keys, what in shortcut_rows(window))
     assert rows["Play / Pause"] == "Space"
     assert rows["Back 5 s"] == "Ctrl+Left" and rows["Forward 5 s"] == "Ctrl+Right"
+    assert "double-click a line (in the transcript)</b></td><td>Play the recording from there" in shortcuts_html(window)
 
 
 def test_a_moved_recording_says_so_in_one_line_and_locate_points_the_file_there(make_window, qtbot, tmp_path,
