@@ -211,7 +211,7 @@ class TranscriptView(QPlainTextEdit):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (play from the segment)
         super().mouseDoubleClickEvent(event)
-        if event.button() != Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton or not self.isReadOnly():  # (editable: a word to edit)
             return
         segment = self.segment_at_block(self.cursorForPosition(event.position().toPoint()).blockNumber())
         if segment is not None and segment < len(self._segments):
