@@ -38,6 +38,11 @@ from app.ui.player.playback import SKIP_SECONDS, SPEEDS, Playback
 FOLLOW_TIP = ("Keep the segment being played in view. Scrolling the transcript by hand turns it off; "
               "clicking a timestamp (or here) turns it on again.")
 NOTICE_COLOR = "#b45309"
+STRIP_STYLE = """
+QToolButton#followButton:checked { background: #e0e7ff; border-color: #c7d2fe; color: #3730a3; }
+QToolButton#followButton:checked:hover { background: #c7d2fe; }
+"""
+"""The strip's own look on top of the application's stylesheet: the Follow toggle shows when it is on."""
 
 
 def clock_text(seconds: float) -> str:
@@ -76,6 +81,7 @@ class PlayerStrip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playerStrip")
+        self.setStyleSheet(STRIP_STYLE)
         self.playback = Playback(self)
         self._path: Path | None = None
         self._missing = False
