@@ -228,7 +228,7 @@ def player_scenario(out: Path) -> None:
     """speech.wav analysed on the real models, then played from its second segment's timestamp: the strip
     playing, the segment highlighted in the transcript (follow mode)."""
     Settings().set_demo_bar_dismissed(True)
-    window = new_window(size=(1240, 780))
+    window = new_window(size=(1400, 900))  # the whole screen of the Xvfb line in the brief
     [entry] = window.add_files([SPEECH], start=True)
     wait_until(lambda: finished(window), timeout=600)
     window.file_view.select_entry(entry)
