@@ -112,6 +112,16 @@ def test_without_an_audio_device_the_player_loads_seeks_plays_at_speed_and_pause
     assert strip.position_s() == pytest.approx(paused_at, abs=0.01)
 
 
+def test_a_video_file_plays_its_sound(qtbot):
+    strip = PlayerStrip()
+    qtbot.addWidget(strip)
+    strip.set_source(DATA_DIR / "speech.mp4")
+    loaded(qtbot, strip)
+    assert strip.message() == "" and strip.duration_s() == pytest.approx(28.2, abs=0.1)
+    strip.play_from(20.0)
+    qtbot.waitUntil(lambda: strip.position_s() > 20.3, timeout=3000)
+
+
 def test_speed_box_offers_075_to_2x_and_sets_the_rate(qtbot):
     strip = PlayerStrip()
     qtbot.addWidget(strip)
