@@ -17,6 +17,10 @@ window or dialog itself. ``--only speakers-real`` runs the real default models a
 real two-speaker sample, renames both speakers and asks about owners (speakers-real-transcript,
 speakers-real-answer).
 
+The player scenario (``--only player``: player-follow) analyses speech.wav on the real default models, plays it
+from its second segment's timestamp as a click does, and shoots the screen while the segment being played is
+highlighted (Qt Multimedia plays on its own clock without a sound card).
+
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
 temporary ``HEARSAY_HOME``; nothing of the user's is touched.
@@ -220,6 +224,25 @@ def real_speakers_scenario(out: Path) -> None:
     window.close()
 
 
+def player_scenario(out: Path) -> None:
+    """speech.wav analysed on the real models, then played from its second segment's timestamp: the strip
+    playing, the segment highlighted in the transcript (follow mode)."""
+    Settings().set_demo_bar_dismissed(True)
+    window = new_window(size=(1400, 900))  # the whole screen of the Xvfb line in the brief
+    [entry] = window.add_files([SPEECH], start=True)
+    wait_until(lambda: finished(window), timeout=600)
+    window.file_view.select_entry(entry)
+    results = window.results
+    results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
+    index = min(1, len(entry.segments) - 1)
+    start = entry.segments[index].start
+    results.transcript.segment_activated.emit(index, start)  # what a click on its [mm:ss] does
+    wait_until(lambda: results.player.position_s() > start + 0.5, timeout=10)
+    shot(out, "player-follow", f"segment {results.transcript.highlighted_segment()} highlighted at "
+                               f"{results.player.position_s():.2f} s; strip says {results.player.time_label.text()!r}")
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -240,6 +263,8 @@ def main() -> int:
 
     if wanted("speakers-real"):
         real_speakers_scenario(args.out)
+    if wanted("player"):
+        player_scenario(args.out)
     if wanted("long-name"):
         for size in ((1240, 780), (1024, 700), (1600, 1000)):
             window = new_window(size=size)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.ui import theme
+from app.ui.player.playback import quiet_multimedia_logs
 from app.ui.settings.store import Settings
 from app.ui.window.main_window import MainWindow
 from app.ui.workers import EngineFactory
@@ -41,6 +42,7 @@ def run_gui(files: Sequence[str], *, settings: Settings | None = None,
     app.setApplicationDisplayName("Hearsay")
     app.setDesktopFileName("hearsay")
     theme.apply(app)
+    quiet_multimedia_logs()
     window = MainWindow(settings=settings, engine_factory=engine_factory)
     app.aboutToQuit.connect(window.shutdown)
     window.show()

@@ -156,6 +156,12 @@ class FileEntry:
         """The file."""
         return self.analysis.source
 
+    def relocate(self, path: Path) -> None:
+        """The recording is at ``path`` now (the user located a moved file): the entry's source path points
+        there for the rest of this session (player, header, re-runs); the history library keeps the path it
+        stored."""
+        self.analysis.source = Path(path)
+
     @property
     def active(self) -> bool:
         """True while the file waits in a submitted batch or runs."""

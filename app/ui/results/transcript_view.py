@@ -1,5 +1,7 @@
 """The Transcript tab: ``[mm:ss] text`` per segment, appended as segments are decoded, in speaker turns once
 speakers are found (a label in the speaker's colour over each turn; clicking it renames the speaker).
+A segment's timestamp is a link: clicking it (or double-clicking the segment's text) asks to play the
+recording from there; the segment being played is highlighted in place (an extra selection, no redraw).
 
 Thread-safety: GUI thread only.
 """
@@ -9,8 +11,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QMouseEvent, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
 from app.core.analysis import AnalysisStatus, Segment
 from app.core.export.markdown import format_timestamp
@@ -20,6 +22,13 @@ from app.ui.files.entry import FileEntry
 from app.ui.results.speakers import speaker_heading_html, speaker_of_anchor
 
 TIMESTAMP_COLOR = "#8b95a7"
+PLAYING_COLOR = "#e0e7ff"
+"""The background of the segment being played."""
+PLAYING_LAYER = "playing"
+"""The highlight layer of the segment being played (``set_highlights``)."""
+FOLLOW_MARGIN = 0.2
+"""Follow mode scrolls when the segment played is not within the view, less this fraction at the bottom;
+it then puts it this fraction of the view's height from the top (seen with what comes before it)."""
 END_NOTE_COLOR = "#b45309"
 TRANSCRIPT_PLACEHOLDER = "The transcript appears here, segment by segment, as the recording is decoded."
 TURN_GAP_POINTS = 6
@@ -41,6 +50,8 @@ class TranscriptView(QPlainTextEdit):
     """
 
     speaker_clicked = Signal(int)
+    segment_activated = Signal(int, float)
+    """(segment index, its start in seconds): the user clicked the segment's timestamp or double-clicked its text."""
     speaker_menu_requested = Signal(int, object)
     """(speaker index, QMenu about to be shown): add the speaker's actions to the menu."""
 
@@ -61,12 +72,71 @@ class TranscriptView(QPlainTextEdit):
         self._names: dict[int, str] = {}
         self._recognised: set[int] = set()
         self._pressed_anchor = ""
+        self._block_segments: dict[int, int] = {}  # block number -> the segment it shows
+        self._playing: int | None = None  # the segment highlighted as being played
+        self._layers: dict[str, list[QTextEdit.ExtraSelection]] = {}  # highlights by layer, drawn in this order
 
     def reset(self) -> None:
         """Show nothing."""
         self.clear()
         self._shown, self._last, self._end_note, self._turn = 0, None, None, None
         self._blocks, self._block_speakers, self._headings = [], {}, {}
+        self._block_segments, self._playing, self._layers = {}, None, {}
+        self.setExtraSelections([])
+
+    # ---- playing: timestamps as links, the segment played -------------------------------------------------
+
+    def segments(self) -> list[Segment]:
+        """The segments shown (the list last given to ``sync``; the view keeps it, it does not copy it)."""
+        return self._segments
+
+    def segment_at_block(self, block: int) -> int | None:
+        """The segment (0-based) that text block ``block`` shows; None for a speaker label, a gap or a note."""
+        return self._block_segments.get(block)
+
+    def highlighted_segment(self) -> int | None:
+        """The segment highlighted as being played, or None."""
+        return self._playing
+
+    def highlight_segment(self, index: int | None) -> None:
+        """Highlight segment ``index`` as the one being played (None: no highlight). Only the view's extra
+        selections change, in constant time: no text is redrawn, the user's selection stays."""
+        block = self.block_of(index) if index is not None else -1
+        self._playing = index if block >= 0 else None
+        selections = []
+        if block >= 0:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(self.document().findBlockByNumber(block))
+            selection.format.setBackground(QColor(PLAYING_COLOR))
+            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            selections.append(selection)
+        self.set_highlights(PLAYING_LAYER, selections)
+
+    def set_highlights(self, layer: str, selections: list[QTextEdit.ExtraSelection]) -> None:
+        """Show ``selections`` as the highlights of ``layer`` (``PLAYING_LAYER``; "find" for search matches,
+        say), replacing that layer's; [] removes them. Layers are drawn in the order they first came, the segment
+        being played first, so other highlights show on top of its background. ``reset`` removes them all."""
+        if layer == PLAYING_LAYER and PLAYING_LAYER not in self._layers:
+            self._layers = {PLAYING_LAYER: [], **self._layers}
+        self._layers[layer] = list(selections)
+        self.setExtraSelections([selection for chosen in self._layers.values() for selection in chosen])
+
+    def keep_in_view(self, index: int) -> bool:
+        """Scroll so that segment ``index`` is seen (a programmatic scroll, not the user's); nothing when it
+        already is (within the view less ``FOLLOW_MARGIN`` at the bottom). True when the view scrolled."""
+        number = self.block_of(index)
+        if number < 0:
+            return False
+        block = self.document().findBlockByNumber(number)
+        height = self.viewport().height()
+        rect = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        if rect.top() >= 0 and rect.bottom() <= height * (1 - FOLLOW_MARGIN):
+            return False
+        lines_above = int(height * FOLLOW_MARGIN / max(self.fontMetrics().lineSpacing(), 1))
+        bar = self.verticalScrollBar()  # QPlainTextEdit scrolls by lines: a block's value is its first line
+        before = bar.value()
+        bar.setValue(max(block.firstLineNumber() - lines_above, 0))
+        return bar.value() != before
 
     # ---- speakers ---------------------------------------------------------------------------------------------
 
@@ -117,9 +187,10 @@ class TranscriptView(QPlainTextEdit):
         self._block_speakers[number] = speaker
         self._headings.setdefault(speaker, []).append(number)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (a hand over a speaker's label)
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (a hand over a label or timestamp)
         super().mouseMoveEvent(event)
-        over = speaker_of_anchor(self.anchorAt(event.position().toPoint())) is not None
+        anchor = self.anchorAt(event.position().toPoint())
+        over = speaker_of_anchor(anchor) is not None or segment_of_anchor(anchor) is not None
         self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.IBeamCursor)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802
@@ -129,11 +200,22 @@ class TranscriptView(QPlainTextEdit):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802
         super().mouseReleaseEvent(event)
         anchor = self.anchorAt(event.position().toPoint())
-        speaker = speaker_of_anchor(anchor)
-        if (event.button() == Qt.MouseButton.LeftButton and speaker is not None and anchor == self._pressed_anchor
-                and not self.textCursor().hasSelection()):
+        speaker, segment = speaker_of_anchor(anchor), segment_of_anchor(anchor)
+        clicked = (event.button() == Qt.MouseButton.LeftButton and anchor == self._pressed_anchor
+                   and not self.textCursor().hasSelection())
+        if clicked and speaker is not None:
             self.speaker_clicked.emit(speaker)
+        elif clicked and segment is not None and segment < len(self._segments):
+            self.segment_activated.emit(segment, self._segments[segment].start)
         self._pressed_anchor = ""
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: D102, N802 (play from the segment)
+        super().mouseDoubleClickEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton or not self.isReadOnly():  # (editable: a word to edit)
+            return
+        segment = self.segment_at_block(self.cursorForPosition(event.position().toPoint()).blockNumber())
+        if segment is not None and segment < len(self._segments):
+            self.segment_activated.emit(segment, self._segments[segment].start)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: D102, N802
         menu = self.createStandardContextMenu(event.pos())
@@ -177,7 +259,7 @@ class TranscriptView(QPlainTextEdit):
         note, _ = self._end_note, self._remove_end_note()
         self._shown += len(new)
         self._last = new[-1]
-        for segment in new:
+        for number, segment in enumerate(new, start=shown):
             text = segment.text.strip()
             if not text:
                 self._blocks.append(-1)
@@ -185,14 +267,23 @@ class TranscriptView(QPlainTextEdit):
             if segment.speaker is not None and segment.speaker != self._turn:
                 self._append_heading(segment.speaker)
             self._turn = segment.speaker
-            stamp = f'<span style="color:{TIMESTAMP_COLOR}">{format_timestamp(segment.start)}</span>'
+            stamp = (f'<a href="segment:{number}" style="color:{TIMESTAMP_COLOR}; text-decoration:none">'
+                     f'{format_timestamp(segment.start)}</a>')
             self.appendHtml(f"{stamp} {html.escape(text)}")
             block = self.document().lastBlock().blockNumber()
             self._blocks.append(block)
+            self._block_segments[block] = number
             if segment.speaker is not None:
                 self._block_speakers[block] = segment.speaker
         if note:
             self.set_end_note(note)
+
+
+def segment_of_anchor(anchor: str) -> int | None:
+    """The segment index of a timestamp link ("segment:12" -> 12); None for any other link."""
+    if anchor.startswith("segment:") and anchor[8:].isdigit():
+        return int(anchor[8:])
+    return None
 
 
 def transcript_is_partial(entry: FileEntry) -> bool:

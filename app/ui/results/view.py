@@ -4,13 +4,17 @@ Above the tabs: the file's name, duration and models, and the context meter
 (the transcript's tokens against the language model's context). Under them:
 the "Ask about this recording…" line for follow-up questions, each of which
 gets a tab of its own. Streamed response text is buffered and appended every
-``FLUSH_MS`` milliseconds (never one widget update per token).
+``FLUSH_MS`` milliseconds (never one widget update per token). Between the
+tabs and the Ask line: the player strip for the file's recording; the
+transcript highlights the segment being played (``app.ui.player``).
 
 Thread-safety: GUI thread only; it reads ``FileEntry`` objects, never a
 running ``Analysis``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -46,10 +50,13 @@ from app.core.pipeline.events import (
     TranscriptionProgress,
     TranscriptReady,
 )
+from app.core.speech.transcript_files import is_transcript_file
 from app.core.user_files import display_name, display_path
 from app.ui import theme
 from app.ui.files.entry import FileEntry
 from app.ui.messages import map_progress
+from app.ui.player.follow import TranscriptFollower
+from app.ui.player.strip import PlayerStrip
 from app.ui.results.ask_bar import AskBar
 from app.ui.results.context_meter import ContextMeter
 from app.ui.results.conversation import ConversationPage
@@ -94,6 +101,8 @@ class ResultsView(QWidget):
     speaker_renamed = Signal(object, int, str)
     voice_confirmed = Signal(object, int)
     voice_rejected = Signal(object, int)
+    source_located = Signal(object)
+    """(FileEntry) the user located the entry's moved recording; its source path points there now."""
 
     FLUSH_MS = 50
     TRANSCRIPT_TAB = 0
@@ -161,6 +170,10 @@ class ResultsView(QWidget):
         self.transcript.speaker_clicked.connect(self.edit_speaker)
         self.transcript.speaker_menu_requested.connect(self._speaker_menu)
         self.ask_bar = AskBar()
+        self.player = PlayerStrip()
+        self.follower = TranscriptFollower(self.transcript, self.player, self)
+        self.transcript.segment_activated.connect(self._play_segment)
+        self.player.source_located.connect(self._source_located)
 
         results = QWidget()
         layout = QVBoxLayout(results)
@@ -179,6 +192,8 @@ class ResultsView(QWidget):
         layout.addLayout(header)
         layout.addSpacing(8)
         layout.addWidget(self.tabs, 1)
+        layout.addSpacing(6)
+        layout.addWidget(self.player)
         layout.addSpacing(8)
         layout.addWidget(self.ask_bar)
 
@@ -228,7 +243,9 @@ class ResultsView(QWidget):
         if entry is not self._entry:
             self._user_picked = False
             self._closed = set()
+            self.follower.clear()
         self._entry = entry
+        self.player.set_source(recording_of(entry))
         if entry is None:
             self._shown_id = None
             self.stack.setCurrentIndex(0)
@@ -413,6 +430,32 @@ class ResultsView(QWidget):
         elif isinstance(event, (ModelReady, TranscriptionProgress, ContextMeasured)):
             self._update_header()
 
+    # ---- playing ------------------------------------------------------------------
+
+    def play_at(self, seconds: float, show_transcript: bool = False) -> None:
+        """Play the shown file's recording from ``seconds`` (a citation's ``[mm:ss]`` link): the transcript
+        highlights the segment there and scrolls to it, follow mode comes on. The current tab stays unless
+        ``show_transcript``."""
+        if show_transcript:
+            self.tabs.setCurrentIndex(self.TRANSCRIPT_TAB)
+        index = self.follower.segment_at(seconds)
+        if index is not None:
+            self.transcript.highlight_segment(index)
+            self.transcript.keep_in_view(index)
+        self.follower.set_following(True)
+        self.player.play_from(seconds)
+
+    def _play_segment(self, _index: int, start: float) -> None:
+        self.follower.set_following(True)  # a click on a timestamp turns follow mode on again
+        self.player.play_from(start)
+
+    def _source_located(self, path) -> None:
+        entry = self._entry
+        if entry is not None:
+            entry.relocate(path)
+            self._update_header()
+            self.source_located.emit(entry)
+
     # ---- speakers -----------------------------------------------------------------
 
     def show_speakers(self) -> None:
@@ -429,6 +472,7 @@ class ResultsView(QWidget):
         self.speakers_note.setVisible(bool(error))
         shown = bool(error or entry.speakers)
         self._speaker_top.setContentsMargins(*((10, 8, 10, 4) if shown else (0, 0, 0, 0)))
+        self.follower.refresh()  # a redrawn transcript highlights the segment being played again
 
     def redraw_transcript(self) -> None:
         """Draw the shown entry's transcript again from its segments (after an edit anywhere in it), keeping
@@ -528,3 +572,11 @@ class ResultsView(QWidget):
         self.copied.emit(f"Copied {what} ({len(text):,} characters) to the clipboard.")
         self.copy_button.setText("Copied")
         QTimer.singleShot(COPIED_MS, self.copy_button, lambda: self.copy_button.setText("Copy"))  # not after it is gone
+
+
+def recording_of(entry: FileEntry | None) -> Path | None:
+    """The recording the player plays for ``entry``: its source file, or None (no entry, or a transcript
+    read from a .txt / .json file, which has no sound)."""
+    if entry is None or is_transcript_file(entry.path):
+        return None
+    return entry.path

@@ -212,7 +212,9 @@ def build_menus(window) -> None:
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
                                       editor.up_action, editor.down_action, None, editor.undo_action,
                                       editor.redo_action, None, editor.reset_action))
-    _fill(menus.addMenu("&View"), (window.history.toggle_action,))
+    player = window.results.player
+    _fill(menus.addMenu("&View"), (window.history.toggle_action, None, player.play_action, player.back_action,
+                                   player.forward_action))
     help_menu = menus.addMenu("&Help")
     _fill(help_menu, (make_action(window, "&Keyboard shortcuts", lambda: help_pages.show_shortcuts(window), ["F1"]),
                       make_action(window, "&How Hearsay works", lambda: help_pages.show_how_it_works(window)), None,

@@ -2,8 +2,8 @@
 
 The shortcut list is read from the window's own actions (their texts and key
 sequences), so it cannot drift from what the keys do; keys handled inside a
-widget (Enter in the Ask line, arrows from the History search) are listed
-from ``WIDGET_KEYS``.
+widget (Enter in the Ask line, arrows from the History search) and the transcript's timestamp links
+are listed from ``WIDGET_KEYS``.
 
 Thread-safety: GUI thread only.
 """
@@ -19,6 +19,7 @@ WIDGET_KEYS = (
     ("Enter / Esc (renaming a speaker)", "Keep the new name / keep the old one"),
     ("Enter / Ctrl+Enter (in a prompt dialog)", "New line / save the prompt"),
     ("Down (in the History search)", "Go to the results; Enter opens the selected one"),
+    ("Click a [mm:ss] / double-click a line (in the transcript)", "Play the recording from there"),
     ("Alt+letter", "Open a menu (the underlined letter)"),
 )
 

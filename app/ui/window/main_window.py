@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.results.more_tokens_requested.connect(
             lambda entry, index, limit: self.history.reruns.rerun(entry, [index], max_tokens=limit))
         self.results.copied.connect(lambda text: self.statusBar().showMessage(text, status_messages.SHORT_MS))
+        self.results.source_located.connect(self.files.refresh)  # a moved recording found: its row's path
         self.file_view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.file_view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.file_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -529,6 +530,7 @@ class MainWindow(QMainWindow):
         running = self.host.thread.isRunning()
         if running:
             self.statusBar().showMessage("Stopping…")
+        self.results.player.shutdown()  # stop playing: Qt's decoding threads end with the file
         with chrome.wait_cursor(running):
             self.host.shutdown()
             if self.models_window is not None:
