@@ -158,3 +158,79 @@ def test_the_versions_dialog_lists_every_version_and_makes_one_current(make_wind
     window.speakers.undo_stack.undo()  # choosing a version is undoable too
     saved(window, qtbot)
     assert current(entry.id)[0] == 2 and "Porto" in text(window)
+
+
+# ---- in the Transcript tab: the segment menu, F2 in place, Ctrl+F, the version line -----------------------
+
+
+def menu_actions(window, segment: int, offset: int):
+    from PySide6.QtWidgets import QMenu
+
+    menu = QMenu()
+    window.results.transcript.segment_menu_requested.emit(segment, offset, menu)
+    found = {a.text(): a for a in menu.actions() if a.text()}
+    for action in menu.actions():
+        if action.menu() is not None:
+            found.update({f"{action.text()}/{a.text()}": a for a in action.menu().actions() if a.text()})
+    return menu, found
+
+
+def test_the_segment_menu_splits_merges_and_moves_a_segment_to_another_speaker(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis(speakers=[0, 1, 0]))
+    menu, actions = menu_actions(window, 1, TEXTS[1].index("budget"))
+    assert list(actions)[:4] == ["Edit text…", "Split here", "Merge with next", "Speaker"]
+    assert actions["Speaker/Speaker 2"].isChecked() and not actions["Speaker/Speaker 2"].isEnabled()
+    assert "Speaker/New speaker (Speaker 3)" in actions and "Transcript versions…" in actions
+    actions["Split here"].trigger()
+    saved(window, qtbot)
+    assert current(entry.id) == (1, [TEXTS[0], "Marta owns the", "budget review.", TEXTS[2]])
+    _menu, actions = menu_actions(window, 2, 0)
+    assert not actions["Split here"].isEnabled()  # nothing before the offset
+    actions["Speaker/Speaker 1"].trigger()
+    _menu, actions = menu_actions(window, 2, 0)
+    actions["Merge with next"].trigger()
+    saved(window, qtbot)
+    assert current(entry.id) == (3, [TEXTS[0], "Marta owns the", f"budget review. {TEXTS[2]}"])
+    assert window.results.transcript_tools.version_label.text() == "Transcript version 3 · edited"
+    assert window.results.transcript_tools.revert_link.isVisible()
+
+
+def test_f2_edits_a_segment_in_place_enter_keeps_it_and_escape_drops_it(make_window, qtbot):
+    window = make_window(auto_start=False)
+    entry = show(window, stored_analysis())
+    view, editor = window.results.transcript, window.results.transcript_tools.editor
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    view.setFocus()
+    cursor = view.textCursor()
+    cursor.setPosition(view.document().findBlockByNumber(view.block_of(0)).position())
+    view.setTextCursor(cursor)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert editor.isVisible() and editor.text() == TEXTS[0] and editor.selectedText() == TEXTS[0]
+    assert editor.geometry().left() > 30  # over the text, after the timestamp
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.isVisible() and window.speakers.undo_stack.count() == 0
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    editor.setText("We are writing the press release today.")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert not editor.isVisible() and "writing" in text(window)
+    saved(window, qtbot)
+    assert current(entry.id)[1][0] == "We are writing the press release today."
+
+
+def test_ctrl_f_finds_in_the_transcript_and_highlights_over_the_segment_played(make_window, qtbot):
+    window = make_window(auto_start=False)
+    show(window, stored_analysis())
+    view, bar = window.results.transcript, window.results.transcript_tools.find_bar
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    view.setFocus()
+    view.highlight_segment(0)
+    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert bar.isVisible() and bar.field.hasFocus()
+    qtbot.keyClicks(bar.field, "the")
+    assert bar.matches == 3 and bar.count.text() == "1 of 3"
+    assert len(view.extraSelections()) == 1 + 3  # the segment played, then the matches over it
+    qtbot.keyClick(bar.field, Qt.Key.Key_Escape)
+    assert not bar.isVisible() and len(view.extraSelections()) == 1

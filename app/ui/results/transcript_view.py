@@ -54,6 +54,11 @@ class TranscriptView(QPlainTextEdit):
     """(segment index, its start in seconds): the user clicked the segment's timestamp or double-clicked its text."""
     speaker_menu_requested = Signal(int, object)
     """(speaker index, QMenu about to be shown): add the speaker's actions to the menu."""
+    segment_menu_requested = Signal(int, int, object)
+    """(segment index, character offset in its text where the menu was asked for, QMenu about to be shown): add
+    the segment's actions (edit, split, merge, speaker) to the menu."""
+    segment_edit_requested = Signal(int)
+    """(segment index): F2 on a segment's line, to correct its text."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -219,11 +224,42 @@ class TranscriptView(QPlainTextEdit):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: D102, N802
         menu = self.createStandardContextMenu(event.pos())
-        speaker = self.speaker_at(self.cursorForPosition(event.pos()).blockNumber())
+        cursor = self.cursorForPosition(event.pos())
+        speaker = self.speaker_at(cursor.blockNumber())
+        place = self.segment_position(cursor)
+        if place is not None:
+            self.segment_menu_requested.emit(place[0], place[1], menu)
         if speaker is not None:
             self.speaker_menu_requested.emit(speaker, menu)
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+    def keyPressEvent(self, event) -> None:  # noqa: D102, N802 (F2: correct the segment at the text cursor)
+        if event.key() == Qt.Key.Key_F2 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            segment = self.segment_at_block(self.textCursor().blockNumber())
+            if segment is not None:
+                self.segment_edit_requested.emit(segment)
+                return
+        super().keyPressEvent(event)
+
+    def segment_position(self, cursor: QTextCursor) -> tuple[int, int] | None:
+        """(segment index, character offset into that segment's ``text``) where ``cursor`` stands; None off a
+        segment's line. On the timestamp the offset is that of the text's first character."""
+        segment = self.segment_at_block(cursor.blockNumber())
+        if segment is None or segment >= len(self._segments):
+            return None
+        text = self._segments[segment].text
+        shown_from = len(format_timestamp(self._segments[segment].start)) + 1  # "mm:ss " before the text
+        lead = len(text) - len(text.lstrip())
+        offset = max(0, cursor.positionInBlock() - shown_from)
+        return segment, min(lead + offset, len(text))
+
+    def line_of(self, segment: int) -> tuple[int, int]:
+        """(block number, character where the segment's text starts in it) of ``segment``; (-1, 0) when not shown."""
+        block = self.block_of(segment)
+        if block < 0 or segment >= len(self._segments):
+            return -1, 0
+        return block, len(format_timestamp(self._segments[segment].start)) + 1
 
     def end_note(self) -> str | None:
         """The line shown under the last segment, if any."""

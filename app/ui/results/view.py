@@ -63,6 +63,7 @@ from app.ui.results.conversation import ConversationPage
 from app.ui.results.empty_page import EmptyPage
 from app.ui.results.prompt_page import PROMPT_ICONS, PromptPage
 from app.ui.results.speakers import SpeakerBar, speakers_not_found
+from app.ui.results.transcript_tools import TranscriptTools
 from app.ui.results.transcript_view import TranscriptView, transcript_end_note, transcript_state
 from app.ui.widgets import ElidedLabel
 
@@ -103,6 +104,8 @@ class ResultsView(QWidget):
     voice_rejected = Signal(object, int)
     source_located = Signal(object)
     """(FileEntry) the user located the entry's moved recording; its source path points there now."""
+    transcript_edit = Signal(object, str, tuple)
+    """(FileEntry, kind, args): the user asked to correct the transcript shown (``TranscriptTools.edit_requested``)."""
 
     FLUSH_MS = 50
     TRANSCRIPT_TAB = 0
@@ -162,6 +165,12 @@ class ResultsView(QWidget):
         top.addWidget(self.speaker_bar)
         self._speaker_top = top
         page.addLayout(top)
+        self.transcript_tools = TranscriptTools(self.transcript, self)
+        self.transcript_tools.edit_requested.connect(
+            lambda kind, args: self._entry is not None and self.transcript_edit.emit(self._entry, kind, args))
+        self.transcript_tools.notice.connect(self.notice)
+        page.addWidget(self.transcript_tools.version_bar)
+        page.addWidget(self.transcript_tools.find_bar)
         page.addWidget(self.transcript, 1)
         self.speaker_bar.rename_requested.connect(lambda speaker, name: self._speaker_change(
             self.speaker_renamed, speaker, name))
@@ -246,6 +255,7 @@ class ResultsView(QWidget):
             self.follower.clear()
         self._entry = entry
         self.player.set_source(recording_of(entry))
+        self.transcript_tools.show_entry(entry)
         if entry is None:
             self._shown_id = None
             self.stack.setCurrentIndex(0)
@@ -485,6 +495,9 @@ class ResultsView(QWidget):
         self.show_speakers()
         self.transcript.set_end_note(note)
         bar.setValue(at)
+        self.transcript_tools.show_entry(self._entry)
+        for index in range(len(self._entry.prompts)):
+            self._render_prompt(index)  # answers made from another version say so
 
     def _show_speaker_bar(self) -> None:
         entry = self._entry

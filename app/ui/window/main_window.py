@@ -164,6 +164,17 @@ class MainWindow(QMainWindow):
         self.first_run_bar.choose_model.connect(self.open_models)
         self.first_run_bar.dismissed.connect(self.dismiss_first_run_bar)
         self.edits.changed.connect(self._transcript_edited)
+        self.results.transcript_edit.connect(self._edit_transcript)
+
+    def _edit_transcript(self, entry: FileEntry, kind: str, args: tuple) -> None:
+        """The results view asked for a transcript edit (``ResultsView.transcript_edit``)."""
+        edits = self.edits
+        action = {"text": edits.edit_text, "split": edits.split, "merge": edits.merge,
+                  "speaker": edits.set_speaker, "revert": edits.revert}.get(kind)
+        if kind == "versions":
+            edits.open_versions(entry)
+        elif action is not None:
+            action(entry, *args)
 
     def _transcript_edited(self, entry: FileEntry) -> None:
         self.files.refresh(entry)
