@@ -402,6 +402,9 @@ def test_space_and_ctrl_arrows_play_pause_and_jump_unless_a_text_field_has_the_f
     strip.follow_button.setFocus()  # a focused button: Space presses it
     qtbot.keyClick(strip.follow_button, Qt.Key.Key_Space)
     assert not strip.follow_button.isChecked() and not strip.is_playing()
+    strip.play_menu_action.trigger()  # View → Play / Pause plays, whatever has the focus
+    qtbot.waitUntil(strip.is_playing, timeout=2000)
+    assert not strip.follow_button.isChecked()
 
 
 def test_the_player_keys_are_in_the_shortcuts_table(make_window):
@@ -409,6 +412,9 @@ def test_the_player_keys_are_in_the_shortcuts_table(make_window):
     rows = dict((what, keys) for keys, what in shortcut_rows(window))
     assert rows["Play / Pause"] == "Space"
     assert rows["Back 5 s"] == "Ctrl+Left" and rows["Forward 5 s"] == "Ctrl+Right"
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert [a.text() for a in view_menu.actions() if not a.isSeparator()][-3:] == \
+        ["Play / Pause\tSpace", "Back 5 s", "Forward 5 s"]
     assert "double-click a line (in the transcript)</b></td><td>Play the recording from there" in shortcuts_html(window)
 
 

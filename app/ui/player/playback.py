@@ -1,9 +1,14 @@
 """``Playback``: one recording played with Qt Multimedia (``QMediaPlayer`` + ``QAudioOutput``), in seconds.
 
 Qt decodes and plays in threads of its own (the FFmpeg backend, the only one in the PySide6 wheels), so the
-GUI thread only receives position updates (about every 50 ms while playing). Without an audio device (a
-headless test machine) the FFmpeg backend still plays on its own clock: positions advance, seeks land and the
-playback rate applies, so tests can drive and observe it through the position signals, not sound.
+GUI thread only receives position updates (about every 50 ms while playing).
+
+Without a sound device (a headless test machine) no audio output is attached: Qt would only warn "No audio
+device detected" from its audio thread on every play, and a warning from another thread reaching a Python
+message handler (pytest-qt installs one per test) crashed the test process about one run in twenty. The
+FFmpeg backend then plays on its own clock: positions advance, seeks land and the playback rate applies, so
+tests observe it through the position signals, not sound; as it never reports the end of the file then,
+``Playback`` stops there itself. A sound device plugged in later is used from then on.
 
 Thread-safety: GUI thread only.
 """
@@ -14,7 +19,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import QLoggingCategory, QObject, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
 from app.core.user_files import display_name
 
@@ -28,6 +33,25 @@ QUIET_LOG_RULES = "qt.multimedia.ffmpeg*.info=false\nqt.multimedia.symbolsresolv
 optional libraries Qt looks for (PipeWire, VA-API) out of the terminal; errors still reach ``failed``."""
 
 _LOADING = (QMediaPlayer.MediaStatus.NoMedia, QMediaPlayer.MediaStatus.LoadingMedia)
+
+
+def settle_cross_thread_virtuals(*objects: QObject) -> None:
+    """Make Qt's calls of ``connectNotify`` / ``disconnectNotify`` on ``objects`` (created from Python) skip Python.
+
+    Qt Multimedia's threads connect to and disconnect from the player's and the audio output's signals (a
+    renderer destroyed in its own thread, for one), and Qt then calls these virtuals on them in that thread.
+    For an object created from Python, PySide first looks for a Python override, which takes the GIL; if the
+    GUI thread holds the GIL meanwhile while it waits in ``stop()`` or ``setSource()`` for the same object's
+    connection lock, the two wait for each other for ever (seen here: a hang about one run in ten of the player
+    tests). PySide remembers per object that there is no override once it has looked, and then never takes
+    the GIL for that virtual again, so one connect and disconnect here, in the GUI thread, settles both."""
+
+    def nothing(*_args) -> None:
+        return None
+
+    for qobject in objects:
+        qobject.objectNameChanged.connect(nothing)
+        qobject.objectNameChanged.disconnect(nothing)
 
 
 def quiet_multimedia_logs() -> None:
@@ -55,7 +79,10 @@ class Playback(QObject):
         super().__init__(parent)
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
+        settle_cross_thread_virtuals(self.player, self.audio)  # before Qt's threads ever see them
+        self.devices = QMediaDevices(self)
+        self.devices.audioOutputsChanged.connect(self._route_sound)
+        self._route_sound()
         if hasattr(self.player, "setPitchCompensation"):  # Qt 6.10+: 1.5x speech keeps its pitch
             self.player.setPitchCompensation(True)
         self._path: Path | None = None
@@ -79,6 +106,18 @@ class Playback(QObject):
         self._path = Path(path) if path is not None else None
         self._pending_ms, self._play_when_loaded = None, False
         self.player.setSource(QUrl.fromLocalFile(str(self._path)) if self._path is not None else QUrl())
+
+    def audible(self) -> bool:
+        """True when the sound goes to a device (False on a computer without one: it plays silently)."""
+        return self.player.audioOutput() is not None
+
+    def _route_sound(self) -> None:
+        # The audio output only while there is a device to play on (see the module's notes).
+        if QMediaDevices.audioOutputs():
+            self.audio.setDevice(QMediaDevices.defaultAudioOutput())
+            self.player.setAudioOutput(self.audio)
+        else:
+            self.player.setAudioOutput(None)
 
     def close(self) -> None:
         """Stop and let go of the file (Qt's decoding threads end)."""
@@ -123,7 +162,8 @@ class Playback(QObject):
             self._play_when_loaded = True
             self.playing_changed.emit(True)
             return
-        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia:
+        duration = self.player.duration()
+        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia or 0 < duration <= self.player.position():
             self.player.setPosition(0)
         self.player.play()
 
@@ -152,6 +192,8 @@ class Playback(QObject):
     def _on_position(self, ms: int) -> None:
         if self._pending_ms is None:
             self.position_changed.emit(ms / 1000.0)
+        if not self.audible() and 0 < self.player.duration() <= ms and self.is_playing():
+            self.player.pause()  # (silent: Qt's clock would run on past the end without a word)
 
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status in _LOADING or status == QMediaPlayer.MediaStatus.InvalidMedia:

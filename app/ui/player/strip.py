@@ -68,7 +68,8 @@ class PlayerStrip(QWidget):
     ``position_s()`` is the position. Signals: ``position_changed(seconds)`` (about every 50 ms while
     playing, and after every seek), ``source_located(path)`` when the user found a missing recording with
     "Locate…" (the strip already plays from there). ``play_action``, ``back_action`` and ``forward_action``
-    carry the keys (Space, Ctrl+Left, Ctrl+Right); ``follow_button`` is the follow-mode toggle that
+    carry the keys (Space, Ctrl+Left, Ctrl+Right; ``play_menu_action`` is the menu's Play / Pause, which never
+    yields to a focused button); ``follow_button`` is the follow-mode toggle that
     ``app.ui.player.follow.TranscriptFollower`` drives.
 
     Thread-safety: GUI thread only.
@@ -93,6 +94,9 @@ class PlayerStrip(QWidget):
         self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
 
         self.play_action = self._action("Play / Pause", self._space_pressed, "Space", self._play_icon)
+        # The menu's item toggles whatever has the focus (the key yields to a focused button); "\t" shows the key.
+        self.play_menu_action = QAction(self._play_icon, "Play / Pause\tSpace", self)
+        self.play_menu_action.triggered.connect(lambda checked=False: self.toggle())
         self.back_action = self._action(f"Back {SKIP_SECONDS:g} s", lambda: self.skip(-SKIP_SECONDS), "Ctrl+Left",
                                         style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward))
         self.forward_action = self._action(f"Forward {SKIP_SECONDS:g} s", lambda: self.skip(SKIP_SECONDS),
@@ -305,7 +309,7 @@ class PlayerStrip(QWidget):
         self.notice.setToolTip(line or "")
         self.notice.setVisible(line is not None)
         self.locate_button.setVisible(self._missing or self._failed is not None)
-        for action in (self.play_action, self.back_action, self.forward_action):
+        for action in (self.play_action, self.play_menu_action, self.back_action, self.forward_action):
             action.setEnabled(self.playable())
         self.play_button.setEnabled(self.playable())
 

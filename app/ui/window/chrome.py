@@ -213,7 +213,7 @@ def build_menus(window) -> None:
                                       editor.up_action, editor.down_action, None, editor.undo_action,
                                       editor.redo_action, None, editor.reset_action))
     player = window.results.player
-    _fill(menus.addMenu("&View"), (window.history.toggle_action, None, player.play_action, player.back_action,
+    _fill(menus.addMenu("&View"), (window.history.toggle_action, None, player.play_menu_action, player.back_action,
                                    player.forward_action))
     help_menu = menus.addMenu("&Help")
     _fill(help_menu, (make_action(window, "&Keyboard shortcuts", lambda: help_pages.show_shortcuts(window), ["F1"]),
