@@ -38,6 +38,8 @@ def test_a_finished_answer_gets_links_and_marks_and_a_click_emits_the_seconds(ma
     launch, freeze, quote, cited = page.citations()
     assert launch.supported and launch.start == 7.0
     assert not freeze.supported and quote.quote_ok is False and cited.cited_ok is False
+    assert page.grounding_note() == ("2 of 4 sentences found in the recording: click a [mm:ss] to play from "
+                                     "there; a dotted underline marks what it does not say (hover for why).")
     assert page.plain_text() == results.entry.responses[0] == ANSWER  # the model's text, unaltered
     shown = page.text.toPlainText()
     assert shown.startswith("We will launch the new website on Friday. [00:07] The board approved")

@@ -141,6 +141,11 @@ class PromptPage(QWidget):
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note.hide()
+        self.grounding_label = QLabel()
+        self.grounding_label.setObjectName("groundingNote")
+        self.grounding_label.setWordWrap(True)
+        self.grounding_label.setStyleSheet("color: #6b7280; padding: 2px 12px;")
+        self.grounding_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -152,6 +157,7 @@ class PromptPage(QWidget):
         layout.addLayout(banner_row)
         layout.addWidget(self.demo_label)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.grounding_label)
         layout.addWidget(self.note)
 
     def set_heading(self, text: str, question: bool = False) -> None:
@@ -281,7 +287,13 @@ class PromptPage(QWidget):
     def _set_markdown(self, text: str) -> None:
         """Show ``text`` as Markdown, without grounding marks (``show_grounding`` adds them back)."""
         self._marked_plain = None
+        self.grounding_label.hide()
         self.text.setMarkdown(text)
+
+    def grounding_note(self) -> str:
+        """The line under a grounded answer saying how many of its sentences the recording says ("" when
+        hidden)."""
+        return self.grounding_label.text() if not self.grounding_label.isHidden() else ""
 
     def citations(self) -> list[Citation]:
         """The grounding of the answer shown (one per sentence or list item); empty until it is grounded."""
@@ -328,6 +340,15 @@ class PromptPage(QWidget):
 
     def _mark(self, citations: list[Citation]) -> None:
         """Add the grounding marks to the rendered answer (see the module); the model's words stay as they are."""
+        found_count = sum(c.supported for c in citations)
+        if citations:
+            self.grounding_label.setText(
+                (f"All {len(citations)} sentences" if found_count == len(citations) else
+                 f"{found_count} of {len(citations)} sentence{'s' if len(citations) != 1 else ''}")
+                + " found in the recording" + (": click a [mm:ss] to play from there" if found_count else "")
+                + ("." if found_count == len(citations) else
+                   "; a dotted underline marks what it does not say (hover for why)."))
+            self.grounding_label.show()
         document = self.text.document()
         self._marked_plain = document.toPlainText()
         position = 0
