@@ -128,3 +128,27 @@ def test_speakers_names_are_not_evidence_the_recording_lacks():
         assert citation.supported and citation.score == 1.0 and citation.segment_ids == [0]
     [maria] = ground("Maria writes the release.", transcript)  # a name the recording says stays evidence
     assert maria.supported and maria.segment_ids == [1]
+
+
+def test_the_labelled_set_keeps_its_precision_and_recall():
+    """scripts/bench_grounding.py's figures as a floor: a change to the method that loses them fails here."""
+    import json
+    from pathlib import Path
+
+    from app.core.analysis import Segment
+
+    outcomes = []
+    for path in sorted((Path(__file__).parent.parent / "data" / "grounding").glob("*.json")):
+        data = json.loads(path.read_text("utf-8"))
+        transcript = Transcript([Segment(s["start"], s["end"], s["text"]) for s in data["segments"]])
+        for label in data["sentences"]:
+            [citation] = ground(label["text"], transcript)
+            outcomes.append((label, citation))
+    assert len(outcomes) >= 60
+    found = [c.supported for _, c in outcomes]
+    truth = [label["supported"] for label, _ in outcomes]
+    true_positives = sum(f and t for f, t in zip(found, truth))
+    assert true_positives / sum(found) >= 0.9 and true_positives / sum(truth) >= 0.85  # precision, recall
+    for field in ("quote_ok", "cited_ok"):
+        checked = [(label[field], getattr(c, field)) for label, c in outcomes if field in label]
+        assert checked and all(label == got for label, got in checked)

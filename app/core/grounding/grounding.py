@@ -3,8 +3,9 @@
 A sentence is ``supported`` when its best window scores at least ``SUPPORT_THRESHOLD`` (``matching``) or a
 quote it holds is in the transcript verbatim, and none of its quotes is missing (a sentence that quotes the
 recording wrongly is not what the recording says). A time the sentence cites (``[mm:ss]``) is right when the
-window around the segment playing at that time (within ``CITE_TOLERANCE`` seconds) scores at least the
-threshold, or holds the sentence's quote.
+segment playing at that time (within ``CITE_TOLERANCE`` seconds) is one of the sentence's supporting segments,
+or that segment and the next (a citation marks where a passage starts) score at least the threshold or hold
+the sentence's quote.
 """
 
 from __future__ import annotations
@@ -123,8 +124,12 @@ def _ground_one(sentence, transcript: Transcript, index: TranscriptIndex, quotes
         cited_ok = True
         for seconds, _ in cited:
             at = _segment_at(transcript, seconds)
-            window = [] if at is None else list(index.window(at))
-            if not window or not (index.score(terms, window) >= SUPPORT_THRESHOLD or set(window) & set(found)):
+            if at is None:
+                cited_ok = False
+                continue
+            said_there = [at, at + 1] if at + 1 < len(transcript.segments) else [at]  # a citation marks a start
+            if not (index.score(terms, said_there) >= SUPPORT_THRESHOLD or at in segment_ids
+                    or set(said_there) & set(found)):
                 cited_ok = False
     segments = [transcript.segments[i] for i in segment_ids]
     return Citation(
