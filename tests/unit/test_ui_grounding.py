@@ -79,3 +79,29 @@ def test_a_streaming_answer_is_not_marked_until_it_is_done(make_window, drop_fil
         gate.set()
     qtbot.waitUntil(lambda: bool(page.citations()), timeout=5000)
     assert page.citations()[0].supported and "[00:00]" in page.text.toPlainText()
+
+
+def test_markdown_emphasis_is_marked_and_a_changed_answer_drops_a_late_result(qtbot):
+    from app.core.analysis import PromptStatus
+    from app.ui.results.prompt_page import PromptPage
+
+    page = PromptPage()
+    qtbot.addWidget(page)
+    page.resize(600, 400)
+    page.show()
+    segments = make_segments(["Maria will write the press release by Thursday."], 4.0)
+    page.show_result(PromptStatus.DONE, None, "## Plan\n\n- **Maria** will write the *press release*.\n- Bob sings.")
+    with qtbot.waitSignal(page.grounded, timeout=5000):
+        page.show_grounding(segments)
+    assert page.text.toPlainText().splitlines()[1:] == ["Maria will write the press release. [00:00]", "Bob sings."]
+    assert page.text.tooltip_at(_position_of(page, "Bob")) == NOT_FOUND_TIP
+    assert page.grounding_note().startswith("1 of 2 sentences found in the recording")
+    page.show_grounding(segments)  # the same answer and transcript again: marked at once, not twice
+    assert page.text.toPlainText().count("[00:00]") == 1
+
+    page.show_result(PromptStatus.DONE, None, "Maria writes the press release.")
+    page.show_grounding(segments)
+    page.show_result(PromptStatus.RUNNING, None, "Maria")  # asked again before the grounding came back
+    page.show_grounding(segments)
+    qtbot.wait(300)
+    assert page.citations() == [] and page.text.toPlainText() == "Maria" and page.grounding_note() == ""

@@ -97,7 +97,8 @@ class TranscriptIndex:
     postings); build it once per transcript and match any number of sentences against it.
 
     ``texts`` are the segment texts in order (index i is segment i). Not thread-safe: use one index per
-    thread (building one for an hour's transcript takes milliseconds, see docs/benchmarks.md).
+    thread (building one and grounding an answer against an hour's transcript takes tens of milliseconds,
+    see docs/benchmarks.md).
     """
 
     def __init__(self, texts: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ import re
 import threading
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from app.core.analysis import PromptStatus, Segment, Transcript
@@ -45,6 +45,7 @@ CITED_ELSEWHERE_TIP = "the cited time does not say this"
 CITE_SCHEME = "cite"
 """Scheme of the links a grounded answer gets: ``cite:<seconds>``."""
 _FLAG_COLOUR = "#b45309"
+_EXACT = QTextDocument.FindFlag.FindCaseSensitively
 _MARKUP = re.compile(r"(\*\*|__|[*_`~])|\[([^\]]*)\]\([^)]*\)")
 
 
@@ -343,9 +344,8 @@ class PromptPage(QWidget):
         found_count = sum(c.supported for c in citations)
         if citations:
             self.grounding_label.setText(
-                (f"All {len(citations)} sentences" if found_count == len(citations) else
-                 f"{found_count} of {len(citations)} sentence{'s' if len(citations) != 1 else ''}")
-                + " found in the recording" + (": click a [mm:ss] to play from there" if found_count else "")
+                f"{found_count} of {len(citations)} sentence{'s' if len(citations) != 1 else ''} found in the "
+                "recording" + (": click a [mm:ss] to play from there" if found_count else "")
                 + ("." if found_count == len(citations) else
                    "; a dotted underline marks what it does not say (hover for why)."))
             self.grounding_label.show()
@@ -353,7 +353,7 @@ class PromptPage(QWidget):
         self._marked_plain = document.toPlainText()
         position = 0
         for citation in citations:
-            found = document.find(_shown(citation.sentence), position)
+            found = document.find(_shown(citation.sentence), position, _EXACT)
             if found.isNull():
                 continue  # rendered differently from the source (rare Markdown): left unmarked
             start, end = found.selectionStart(), found.selectionEnd()
@@ -365,7 +365,7 @@ class PromptPage(QWidget):
                 flag.setToolTip(NOT_FOUND_TIP if not citation.supported else CITED_ELSEWHERE_TIP)
                 found.mergeCharFormat(flag)
             for quote_start, quote_end in citation.missing_quotes:
-                where = document.find(_shown(self._source[quote_start:quote_end]), start)
+                where = document.find(_shown(self._source[quote_start:quote_end]), start, _EXACT)
                 if not where.isNull() and where.selectionEnd() <= end:
                     quote = QTextCharFormat()
                     quote.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
