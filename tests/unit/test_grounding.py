@@ -152,3 +152,11 @@ def test_the_labelled_set_keeps_its_precision_and_recall():
     for field in ("quote_ok", "cited_ok"):
         checked = [(label[field], getattr(c, field)) for label, c in outcomes if field in label]
         assert checked and all(label == got for label, got in checked)
+
+
+def test_a_sentence_wrapped_over_two_lines_stays_one():
+    response = "The team will launch the new\nwebsite on Friday. Maria writes\nthe press release.\n- An item\n  going on."
+    citations = ground(response, TRANSCRIPT)
+    assert [c.sentence for c in citations] == ["The team will launch the new\nwebsite on Friday.",
+                                               "Maria writes\nthe press release.", "An item\n  going on."]
+    assert citations[0].supported and citations[0].segment_ids == [0, 2]

@@ -90,7 +90,7 @@ def test_markdown_emphasis_is_marked_and_a_changed_answer_drops_a_late_result(qt
     page.resize(600, 400)
     page.show()
     segments = make_segments(["Maria will write the press release by Thursday."], 4.0)
-    page.show_result(PromptStatus.DONE, None, "## Plan\n\n- **Maria** will write the *press release*.\n- Bob sings.")
+    page.show_result(PromptStatus.DONE, None, "## Plan\n\n- **Maria** will write\n  the *press release*.\n- Bob sings.")
     with qtbot.waitSignal(page.grounded, timeout=5000):
         page.show_grounding(segments)
     assert page.text.toPlainText().splitlines()[1:] == ["Maria will write the press release. [00:00]", "Bob sings."]

@@ -79,8 +79,9 @@ def _trimmed(sentence: Sentence) -> Sentence:
 def split_sentences(response: str) -> list[Sentence]:
     """The sentences and list items of ``response`` in order, each with its character offsets (``start`` and
     ``end``, so ``response[start:end] == text``); headings, empty lines, rules, code fences, table rows and
-    labels are left out (see the module)."""
-    sentences: list[Sentence] = []
+    labels are left out (see the module). A line that goes on a paragraph or a list item (no marker of its
+    own) joins it, so a sentence wrapped over two lines stays one (its text then holds the line break)."""
+    bodies: list[tuple[int, int]] = []  # (start, end) offsets of each paragraph or list item's text
     position = 0
     fenced = False
     for line in response.splitlines(keepends=True):
@@ -88,12 +89,23 @@ def split_sentences(response: str) -> list[Sentence]:
         content = line.rstrip("\r\n")
         if re.match(r"^[ \t]*(```|~~~)", content):
             fenced = not fenced
+            bodies.append((-1, -1))
             continue
         if fenced or not content.strip() or _SKIP_LINE.match(content):
+            bodies.append((-1, -1))  # a break: the next line starts a new paragraph
             continue
         marker = _LINE_MARKER.match(content).end()
         body = content[marker:]
         if not body.strip() or _is_label(body):
+            bodies.append((-1, -1))
             continue
-        sentences += _split_body(body, line_start + marker)
+        own_marker = bool(content[:marker].strip())
+        if bodies and bodies[-1][0] >= 0 and not own_marker:
+            bodies[-1] = (bodies[-1][0], line_start + len(content))  # the paragraph goes on
+        else:
+            bodies.append((line_start + marker, line_start + len(content)))
+    sentences: list[Sentence] = []
+    for start, end in bodies:
+        if start >= 0:
+            sentences += _split_body(response[start:end], start)
     return sentences
