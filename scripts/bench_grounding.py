@@ -7,7 +7,7 @@ Each sentence is grounded alone against its transcript. Reported: precision and 
 positive class) at ``SUPPORT_THRESHOLD`` and around it, accuracy per kind of sentence, the verbatim quote check
 and the citation check against their labels.
 
-Cost: one real answer per recording from the bundled language model (SmolLM2-135M, ``LlamaRunner``, a cold
+Cost: one real answer per recording from the bundled language model (SmolLM2-135M, ``LlamaPromptRunner``, a cold
 start: its generation time includes the transcript's prefill), then the time ``ground`` takes on that answer
 (median of 21 runs), and the same answer against an hour-long transcript (the recordings' segments repeated,
 about 1,000 segments), which decides whether the window grounds off its GUI thread.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -125,24 +126,29 @@ def hour_long(sets) -> Transcript:
 def cost_section(sets) -> list[str]:
     """Generation time of one real answer per recording against the time grounding it takes."""
     from app.core.llm.labels import transcript_text
-    from app.core.llm.runner import LlamaRunner
+    from app.core.llm.runner import LlamaPromptRunner
 
-    runner = LlamaRunner(max_tokens=256)
+    runner = LlamaPromptRunner(max_tokens=256)
     runner.load()
     lines = [f"Cost per answer: one answer per recording from {runner.model_name} on {runner.device} "
              f"(prompt: \"{PROMPT}\", up to 256 tokens; generation includes the transcript's prefill), "
              "grounding timed as the median of 21 runs.", "",
-             "| recording | segments | answer sentences | supported | generation | grounding | grounding / generation |",
-             "|---|---|---|---|---|---|---|"]
+             f"Load average while it ran: {os.getloadavg()[0]:.1f} on {os.cpu_count()} logical cores (a shared "
+             "machine: generation times vary with it; grounding's share stays far under the 5 % goal either way).",
+             "",
+             "| recording | segments | answer tokens | answer sentences | supported | generation | grounding | "
+             "grounding / generation |",
+             "|---|---|---|---|---|---|---|---|"]
     answers = []
     for name, transcript, _ in sets:
         started = time.perf_counter()
-        answer = "".join(runner.stream(transcript_text(transcript), PROMPT, threading.Event()))
+        pieces = list(runner.stream(transcript_text(transcript), PROMPT, threading.Event()))
         generation = time.perf_counter() - started
+        answer = "".join(pieces)
         citations = ground(answer, transcript)
         grounding = _median_seconds(lambda: ground(answer, transcript))
         answers.append(answer)
-        lines.append(f"| {name} | {len(transcript.segments)} | {len(citations)} | "
+        lines.append(f"| {name} | {len(transcript.segments)} | {len(pieces)} | {len(citations)} | "
                      f"{sum(c.supported for c in citations)} | {generation:.2f} s | {grounding * 1000:.1f} ms | "
                      f"{grounding / generation:.2%} |")
     runner.close()

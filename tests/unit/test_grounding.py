@@ -155,7 +155,8 @@ def test_the_labelled_set_keeps_its_precision_and_recall():
 
 
 def test_a_sentence_wrapped_over_two_lines_stays_one():
-    response = "The team will launch the new\nwebsite on Friday. Maria writes\nthe press release.\n- An item\n  going on."
+    response = ("The team will launch the new\nwebsite on Friday. Maria writes\nthe press release.\n"
+                "- An item\n  going on.")
     citations = ground(response, TRANSCRIPT)
     assert [c.sentence for c in citations] == ["The team will launch the new\nwebsite on Friday.",
                                                "Maria writes\nthe press release.", "An item\n  going on."]

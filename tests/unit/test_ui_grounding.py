@@ -68,8 +68,8 @@ def test_a_streaming_answer_is_not_marked_until_it_is_done(make_window, drop_fil
                     gate.wait(5)
                 yield token
 
-    window = make_window(ScriptedTranscriber(), Slow(tokens=re.findall(r"\S+\s*", "Hello team, we ship on Friday as planned"),
-                                                     max_tokens=50))
+    tokens = re.findall(r"\S+\s*", "Hello team, we ship on Friday as planned")
+    window = make_window(ScriptedTranscriber(), Slow(tokens=tokens, max_tokens=50))
     drop_files(window.drop_zone, [SPEECH])
     page = window.results.prompt_page(0)
     qtbot.waitUntil(lambda: page.response_text().startswith("Hello team"), timeout=5000)

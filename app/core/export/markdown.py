@@ -10,14 +10,14 @@ paragraph (segments joined at pauses and sentence ends). Times are seconds (floa
 With speakers (``Transcript.has_speakers``) the transcript is in speaker turns: consecutive segments of
 one speaker make one turn, headed ``**Alice** [00:12]`` (``Transcript.speaker_name``: the user's name or
 "Speaker N") with the turn's text on the next line; a long turn goes on in further ``[mm:ss] text``
-paragraphs (the same paragraph rule).
+paragraphs (the same paragraph rule). The metadata list then says who was found
+(``- **Speakers:** Alice, Speaker 2``, with how), or why speakers were not found. Without speakers the
+output is as before.
 
 Grounding (``app.core.grounding``): each supported sentence of an answer is followed by `` [mm:ss]`` (plain
 text, where the recording says it) unless it cites a time itself; the sentences the recording does not say are
 listed under the answer (``_Not found in the recording: "…"; "…"_``), and those whose own citation points
-elsewhere (``_Cited time does not say it: …_``). The model's text is not otherwise changed. The metadata list then says who was found
-(``- **Speakers:** Alice, Speaker 2``, with how), or why speakers were not found. Without speakers the
-output is as before.
+elsewhere (``_Cited time does not say it: …_``). The model's text is not otherwise changed.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ _LINE_MARKER = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+)?"
 _SKIP_LINE = re.compile(r"^[ \t]*(?:#{1,6}(?:[ \t]|$)|```|~~~|\|.*\||(?:[-*_][ \t]*){3,}$)")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "approx", "jr", "sr"}
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)")
-_LEADING_CITATIONS = re.compile(r"^(?:\s*[\[(]\d{1,2}(?::\d{2}){1,2}(?:\s*[-–]\s*\d{1,2}(?::\d{2}){1,2})?[\])])+[.,;]?")
+_TIME = r"\d{1,2}(?::\d{2}){1,2}"
+_LEADING_CITATIONS = re.compile(rf"^(?:\s*[\[(]{_TIME}(?:\s*[-–]\s*{_TIME})?[\])])+[.,;]?")
 
 
 @dataclass(frozen=True)
