@@ -15,7 +15,10 @@ measures through Hearsay's core, on the real default models:
   the first and the last file, threads and open file descriptors before and after the batch;
 - speakers (scripts/bench_speakers.py and bench_voiceprints.py, each its own process, diarizing in a child of its own): diarization error
   rate and words given to the right speaker on real voices with a reference, the cost of diarization against
-  transcription at 10 and 60 minutes, peak RSS; written into its own section of the Markdown file.
+  transcription at 10 and 60 minutes, peak RSS; written into its own section of the Markdown file;
+- grounding (scripts/bench_grounding.py, its own process): precision and recall of "supported" on the labelled
+  set in tests/data/grounding, the quote and citation checks, and the time grounding adds per answer against
+  that answer's generation time; its own section of the Markdown file.
 Shared machines are noisy: compare ratios taken within one run.
 """
 
@@ -110,6 +113,17 @@ def speaker_section(quick: bool, write: Path | None) -> None:
             print(done.stderr[-2000:], file=sys.stderr)
 
 
+def grounding_section(write: Path | None) -> None:
+    """Run scripts/bench_grounding.py in a process of its own: precision and recall of grounding on the labelled
+    set and its cost per answer; it prints its section and, with ``write``, puts it between its markers."""
+    command = [sys.executable, str(ROOT / "scripts" / "bench_grounding.py")]
+    command += ["--write", str(write)] if write else []
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    print(done.stdout)
+    if done.returncode:
+        print(done.stderr[-2000:], file=sys.stderr)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median reported)")
@@ -145,6 +159,7 @@ def main() -> int:
     if args.write:
         write_section(args.write, text)
     speaker_section(args.quick, args.write)
+    grounding_section(args.write)
     return 0
 
 

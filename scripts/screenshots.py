@@ -21,6 +21,9 @@ The player scenario (``--only player``: player-follow) analyses speech.wav on th
 from its second segment's timestamp as a click does, and shoots the screen while the segment being played is
 highlighted (Qt Multimedia plays on its own clock without a sound card).
 
+The grounding scenario (``--only grounding``) shows the same scripted meeting with a scripted answer, grounded:
+``grounded-answer.png`` (the window itself).
+
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
 temporary ``HEARSAY_HOME``; nothing of the user's is touched.
@@ -243,6 +246,40 @@ def player_scenario(out: Path) -> None:
     window.close()
 
 
+GROUNDED_ANSWER = (
+    "## Launch checklist\n\n"
+    "- Marketing is ten percent over budget, from the budget review.\n"
+    "- Alice will set up a call with marketing on Wednesday, before Friday.\n"
+    "- The launch plan goes round tomorrow [00:12].\n"
+    "- The venue in Lisbon needs a deposit, which will be paid today.\n"
+    "- The CEO approved an extra 20,000 euros for the launch party.\n"
+    '- Alice said "the numbers look fine to me".\n')
+"""A scripted answer over ``MEETING``: supported sentences, an invented one, an altered quote, a wrong [mm:ss]."""
+
+
+def grounding_scenario(out: Path) -> None:
+    """The scripted meeting with a scripted answer, grounded: links after supported sentences, dotted
+    underlines under the rest (no model runs; the answer text is scripted)."""
+    from app.ui.files.entry import FileEntry
+
+    Settings().set_demo_bar_dismissed(True)
+    window = new_window()
+    analysis = meeting_analysis("launch-sync.m4a", {1: "Alice"})
+    analysis.prompt_results[0].response = GROUNDED_ANSWER
+    entry = FileEntry.restored(analysis)
+    window.files.add(entry)
+    window.file_view.select_entry(entry)
+    window.results.tabs.setCurrentIndex(window.results.tab_of(0))
+    page = window.results.prompt_page(0)
+    wait_until(lambda: bool(page.citations()), timeout=10)
+    settle()
+    window.grab().save(str(out / "grounded-answer.png"))
+    citations = page.citations()
+    print(f"grounded-answer: {sum(c.supported for c in citations)} of {len(citations)} sentences supported",
+          flush=True)
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -302,6 +339,8 @@ def main() -> int:
         models_scenarios(args.out)
     if wanted("speakers"):
         speakers_scenarios(args.out)
+    if wanted("grounding"):
+        grounding_scenario(args.out)
     if wanted("returning"):
         window = new_window()
         shot(args.out, "returning-user", "a new window after earlier runs")

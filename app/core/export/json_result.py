@@ -42,6 +42,10 @@ not found) plus Hearsay's ``engine``, ``model``, ``number_of_speakers`` (found),
 ``diarization_config`` and ``recognised``: ``[{speaker, name, similarity}]`` for each speaker labelled because
 its voice matched a named voiceprint (cosine similarity).
 
+Grounding (Hearsay's own; Gladia has none): each prompt result that has a response carries ``citations``, one
+per sentence or list item of the response (``app.core.grounding.ground``; ``citation_dict`` lists the fields):
+where the recording says it, or ``supported: false`` when it does not.
+
 Errors are Gladia's error object (``PreRecordedV2AddonError``) ``{status_code, exception, message}``
 wherever a result has an ``error`` (the file's, each prompt's, the prompt list's, diarization's), null when
 there is none; ``message`` is the one sentence Hearsay shows. A failed file also gets Gladia's top-level
@@ -78,6 +82,7 @@ import json
 import math
 
 from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, Diarization, PromptResult, PromptStatus, Transcript
+from app.core.grounding import Citation, ground_responses
 from app.core.user_files import display_name, display_path
 
 JSON_FORMAT_VERSION = 1
@@ -188,9 +193,30 @@ def diarization_dict(transcript: Transcript, utterances: list[dict]) -> dict:
     }
 
 
+def citation_dict(citation: Citation) -> dict:
+    """One sentence of a response and where the recording says it (``app.core.grounding.Citation``):
+    ``sentence``, ``start``/``end`` (seconds; null when not supported), ``segment_ids`` (0-based indices into
+    ``transcription.utterances``), ``supported``, ``score`` (0 to 1), ``span`` ([start, end) character offsets
+    into the response), ``quote_ok`` and ``cited_ok`` (null when it quotes / cites nothing), ``cited``
+    (the times it cites, seconds)."""
+    return {
+        "sentence": citation.sentence,
+        "start": citation.start,
+        "end": citation.end,
+        "segment_ids": list(citation.segment_ids),
+        "supported": citation.supported,
+        "score": citation.score,
+        "span": list(citation.span),
+        "quote_ok": citation.quote_ok,
+        "cited": list(citation.cited),
+        "cited_ok": citation.cited_ok,
+    }
+
+
 def to_json_dict(analysis: Analysis) -> dict:
     """The JSON export as a dict (shape: Gladia's pre-recorded result plus ``metadata``)."""
     transcript = analysis.transcript
+    grounded = ground_responses([r.response for r in analysis.prompt_results], transcript)
     languages = sorted({s.language for s in transcript.segments if s.language} or ({transcript.language} - {None}))
     prompt_entries = [
         {
@@ -211,8 +237,9 @@ def to_json_dict(analysis: Analysis) -> dict:
             "kind": r.kind,
             "usage": r.usage,
             "results": {"prompt": r.prompt, "response": r.response},
+            **({"citations": [citation_dict(c) for c in citations]} if r.response else {}),
         }
-        for r in analysis.prompt_results
+        for r, citations in zip(analysis.prompt_results, grounded)
     ]
     failed = [r for r in analysis.prompt_results if not r.success]
     utterances = [utterance_dict(s, transcript) for s in transcript.segments]

@@ -13,6 +13,11 @@ one speaker make one turn, headed ``**Alice** [00:12]`` (``Transcript.speaker_na
 paragraphs (the same paragraph rule). The metadata list then says who was found
 (``- **Speakers:** Alice, Speaker 2``, with how), or why speakers were not found. Without speakers the
 output is as before.
+
+Grounding (``app.core.grounding``): each supported sentence of an answer is followed by `` [mm:ss]`` (plain
+text, where the recording says it) unless it cites a time itself; the sentences the recording does not say are
+listed under the answer (``_Not found in the recording: "…"; "…"_``), and those whose own citation points
+elsewhere (``_Cited time does not say it: …_``). The model's text is not otherwise changed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import math
 from collections.abc import Iterable
 
 from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript
+from app.core.grounding import Citation, ground_responses
 from app.core.user_files import display_name
 
 
@@ -137,15 +143,40 @@ def segment_lines(segments: Iterable[Segment]) -> list[str]:
     return [f"{format_timestamp(s.start)} {s.text.strip()}" for s in segments if s.text.strip()]
 
 
-def _response_markdown(result: PromptResult) -> str:
+def cited_response(response: str, citations: list[Citation]) -> str:
+    """``response`` with `` [mm:ss]`` (the start of its supporting segments, as plain text) after each
+    supported sentence that does not cite a time itself; the model's text is otherwise unchanged."""
+    out, position = [], 0
+    for citation in citations:
+        if citation.supported and not citation.cited and citation.start is not None:
+            out += [response[position:citation.span[1]], " ", format_timestamp(citation.start)]
+            position = citation.span[1]
+    return "".join(out) + response[position:]
+
+
+def grounding_notes(citations: list[Citation]) -> list[str]:
+    """Italic lines under an answer: the sentences the recording does not say
+    (``_Not found in the recording: "…"; "…"_``), and those whose own ``[mm:ss]`` points where the recording
+    does not say them; none when every sentence is found where it says."""
+    def quoted(items: list[Citation]) -> str:
+        return "; ".join(f'"{_inline(c.sentence)}"' for c in items)
+    missing = [c for c in citations if not c.supported]
+    misplaced = [c for c in citations if c.supported and c.cited_ok is False]
+    lines = [f"_Not found in the recording: {quoted(missing)}_"] if missing else []
+    if misplaced:
+        lines.append(f"_Cited time does not say it: {quoted(misplaced)}_")
+    return lines
+
+
+def _response_markdown(result: PromptResult, citations: list[Citation]) -> str:
     if result.status is PromptStatus.DONE:
-        return result.response or "_(empty response)_"
+        return cited_response(result.response, citations) or "_(empty response)_"
     note = {
         PromptStatus.FAILED: f"Failed: {result.error}",
         PromptStatus.CANCELLED: "Cancelled before it finished.",
         PromptStatus.SKIPPED: f"Not run: {result.error or 'skipped'}.",
     }.get(result.status, "Not run.")
-    partial = f"\n\n{result.response}" if result.response else ""
+    partial = f"\n\n{cited_response(result.response, citations)}" if result.response else ""
     return f"> {note}{partial}"
 
 
@@ -179,12 +210,15 @@ def cut_off_note(result: PromptResult) -> str:
             "run it again with a higher limit._")
 
 
-def _result_lines(result: PromptResult, level: str) -> list[str]:
+def _result_lines(result: PromptResult, level: str, citations: list[Citation]) -> list[str]:
     """One prompt's section: its name (then the prompt in italics) or the prompt as the heading, the
-    answer, and the notes on how it ended and what it read."""
+    answer (each supported sentence followed by its ``[mm:ss]``), the sentences not found in the recording,
+    and the notes on how it ended and what it read."""
     prompt = " ".join(result.prompt.split())
     lines = [f"{level} {result.name}", "", f"_{prompt}_", ""] if result.name else [f"{level} {prompt}", ""]
-    lines += [_response_markdown(result), ""]
+    lines += [_response_markdown(result, citations), ""]
+    for note in grounding_notes(citations):
+        lines += [note, ""]
     if result.status is PromptStatus.DONE and result.cut_off:
         lines += [cut_off_note(result), ""]
     if result.coverage > 0:
@@ -213,14 +247,16 @@ def render_markdown(analysis: Analysis) -> str:
     lines.append("")
     if analysis.llm_demo:
         lines += [f"> **Demo model.** {DEMO_NOTE}", ""]
+    grounded = dict(zip(map(id, analysis.prompt_results),
+                        ground_responses([r.response for r in analysis.prompt_results], analysis.transcript)))
     questions = [r for r in analysis.prompt_results if r.kind == "question"]
     for result in analysis.prompt_results:
         if result.kind != "question":
-            lines += _result_lines(result, "##")
+            lines += _result_lines(result, "##", grounded[id(result)])
     if questions:
         lines += ["## Questions", ""]
         for result in questions:
-            lines += _result_lines(result, "###")
+            lines += _result_lines(result, "###", grounded[id(result)])
     lines += ["## Transcript", ""]
     for line in transcript_blocks(analysis.transcript) or ["_(no speech found)_"]:
         lines += [line, ""]

@@ -100,6 +100,8 @@ class ResultsView(QWidget):
     notice = Signal(str)
     """A sentence for the status bar (why a speaker cannot be renamed now)."""
     speaker_renamed = Signal(object, int, str)
+    citation_clicked = Signal(float)
+    """The user clicked a ``[mm:ss]`` link of a grounded answer (``PromptPage.citation_clicked``): seconds."""
     voice_confirmed = Signal(object, int)
     voice_rejected = Signal(object, int)
     source_located = Signal(object)
@@ -291,6 +293,7 @@ class ResultsView(QWidget):
         """The page of prompt ``index``: a tab of its own, or a place in the Questions tab for a question."""
         page = PromptPage()
         page.continue_requested.connect(lambda: self._more_tokens(page))
+        page.citation_clicked.connect(self.citation_clicked)
         self._pages.append(page)
         if self._entry.prompt_kinds[index] == "question":
             page.set_heading(self._entry.prompts[index], question=True)
@@ -363,6 +366,7 @@ class ResultsView(QWidget):
         cut_off = entry.prompt_cut_off[index]
         page.show_result(status, entry.prompt_errors[index], entry.responses[index], cut_off=cut_off,
                          limit=max(2 * cut_off, 64) if cut_off else 0)
+        page.show_grounding(entry.segments)  # a done answer's sentences marked against the transcript
         page.set_note(entry.prompt_notes[index])
         answered = status is PromptStatus.RUNNING or bool(entry.responses[index])
         page.set_demo_note(DEMO_NOTE if entry.llm_demo and answered else None)
