@@ -199,7 +199,7 @@ def _latin1(text: str) -> str:
     """``text`` with typographic punctuation as ASCII; raises ExportError when characters outside Latin-1
     remain."""
     text = text.translate(str.maketrans(TYPOGRAPHIC_ASCII))
-    beyond = sorted({c for c in text if ord(c) > 0xFF})
+    beyond = list(dict.fromkeys(c for c in text if ord(c) > 0xFF))  # in order of appearance
     if beyond:
         shown = "".join(beyond[:5])
         install = ("install DejaVu Sans (Debian and Ubuntu: fonts-dejavu-core)" if sys.platform.startswith("linux")
