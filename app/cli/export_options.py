@@ -27,14 +27,14 @@ def add_text_options(parser: argparse.ArgumentParser) -> None:
 
 
 def text_options(args) -> dict[str, bool]:
-    """The ``render`` keywords (``timestamps``, ``speakers``) that ``args`` asks for."""
-    return {"timestamps": getattr(args, "timestamps", True), "speakers": getattr(args, "speakers", True)}
+    """The ``render`` keywords that ``args`` turns off (``timestamps``, ``speakers``: False), none by default."""
+    return {key: False for key in ("timestamps", "speakers") if not getattr(args, key, True)}
 
 
 def options_problem(args, fmt: str, to_stdout: bool, outputs: int = 1) -> str | None:
     """Why ``args`` cannot be done as asked, in one sentence, or None: the text options with another
     format than txt, or a binary format on a terminal, or for several files joined on stdout."""
-    if fmt != "txt" and not all(text_options(args).values()):
+    if fmt != "txt" and text_options(args):
         return "--no-timestamps and --no-speakers apply to --format txt only"
     if to_stdout and fmt in export_files.BINARY_FORMATS:
         if outputs > 1:
