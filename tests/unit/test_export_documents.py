@@ -147,6 +147,13 @@ def test_docx_tables_become_word_tables():
     assert all(r.bold for r in table.rows[0].cells[0].paragraphs[0].runs)
 
 
+def test_docx_shows_characters_word_cannot_hold_as_replacement_characters():
+    analysis = meeting()
+    analysis.prompt_results[0].response = "Bell \x07 and form feed \x0c from the model."
+    paragraphs = [p.text for p in read_docx(docx_file.render_docx(analysis)).paragraphs]
+    assert "Bell \ufffd and form feed \ufffd from the model." in paragraphs
+
+
 # ---- PDF -------------------------------------------------------------------------------------------
 
 def pdf_text(data: bytes) -> str:

@@ -19,12 +19,14 @@ restyle it and Word's navigation pane shows its outline):
 
 The document's title (File, Properties) is the file name (the Markdown's first heading), its author
 field is left empty and its dates are the analysis's date, so the same analysis always makes the same
-document apart from the zip container's own file times.
+document apart from the zip container's own file times. Characters a Word document cannot hold (control
+characters, lone surrogates) are written as U+FFFD (the replacement character), so they show.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 import docx
@@ -39,6 +41,8 @@ from app.core.export.markdown import render_markdown
 
 MONOSPACE_FONT = "Consolas"
 """The font of code spans and code blocks (Word substitutes a monospaced font where it is missing)."""
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold (control characters, lone surrogates), which python-docx refuses."""
 MAX_LIST_STYLE_LEVEL = 3
 """Word's built-in list styles go three levels deep (``List Bullet 3``); deeper items use the third."""
 
@@ -53,7 +57,7 @@ def markdown_to_docx(markdown: str, created: datetime | None = None) -> bytes:
     """CommonMark ``markdown`` as the bytes of a ``.docx`` file (the module docstring's mapping); its title
     property is the first heading's text, its created and modified dates ``created`` when given."""
     document = docx.Document()
-    tokens = commonmark.parse(markdown)
+    tokens = commonmark.parse(_NOT_XML.sub("\ufffd", markdown))
     _DocxWriter(document).write(tokens)
     properties = document.core_properties
     properties.author = ""

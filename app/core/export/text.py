@@ -40,9 +40,9 @@ NO_SPEECH = "(no speech found)"
 BULLET = "•"
 """What starts a bullet list item."""
 RULE = "─" * 40
+"""A thematic break (``---`` in Markdown)."""
 HEADING_RULES = {1: "=", 2: "-"}
 """The character that underlines a heading of each level (the plain-text convention); deeper ones have none."""
-"""A thematic break (``---`` in Markdown)."""
 
 
 def render_text(analysis: Analysis, timestamps: bool = True, speakers: bool = True) -> str:
