@@ -194,8 +194,8 @@ def test_without_a_unicode_font_latin1_text_still_makes_a_pdf_and_other_text_a_c
     assert_in_order(pdf_text(pdf_file.render_pdf(latin)), ["It's done - \"ship it\"...", "Zoë [00:00]"])
     with pytest.raises(ExportError) as caught:
         export_files.render(meeting(), "pdf")
-    assert caught.value.message.startswith("cannot make a PDF of standup.wav: no Unicode font was found on this "
-                                           "machine for characters such as '李明'; install")
+    assert caught.value.message.startswith("cannot make the PDF: no Unicode font was found on this machine for "
+                                           "characters such as '李明'; install")
 
 
 # ---- whatever the Markdown gains, the documents show ---------------------------------------------
@@ -275,6 +275,18 @@ def test_cli_refuses_text_options_for_other_formats_and_binary_on_a_terminal(eng
     assert cli.main(["analyze", str(SPEECH), "-q", "--format", "pdf"]) == 2
     assert "--format pdf writes a binary file: give -o FILE, or redirect stdout to a file" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.md"))
+
+
+def test_cli_says_in_one_line_why_a_pdf_cannot_be_made(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli_analyze, "create_engines", lambda settings: (
+        ScriptedTranscriber(make_segments(["The 会议 is on Friday."])), ScriptedPromptRunner()))
+    monkeypatch.setattr(pdf_file, "find_fonts", pdf_file.PdfFonts)  # a machine without a Unicode font
+    out = tmp_path / "notes.pdf"
+    assert cli.main(["analyze", str(SPEECH), "-q", "-p", "Summarize.", "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"hearsay: {SPEECH}: cannot make the PDF: no Unicode font was found on this machine for characters such as "
+        "'会议'; install DejaVu Sans (Debian and Ubuntu: fonts-dejavu-core), or export Word (DOCX) or text instead\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_history_show_writes_a_pdf_to_a_pipe_and_refuses_a_terminal(engines, monkeypatch, capsysbinary):

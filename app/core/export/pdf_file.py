@@ -33,7 +33,6 @@ from app.core.analysis import Analysis
 from app.core.errors import ExportError
 from app.core.export import commonmark
 from app.core.export.markdown import render_markdown
-from app.core.user_files import display_name
 
 _WINDOWS_FONTS = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
 _MAC_FONTS = Path("/System/Library/Fonts/Supplemental")
@@ -131,12 +130,13 @@ def render_pdf(analysis: Analysis, fonts: PdfFonts | None = None) -> bytes:
     """The PDF export of ``analysis`` (the bytes of a ``.pdf`` file): ``render_markdown(analysis)`` laid out
     as the module docstring says, in ``fonts`` (default: ``find_fonts()``).
 
-    Raises ExportError naming the file when no Unicode font was found and the text has characters outside
-    Latin-1, or when fpdf2 cannot lay it out (the cause in its words)."""
+    Raises ExportError ("cannot make the PDF: <cause>"; the caller names the file) when no Unicode font was
+    found and the text has characters outside Latin-1, or when fpdf2 cannot lay it out (the cause in its
+    words)."""
     try:
         return markdown_to_pdf(render_markdown(analysis), fonts, created=analysis.created_at)
     except ExportError as exc:
-        raise ExportError(f"cannot make a PDF of {display_name(analysis.source)}: {exc.message}") from None
+        raise ExportError(f"cannot make the PDF: {exc.message}") from None
 
 
 class _Pages(FPDF):
