@@ -183,6 +183,16 @@ def test_a_character_no_font_has_is_drawn_as_a_box_not_a_crash():
     assert "and more text after it." in pdf_text(pdf_file.render_pdf(analysis))
 
 
+def test_an_image_in_an_answer_is_its_alt_text_not_a_file_opened(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a relative image address would be looked for
+    (tmp_path / "chart.png").write_bytes(b"not an image")
+    analysis = meeting()
+    analysis.prompt_results[0].response = "See ![the sales chart](chart.png) and ![](/etc/hostname) here."
+    assert "See the sales chart and here." in " ".join(pdf_text(pdf_file.render_pdf(analysis)).split())
+    assert "See the sales chart and  here." in [p.text for p in read_docx(docx_file.render_docx(analysis)).paragraphs]
+    assert "See the sales chart and  here." in text.render_text(analysis)
+
+
 def test_without_a_unicode_font_latin1_text_still_makes_a_pdf_and_other_text_a_clear_error(monkeypatch):
     monkeypatch.setattr(pdf_file, "BODY_FONTS", ({"": [Path("/nowhere/DejaVuSans.ttf")]},))
     monkeypatch.setattr(pdf_file, "MONOSPACE_FONTS", ())

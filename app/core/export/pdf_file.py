@@ -2,7 +2,8 @@
 
 Made from ``render_markdown``'s text: read as CommonMark and rendered to HTML by ``commonmark.to_html``,
 then laid out by fpdf2's ``write_html`` (headings, paragraphs, bullet and numbered lists, quoted blocks,
-bold, italic, code, tables, links), so the PDF has the Markdown's content in its order, and whatever the
+bold, italic, code, tables, links; an image is its alt text, as in the other documents, never a file
+opened), so the PDF has the Markdown's content in its order, and whatever the
 Markdown gains later. A4 pages, 20 mm side margins, page numbers at the foot ("2 / 5"); the PDF's title
 is the file name, its creation date the analysis's date.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TextStyle
+from markdown_it.token import Token
 
 from app.core.analysis import Analysis
 from app.core.errors import ExportError
@@ -157,6 +159,9 @@ def markdown_to_pdf(markdown: str, fonts: PdfFonts | None = None, created: datet
     for token in tokens:
         if token.type in ("paragraph_open", "bullet_list_open", "ordered_list_open"):
             token.attrSet("style", f"line-height: {LINE_HEIGHT}")
+        for number, child in enumerate(token.children or []):
+            if child.type == "image":  # its alt text: fpdf2 would open the address as a local file
+                token.children[number] = Token("text", "", 0, content=child.content)
     html = commonmark.to_html(tokens)
     pdf = _Pages(format="A4")
     pdf.set_margins(20, 18, 20)
