@@ -193,6 +193,16 @@ def test_an_image_in_an_answer_is_its_alt_text_not_a_file_opened(tmp_path, monke
     assert "See the sales chart and  here." in text.render_text(analysis)
 
 
+def test_a_damaged_font_file_is_left_out_or_named(tmp_path):
+    damaged = tmp_path / "Damaged.ttf"
+    damaged.write_bytes(b"not a font")
+    fonts = pdf_file.find_fonts()
+    with_damage = dataclasses.replace(fonts, monospace=damaged, fallbacks=[damaged, *fonts.fallbacks])
+    assert_in_order(pdf_text(pdf_file.render_pdf(meeting(), with_damage)), IN_ORDER)  # code in the body font
+    with pytest.raises(ExportError, match=f"cannot make the PDF: the font {re.escape(str(damaged))} cannot be read"):
+        pdf_file.render_pdf(meeting(), pdf_file.PdfFonts(body={"": damaged}))
+
+
 def test_without_a_unicode_font_latin1_text_still_makes_a_pdf_and_other_text_a_clear_error(monkeypatch):
     monkeypatch.setattr(pdf_file, "BODY_FONTS", ({"": [Path("/nowhere/DejaVuSans.ttf")]},))
     monkeypatch.setattr(pdf_file, "MONOSPACE_FONTS", ())

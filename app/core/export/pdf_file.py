@@ -12,7 +12,8 @@ speaker names, accents and other scripts need a font file on this machine. ``fin
 family with bold and italic in ``BODY_FONTS`` (DejaVu Sans, Liberation Sans, Noto Sans on Linux; Arial on
 macOS and Windows), a monospaced one for code in ``MONOSPACE_FONTS``, and fonts for the scripts those
 lack (Chinese, Japanese, Korean) in ``FALLBACK_FONTS``; a style whose file is missing uses the regular
-file. A character no font found has is drawn as an empty box (fpdf2 logs which), the rest of the document
+file, a code or fallback font that cannot be read is left out, and a text font that cannot be read is an
+ExportError naming its file. A character no font found has is drawn as an empty box (fpdf2 logs which), the rest of the document
 is unharmed. With no Unicode font at all the PDF uses Helvetica: typographic punctuation is written as
 its ASCII look-alike (``TYPOGRAPHIC_ASCII``), and a text with other characters outside Latin-1 is refused
 with an ExportError saying which font to install.
@@ -173,17 +174,15 @@ def markdown_to_pdf(markdown: str, fonts: PdfFonts | None = None, created: datet
     styles = dict(_TAG_STYLES)
     if fonts.body:
         for style, path in fonts.body.items():
-            pdf.add_font(_BODY, style, str(path))
+            if not _add_font(pdf, _BODY, style, path):
+                raise ExportError(f"the font {path} cannot be read")
         family = _BODY
-        if fonts.monospace is not None:
-            for style in ("", "B", "I", "BI"):  # bold or italic code is set upright and regular
-                pdf.add_font(_MONO, style, str(fonts.monospace))
-        mono = _MONO if fonts.monospace is not None else _BODY
-        fallbacks = []
-        for number, path in enumerate(fonts.fallbacks):
-            name = f"hearsay-fallback-{number}"
-            pdf.add_font(name, "", str(path))  # used for every style (exact_match=False)
-            fallbacks.append(name)
+        # bold or italic code is set upright and regular; a font that cannot be read is left out
+        monospaced = fonts.monospace is not None and all(
+            _add_font(pdf, _MONO, style, fonts.monospace) for style in ("", "B", "I", "BI"))
+        mono = _MONO if monospaced else _BODY
+        fallbacks = [f"hearsay-fallback-{n}" for n, path in enumerate(fonts.fallbacks)  # any style (exact_match)
+                     if _add_font(pdf, f"hearsay-fallback-{n}", "", path)]
         if fallbacks:
             pdf.set_fallback_fonts(fallbacks, exact_match=False)
     else:
@@ -198,6 +197,16 @@ def markdown_to_pdf(markdown: str, fonts: PdfFonts | None = None, created: datet
         return bytes(pdf.output())
     except FPDFException as exc:
         raise ExportError(str(exc).split(". ")[0]) from None
+
+
+def _add_font(pdf: FPDF, family: str, style: str, path: Path) -> bool:
+    """Register the font file ``path`` as ``family`` ``style``; False when it cannot be read or parsed (it
+    was there when looked for; a damaged or unreadable file is left out, not a crash)."""
+    try:
+        pdf.add_font(family, style, str(path))
+    except Exception:  # OSError, or fontTools' errors for a damaged file (several types)
+        return False
+    return True
 
 
 def _latin1(text: str) -> str:
