@@ -92,8 +92,8 @@ def test_text_transcript_with_or_without_timestamps_and_speakers(timestamps, spe
 def test_text_without_speakers_found_and_without_speech():
     analysis = meeting()
     analysis.transcript.segments = [dataclasses.replace(s, speaker=None) for s in analysis.transcript.segments]
-    assert text.render_text(analysis, timestamps=False).endswith("Transcript\n----------\n\n"
-                                                                  "Hello team. We ship on Friday.\n\nBob writes notes.\n")
+    assert text.render_text(analysis, timestamps=False).endswith(
+        "Transcript\n----------\n\nHello team. We ship on Friday.\n\nBob writes notes.\n")
     analysis.transcript.segments = []
     assert text.render_text(analysis).endswith("Transcript\n----------\n\n(no speech found)\n")
 

@@ -31,7 +31,6 @@ from datetime import datetime
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
 

@@ -1,22 +1,22 @@
 """The PDF export (``.pdf``, written by ``fpdf2``, Qt-free): the Markdown export as a printable document.
 
-Made from ``render_markdown``'s text: read as CommonMark and rendered to HTML by ``commonmark.to_html``,
-then laid out by fpdf2's ``write_html`` (headings, paragraphs, bullet and numbered lists, quoted blocks,
-bold, italic, code, tables, links; an image is its alt text, as in the other documents, never a file
-opened), so the PDF has the Markdown's content in its order, and whatever the
-Markdown gains later. A4 pages, 20 mm side margins, page numbers at the foot ("2 / 5"); the PDF's title
-is the file name, its creation date the analysis's date.
+Made from ``render_markdown``'s text: read as CommonMark and rendered to HTML by ``commonmark.to_html``, then
+laid out by fpdf2's ``write_html`` (headings, paragraphs, bullet and numbered lists, quoted blocks, bold,
+italic, code, tables, links; an image is its alt text, as in the other documents, never a file opened), so the
+PDF has the Markdown's content in its order, and whatever the Markdown gains later. A4 pages, 20 mm side
+margins, page numbers at the foot ("2 / 5"); the PDF's title is the file name, its creation date the
+analysis's date.
 
 Fonts. fpdf2 embeds TrueType fonts (only the glyphs used), and PDF's own base fonts cover Latin-1 only, so
-speaker names, accents and other scripts need a font file on this machine. ``find_fonts`` looks for one
-family with bold and italic in ``BODY_FONTS`` (DejaVu Sans, Liberation Sans, Noto Sans on Linux; Arial on
-macOS and Windows), a monospaced one for code in ``MONOSPACE_FONTS``, and fonts for the scripts those
-lack (Chinese, Japanese, Korean) in ``FALLBACK_FONTS``; a style whose file is missing uses the regular
-file, a code or fallback font that cannot be read is left out, and a text font that cannot be read is an
-ExportError naming its file. A character no font found has is drawn as an empty box (fpdf2 logs which), the rest of the document
-is unharmed. With no Unicode font at all the PDF uses Helvetica: typographic punctuation is written as
-its ASCII look-alike (``TYPOGRAPHIC_ASCII``), and a text with other characters outside Latin-1 is refused
-with an ExportError saying which font to install.
+speaker names, accents and other scripts need a font file on this machine. ``find_fonts`` looks for one family
+with bold and italic in ``BODY_FONTS`` (DejaVu Sans, Liberation Sans, Noto Sans on Linux; Arial on macOS and
+Windows), a monospaced one for code in ``MONOSPACE_FONTS``, and fonts for the scripts those lack (Chinese,
+Japanese, Korean) in ``FALLBACK_FONTS``; a style whose file is missing uses the regular file, a code or
+fallback font that cannot be read is left out, and a text font that cannot be read is an ExportError naming
+its file. A character no font found has is drawn as an empty box (fpdf2 logs which), the rest of the document
+is unharmed. With no Unicode font at all the PDF uses Helvetica: typographic punctuation is written as its
+ASCII look-alike (``TYPOGRAPHIC_ASCII``), and a text with other characters outside Latin-1 is refused with an
+ExportError saying which font to install.
 """
 
 from __future__ import annotations

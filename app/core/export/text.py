@@ -2,9 +2,10 @@
 
 Everything above the transcript is ``render_markdown``'s text read as CommonMark (``commonmark.parse``)
 and written back as plain text, so what the Markdown gains later appears here too: headings are lines of
-their own, underlined with ``=`` (the title) or ``-`` (a prompt's section), emphasis and code marks are dropped, a bullet list item starts with ``•``, a numbered one with
-its number (``1.``), nested lists are indented by two spaces per level, a table's cells are separated by
-tabs, a link keeps its text with the address after it in brackets, code blocks are indented by four spaces.
+their own, underlined with ``=`` (the title) or ``-`` (a prompt's section), emphasis and code marks are
+dropped, a bullet list item starts with ``•``, a numbered one with its number (``1.``), nested lists are
+indented by two spaces per level, a table's cells are separated by tabs, a link keeps its text with the
+address after it in brackets, an image is its alt text, code blocks are indented by four spaces.
 Blocks are separated by a blank line, the items of a tight list by a line break.
 
 The transcript section is written from the transcript itself, so it can leave out what the reader does
