@@ -236,6 +236,14 @@ def test_a_line_the_markdown_gains_appears_in_every_document(monkeypatch):
     assert_in_order(pdf_text(pdf_file.render_pdf(meeting())), expected)
 
 
+def test_a_speaker_name_with_markdown_and_html_characters_is_shown_as_typed():
+    analysis = with_speakers(names={0: "**Al*ice_ <b>"})
+    expected = ["Speakers: **Al*ice_ <b>, Speaker 2", "**Al*ice_ <b> [00:00]"]
+    assert_in_order(text.render_text(analysis), expected)
+    assert_in_order("\n".join(p.text for p in read_docx(docx_file.render_docx(analysis)).paragraphs), expected)
+    assert_in_order(pdf_text(pdf_file.render_pdf(analysis)), expected)
+
+
 # ---- formats, names and atomic bytes ---------------------------------------------------------------
 
 def test_formats_and_names():
