@@ -177,14 +177,17 @@ def markdown_to_pdf(markdown: str, fonts: PdfFonts | None = None, created: datet
             if not _add_font(pdf, _BODY, style, path):
                 raise ExportError(f"the font {path} cannot be read")
         family = _BODY
-        # bold or italic code is set upright and regular; a font that cannot be read is left out
-        monospaced = fonts.monospace is not None and all(
+        # Fonts are parsed when added (a CJK font: about 0.3 s), so only those the text needs are added.
+        # Bold or italic code is set upright and regular; a font that cannot be read is left out.
+        monospaced = fonts.monospace is not None and "<code" in html and all(
             _add_font(pdf, _MONO, style, fonts.monospace) for style in ("", "B", "I", "BI"))
         mono = _MONO if monospaced else _BODY
-        fallbacks = [f"hearsay-fallback-{n}" for n, path in enumerate(fonts.fallbacks)  # any style (exact_match)
-                     if _add_font(pdf, f"hearsay-fallback-{n}", "", path)]
-        if fallbacks:
-            pdf.set_fallback_fonts(fallbacks, exact_match=False)
+        covered = pdf.fonts[_BODY].cmap
+        if any(ord(c) not in covered for c in set(html) if not c.isspace()):
+            fallbacks = [f"hearsay-fallback-{n}" for n, path in enumerate(fonts.fallbacks)  # any style (exact_match)
+                         if _add_font(pdf, f"hearsay-fallback-{n}", "", path)]
+            if fallbacks:
+                pdf.set_fallback_fonts(fallbacks, exact_match=False)
     else:
         family, mono = "helvetica", "courier"
         html = _latin1(html)
