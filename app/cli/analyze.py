@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app.cli import stops
+from app.cli import export_options, stops
 from app.core.analysis import Analysis, AnalysisStatus, PromptResult, PromptStatus
 from app.core.errors import HearsayError
 from app.core.export import files as export_files
@@ -76,7 +76,9 @@ def build_analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true",
                         help="replace output files that already exist (without it they are refused)")
     parser.add_argument("--format", choices=export_files.FORMATS,
-                        help="output format: md, json, or subtitles, srt or vtt (default: from -o's suffix, else md)")
+                        help=f"output format: {export_options.FORMAT_HELP} (default: from -o's suffix, else md); "
+                        "docx and pdf go to stdout only when it is not a terminal")
+    export_options.add_text_options(parser)
     parser.add_argument("--whisper-model", metavar="ID_OR_DIR",
                         help="a model id (`hearsay models` lists them, e.g. whisper-small.en), a faster-whisper "
                              "size name, or a model folder")
@@ -287,12 +289,15 @@ def run_analyze(argv: list[str]) -> int:
     outputs = _output_paths(args, parser)
     if isinstance(outputs, int):
         return outputs
+    fmt = _format(args)
+    problem = export_options.options_problem(args, fmt, to_stdout=args.output is None, outputs=len(outputs))
+    if problem:
+        return _usage_error(parser, problem)
     refused = [] if args.force else export_files.existing_targets(outputs)
     for output in refused:  # said before any model loads, not after an hour of transcription
         print(f"hearsay: {display_path(output)}: {EXISTS_CAUSE}", file=sys.stderr)
     if refused and len(refused) == len(outputs):
         return EXIT_FAILED
-    fmt = _format(args)
     speech = _speech_settings(args, parser)
     if isinstance(speech, int):
         return speech
@@ -330,7 +335,7 @@ def run_analyze(argv: list[str]) -> int:
                 progress.handle(analysis, event)
                 if isinstance(event, AnalysisFinished) and analysis.status is not AnalysisStatus.CANCELLED:
                     failures += _report(analysis, output_of[analysis.id], fmt, first=written == 0,
-                                        force=args.force)
+                                        force=args.force, options=export_options.text_options(args))
                     written += 1
     finally:
         if recorder is not None:  # its connection is closed now, not by the garbage collector some time later
@@ -383,8 +388,10 @@ def _recorder(settings: EngineSettings, reuse: bool):
     return LibraryRecorder(library, settings, reuse_transcripts=reuse)
 
 
-def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False) -> int:
-    """Print a finished file's errors and write its result; return 1 when something failed, else 0."""
+def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, force: bool = False,
+            options: dict | None = None) -> int:
+    """Print a finished file's errors and write its result (``options``: ``render``'s keywords); return 1
+    when something failed, else 0."""
     source = display_path(analysis.source)
     if analysis.status is AnalysisStatus.FAILED:
         print(f"hearsay: {source}: {analysis.error}", file=sys.stderr)
@@ -395,12 +402,11 @@ def _report(analysis: Analysis, output: Path | None, fmt: str, first: bool, forc
         if result.status is PromptStatus.FAILED:
             print(f"hearsay: {source}: prompt “{prompts.short_title(result.prompt)}” failed: {result.error}",
                   file=sys.stderr)
-    text = export_files.render(analysis, fmt)
-    if output is None:
-        sys.stdout.write(text if first else "\n" + text)
-        sys.stdout.flush()
-        return int(_file_failed(analysis))
     try:
+        text = export_files.render(analysis, fmt, **(options or {}))
+        if output is None:
+            export_options.write_stdout(text, first)
+            return int(_file_failed(analysis))
         export_files.write_export(output, text, overwrite=force)
     except export_files.ExportExistsError as exc:  # appeared while this file was analysed
         print(f"hearsay: {display_path(exc.path)}: {EXISTS_CAUSE}", file=sys.stderr)

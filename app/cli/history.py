@@ -2,7 +2,8 @@
 
     hearsay history [list]            newest analyses first: id, date, file, duration, prompts, status
     hearsay history search TEXT       transcript segments and responses containing TEXT
-    hearsay history show ID           the stored analysis as Markdown (or --format json|srt|vtt) on stdout
+    hearsay history show ID           the stored analysis as Markdown (or --format json|srt|vtt|txt, or
+                                      docx|pdf when stdout is not a terminal) on stdout
     hearsay history export ID -o OUT  write it to OUT (never replacing a file without --force)
     hearsay history delete ID         remove it (refused while a Hearsay process is running it)
     hearsay history resume ID         finish an interrupted or cancelled analysis from what was stored
@@ -23,7 +24,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app.cli import stops
+from app.cli import export_options, stops
 from app.cli.analyze import EXIT_INTERRUPTED
 from app.cli.edits import COMMANDS as EDIT_COMMANDS
 from app.cli.edits import add_edit_commands, run_edit_command
@@ -37,7 +38,7 @@ from app.core.pipeline.engines import create_engines, create_speaker_stage, sett
 from app.core.pipeline.recorder import LibraryRecorder, for_resume
 from app.core.user_files import display_path
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_history_parser() -> argparse.ArgumentParser:
@@ -50,12 +51,16 @@ def build_history_parser() -> argparse.ArgumentParser:
     search.add_argument("text", help="words that must all appear")
     show = commands.add_parser("show", help="print a stored analysis")
     show.add_argument("id")
-    show.add_argument("--format", choices=export_files.FORMATS, default="md")
+    show.add_argument("--format", choices=export_files.FORMATS, default="md",
+                      help=f"{export_options.FORMAT_HELP} (default md); docx and pdf only when stdout is "
+                      "not a terminal")
+    export_options.add_text_options(show)
     exporting = commands.add_parser("export", help="write a stored analysis to a file")
     exporting.add_argument("id")
     exporting.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
     exporting.add_argument("--format", choices=export_files.FORMATS,
-                           help="md, json, srt or vtt (default: from OUT's suffix, else md)")
+                           help=f"{export_options.FORMAT_HELP} (default: from OUT's suffix, else md)")
+    export_options.add_text_options(exporting)
     exporting.add_argument("--force", action="store_true", help="replace OUT when it exists")
     delete = commands.add_parser("delete", help="remove a stored analysis")
     delete.add_argument("id")
@@ -93,11 +98,16 @@ def run_history(argv: list[str]) -> int:
             return _rename_speaker(library, args.id, args.speaker, args.name)
         if command in EDIT_COMMANDS:
             return run_edit_command(library, args)
+        fmt = args.format or export_files.format_for(getattr(args, "output", None))
+        problem = export_options.options_problem(args, fmt, to_stdout=command == "show")
+        if problem:
+            print(f"hearsay: history: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         analysis = library.load(args.id)
         if command == "show":
-            sys.stdout.write(export_files.render(analysis, args.format))
+            export_options.write_stdout(export_files.render(analysis, fmt, **export_options.text_options(args)))
             return EXIT_OK
-        _write(analysis, args.output, args.format, args.force)
+        _write(analysis, args.output, fmt, args.force, export_options.text_options(args))
         return EXIT_OK
     except export_files.ExportExistsError as exc:
         print(f"hearsay: {display_path(exc.path)}: already exists; use --force to replace it", file=sys.stderr)
@@ -159,9 +169,9 @@ def _rename_speaker(library: Library, analysis_id: str, speaker: str, name: str)
     return EXIT_OK
 
 
-def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool) -> None:
+def _write(analysis: Analysis, output: Path, fmt: str | None, force: bool, options: dict | None = None) -> None:
     fmt = fmt or export_files.format_for(output)
-    export_files.write_export(output, export_files.render(analysis, fmt), overwrite=force)
+    export_files.write_export(output, export_files.render(analysis, fmt, **(options or {})), overwrite=force)
     print(f"wrote {display_path(output)}", file=sys.stderr)
 
 

@@ -67,7 +67,7 @@ def test_several_inputs_need_a_folder(engines, tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["analyze"], "required"),
     (["analyze", "x.wav", "--max-tokens", "0"], "positive"),
-    (["analyze", "x.wav", "--format", "pdf"], "invalid choice"),
+    (["analyze", "x.wav", "--format", "odt"], "invalid choice"),  # pdf is a format now
     (["analyze", "x.wav", "-p", "  "], "empty"),
     (["analyze", "x.wav", "--prompts-file", "/nonexistent/p.txt"], "cannot read prompts file"),
     (["analyze", "x.wav", "-o", "/nonexistent/dir/out.md"], "output folder does not exist"),

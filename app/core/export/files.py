@@ -14,9 +14,12 @@ from pathlib import Path
 
 from app.core.analysis import Analysis
 from app.core.errors import ExportError
+from app.core.export.docx_file import render_docx
 from app.core.export.json_result import render_json
 from app.core.export.markdown import render_markdown
+from app.core.export.pdf_file import render_pdf
 from app.core.export.subtitles import render_srt, render_vtt
+from app.core.export.text import render_text
 from app.core.user_files import display_path
 
 
@@ -27,19 +30,24 @@ def output_names(sources: list[Path], fmt: str) -> list[str]:
     return [(Path(s).name if stems.count(Path(s).stem) > 1 else Path(s).stem) + f".{fmt}" for s in sources]
 
 
-FORMATS = ("md", "json", "srt", "vtt")
-"""Export formats, named by their file suffix: Markdown, Gladia-shaped JSON, SubRip and WebVTT subtitles."""
+FORMATS = ("md", "json", "srt", "vtt", "txt", "docx", "pdf")
+"""Export formats, named by their file suffix: Markdown, Gladia-shaped JSON, SubRip and WebVTT subtitles,
+plain text, Word (Office Open XML) and PDF documents."""
+BINARY_FORMATS = ("docx", "pdf")
+"""The formats whose rendering is bytes (the others are text, written as UTF-8)."""
 
 
 def format_for(path: Path | None, default: str = "md") -> str:
-    """The export format a file name asks for by its suffix (``.json`` → "json", ``.srt``, ``.vtt``, ``.md``),
-    else ``default``."""
+    """The export format a file name asks for by its suffix (``.json`` → "json", ``.srt``, ``.vtt``, ``.md``,
+    ``.txt``, ``.docx``, ``.pdf``), else ``default``."""
     suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
     return suffix if suffix in FORMATS else default
 
 
-def render(analysis: Analysis, fmt: str) -> str:
-    """Render as ``fmt`` (one of ``FORMATS``). Raises ValueError for another format."""
+def render(analysis: Analysis, fmt: str, *, timestamps: bool = True, speakers: bool = True) -> str | bytes:
+    """Render as ``fmt`` (one of ``FORMATS``): text, or bytes for the ``BINARY_FORMATS``. ``timestamps`` and
+    ``speakers`` choose what the plain-text transcript shows (``render_text``; the other formats ignore them).
+    Raises ValueError for another format, ExportError when a PDF cannot be made (``render_pdf``)."""
     if fmt == "md":
         return render_markdown(analysis)
     if fmt == "json":
@@ -48,6 +56,12 @@ def render(analysis: Analysis, fmt: str) -> str:
         return render_srt(analysis)
     if fmt == "vtt":
         return render_vtt(analysis)
+    if fmt == "txt":
+        return render_text(analysis, timestamps=timestamps, speakers=speakers)
+    if fmt == "docx":
+        return render_docx(analysis)
+    if fmt == "pdf":
+        return render_pdf(analysis)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -75,8 +89,9 @@ def existing_targets(paths: Iterable[Path | None]) -> list[Path]:
     return [Path(p) for p in paths if p is not None and os.path.lexists(p)]
 
 
-def write_export(path: Path, text: str, overwrite: bool = False) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, fsync, then rename.
+def write_export(path: Path, text: str | bytes, overwrite: bool = False) -> None:
+    """Write ``text`` (a str, written as UTF-8, or bytes, written as they are) to ``path`` atomically: a temp
+    file in the same folder, fsync, then rename.
 
     A reader never sees a half-written file, and a failed write leaves any
     earlier file untouched. An existing ``path`` is replaced only with
@@ -91,8 +106,10 @@ def write_export(path: Path, text: str, overwrite: bool = False) -> None:
         raise ExportExistsError(path)  # early, before a possibly large temp file is written
     tmp_name = None
     try:
+        binary = isinstance(text, (bytes, bytearray))
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{_short(path.name)}.", suffix=".tmp", delete=False
+            "wb" if binary else "w", encoding=None if binary else "utf-8", dir=path.parent,
+            prefix=f".{_short(path.name)}.", suffix=".tmp", delete=False
         ) as handle:
             tmp_name = handle.name
             handle.write(text)

@@ -1,5 +1,11 @@
-"""Export finished files as Markdown, JSON or subtitles (SRT, WebVTT): one file asks for a file name, several
-ask for a folder.
+"""Export finished files as Markdown, JSON, subtitles (SRT, WebVTT), text, Word (DOCX) or PDF: one file asks
+for a file name, several ask for a folder.
+
+Text comes in two kinds, two entries of the File menu rather than an options dialog before every export:
+"Text (with timestamps)" keeps the Markdown's transcript (speaker names and ``[mm:ss]`` times: a
+reference to check against the recording), "Text (plain)" keeps the names but drops the times (a copy
+to read, quote or paste into an e-mail). Who said what is part of what was said, so neither drops the
+names; ``hearsay ... --format txt --no-speakers`` does, for a tool that wants the words alone.
 
 An existing file is never replaced without asking: the save dialog asks for
 one file, and a folder export lists the files that exist in one question
@@ -35,8 +41,15 @@ from app.ui.settings.store import Settings
 
 FORMATS = {"md": ("Markdown", "Markdown (*.md)"), "json": ("JSON", "JSON (*.json)"),
            "srt": ("Subtitles (SRT)", "SubRip subtitles (*.srt)"),
-           "vtt": ("Subtitles (WebVTT)", "WebVTT subtitles (*.vtt)")}
-"""Export formats: (the name dialogs show, the save dialog's file filter), by ``app.core.export.files.FORMATS``."""
+           "vtt": ("Subtitles (WebVTT)", "WebVTT subtitles (*.vtt)"),
+           "txt": ("Text (with timestamps)", "Text (*.txt)"),
+           "txt-plain": ("Text (plain)", "Text (*.txt)"),
+           "docx": ("Word document (DOCX)", "Word documents (*.docx)"),
+           "pdf": ("PDF", "PDF documents (*.pdf)")}
+"""Export kinds: (the name dialogs show, the save dialog's file filter), by ``app.core.export.files.FORMATS``
+or a variant of one (``VARIANTS``)."""
+VARIANTS = {"txt-plain": ("txt", {"timestamps": False})}
+"""Export kinds that are a format with options: (the format, ``render``'s keywords), by kind."""
 MAX_LISTED = 10
 """File names listed in the replace question; more are counted."""
 
@@ -87,13 +100,19 @@ def exporting_now() -> bool:
     return _running.locked()
 
 
-def _write_all(pairs: list[tuple[Analysis, Path]], fmt: str, overwrite: bool) -> tuple[list[Path], list[str]]:
+def format_of(kind: str) -> str:
+    """The file format (and suffix) of the export kind ``kind`` (a key of ``FORMATS``): "txt" for "txt-plain"."""
+    return VARIANTS[kind][0] if kind in VARIANTS else kind
+
+
+def _write_all(pairs: list[tuple[Analysis, Path]], kind: str, overwrite: bool) -> tuple[list[Path], list[str]]:
     """Render and write each (analysis, target); returns (the files written, one sentence per failure)."""
     written: list[Path] = []
     problems: list[str] = []
+    fmt, options = VARIANTS.get(kind, (kind, {}))
     for analysis, target in pairs:
         try:
-            write_export(target, render(analysis, fmt), overwrite=overwrite)
+            write_export(target, render(analysis, fmt, **options), overwrite=overwrite)
         except HearsayError as exc:
             problems.append(f"Could not export {display_name(analysis.source)}: {exc.message}.")
         except Exception as exc:  # never let an export take the window down
@@ -113,7 +132,8 @@ class Overwrite(str, Enum):
 
 def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings: Settings
                    ) -> tuple[list[Path], bool] | None:
-    """Ask where to write: a file name for one analysis, a folder for several. None when cancelled.
+    """Ask where to write ``fmt`` (a key of ``FORMATS``): a file name for one analysis, a folder for several.
+    None when cancelled.
 
     Returns (targets, confirmed): ``confirmed`` is True when the dialog itself
     asked about replacing the target (the save dialog confirms an existing
@@ -121,6 +141,7 @@ def choose_targets(parent: QWidget, analyses: list[Analysis], fmt: str, settings
     is passed, which it is not), False when Hearsay must still ask.
     """
     label, file_filter = FORMATS[fmt]
+    fmt = format_of(fmt)
     start = settings.get_str(Settings.Key.LAST_EXPORT_DIR) or str(analyses[0].source.parent)
     if len(analyses) == 1:
         suggested = str(Path(start) / output_names([a.source for a in analyses], fmt)[0])

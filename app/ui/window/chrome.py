@@ -106,6 +106,14 @@ def build_actions(window) -> None:
                               "The transcript as SubRip subtitles, with speaker names where the speaker changes")
     w.export_vtt_action = act(w, "Export Subtitles (&WebVTT)…", lambda: w.export("vtt"), [], None,
                               "The transcript as WebVTT subtitles, with a voice tag for each speaker")
+    w.export_docx_action = act(w, "Export Word &document (DOCX)…", lambda: w.export("docx"), [], None,
+                               "The Markdown export's content as a Word document, in Word's own styles")
+    w.export_pdf_action = act(w, "Export &PDF…", lambda: w.export("pdf"), [], None,
+                              "The Markdown export's content as a PDF, ready to print or send")
+    w.export_txt_action = act(w, "Export &Text (with timestamps)…", lambda: w.export("txt"), [], None,
+                              "Plain text: the answers, and the transcript with speaker names and [mm:ss] times")
+    w.export_txt_plain_action = act(w, "Export Text (p&lain)…", lambda: w.export("txt-plain"), [], None,
+                                    "Plain text: the answers, and the transcript with speaker names, without times")
     w.settings_action = act(w, "&Settings…", w.open_settings, ["Ctrl+,"], "settings",
                             "Models, device, language and answer length")
     w.models_action = act(w, "&Models…", w.open_models, ["Ctrl+Shift+M"], None,
@@ -130,8 +138,16 @@ def update_actions(window, entries, selected, busy: bool) -> None:
     window.export_json_action.setEnabled(exportable)
     window.export_srt_action.setEnabled(exportable)
     window.export_vtt_action.setEnabled(exportable)
+    for action in export_document_actions(window):
+        action.setEnabled(exportable)
     window.remove_action.setEnabled(any(not e.active for e in selected))
     window.history.update_actions(selected)
+
+
+def export_document_actions(window) -> tuple[QAction, ...]:
+    """The exports to documents (Word, PDF, the two kinds of text), in menu order."""
+    return (window.export_docx_action, window.export_pdf_action, window.export_txt_action,
+            window.export_txt_plain_action)
 
 
 def restore_window_state(window, settings: Settings) -> None:
@@ -198,7 +214,8 @@ def _fill(menu: QMenu, actions) -> None:
 def build_menus(window) -> None:
     """File, Analysis, Prompts, View and Help menus."""
     menus, reruns = window.menuBar(), window.history.reruns
-    _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action, window.export_json_action,
+    _fill(menus.addMenu("&File"), (window.open_action, None, window.export_md_action,
+                                   *export_document_actions(window), window.export_json_action,
                                    window.export_srt_action, window.export_vtt_action,
                                    None, window.settings_action, window.models_action, None,
                                    window.quit_action))
@@ -226,6 +243,7 @@ def file_context_menu(window, at: QPoint) -> None:
     """The file list's right-click menu."""
     menu, reruns = QMenu(window), window.history.reruns
     _fill(menu, (window.analyze_action, reruns.transcribe_again_action, reruns.resume_action,
-                 reruns.rerun_failed_action, None, window.export_md_action, window.export_json_action,
-                 window.export_srt_action, window.export_vtt_action, None, window.remove_action))
+                 reruns.rerun_failed_action, None, window.export_md_action, *export_document_actions(window),
+                 window.export_json_action, window.export_srt_action, window.export_vtt_action, None,
+                 window.remove_action))
     menu.exec(at)

@@ -426,8 +426,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def export(self, fmt: str) -> list[Path]:
-        """Export the selected finished files (or, with none selected, all finished files) as "md", "json",
-        "srt" or "vtt" (subtitles)."""
+        """Export the selected finished files (or, with none selected, all finished files) as ``fmt``: "md",
+        "json", "srt" or "vtt" (subtitles), "docx", "pdf", "txt" or "txt-plain" (``exporting.FORMATS``)."""
         written, message = export_entries(self, self.file_view.selected_entries(), self.entries(), fmt,
                                           self.settings)
         if message:
