@@ -70,10 +70,11 @@ def test_text_has_the_markdowns_content_without_markup():
     assert_in_order(rendered, IN_ORDER)
     assert not re.search(r"\*\*|__|`|^#|^> |^- |_[A-Z]", rendered, re.MULTILINE)
     assert rendered.startswith("standup.wav\n===========\n\n• Duration: 1 min 45 s\n• Transcribed: only")
-    assert "Summary\n-------\n\nSummarize the meeting.\n\nThe team ships on Friday.\n\n" \
-           "• Alice writes the notes\n• Bob tests the build\n\n" in rendered
-    assert "Failed: the model ran out of memory\n\n1. Ship\n\nQuestions\n---------\n\nWhen do we ship?\n\n" \
-           "On Friday.\n\n" in rendered
+    assert "Summary\n-------\n\nSummarize the meeting.\n\nThe team ships on Friday. [00:00]\n\n" \
+           "• Alice writes the notes\n• Bob tests the build\n\n" \
+           'Not found in the recording: "Alice writes the notes"; "Bob tests the build"\n\n' in rendered
+    assert "Failed: the model ran out of memory\n\n1. Ship [00:35]\n\nQuestions\n---------\n\n" \
+           "When do we ship?\n\nOn Friday. [00:35]\n\n" in rendered
 
 
 @pytest.mark.parametrize("timestamps, speakers, transcript", [
@@ -125,15 +126,15 @@ def test_docx_has_the_markdowns_content_in_order_in_words_styles():
                         ("Heading 3", "When do we ship?"), ("Heading 2", "Transcript")]
     assert ("List Bullet", "Alice writes the notes") in paragraphs
     assert ("Quote", "Failed: the model ran out of memory") in paragraphs
-    assert ("List", "1. Ship") in paragraphs  # numbered as the Markdown numbers it
+    assert ("List", "1. Ship [00:35]") in paragraphs  # numbered as the Markdown numbers it (and grounded)
     assert ("Normal", "Zoë Ødegaard [00:00]\nHello team. We ship on Friday.") in paragraphs
     turn = next(p for p in document.paragraphs if p.text.startswith("Zoë"))
     assert [(r.text, r.bold) for r in turn.runs if r.text.strip()] == [("Zoë Ødegaard", True), (" [00:00]", None),
                                                                ("Hello team. We ship on Friday.", None)]
-    answer = next(p for p in document.paragraphs if p.text == "The team ships on Friday.")
+    answer = next(p for p in document.paragraphs if p.text == "The team ships on Friday. [00:00]")
     assert [(r.text, r.bold, r.italic) for r in answer.runs] == [
         ("The team ", None, None), ("ships", True, None), (" on ", None, None), ("Friday", None, True),
-        (".", None, None)]
+        (". [00:00]", None, None)]
     code = next(r for p in document.paragraphs for r in p.runs if r.text == "build")
     assert code.font.name == docx_file.MONOSPACE_FONT
     assert document.core_properties.title == "standup.wav"

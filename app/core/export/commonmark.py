@@ -29,6 +29,13 @@ def to_html(markdown: str | list[Token]) -> str:
     return _PARSER.renderer.render(tokens, _PARSER.options, {})
 
 
+def plain_inline(markdown: str) -> str:
+    """The text of one line of inline Markdown without its markup (``inline_text``): "Bob tests the `build`"
+    -> "Bob tests the build"."""
+    tokens = _PARSER.parseInline(markdown)
+    return "".join(inline_text(token) for token in tokens if token.type == "inline")
+
+
 def heading_text(tokens: list[Token], index: int) -> str:
     """The plain text of the heading whose ``heading_open`` token is ``tokens[index]``."""
     return inline_text(tokens[index + 1])

@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterable
 
 from app.core.analysis import DEMO_NOTE, Analysis, AnalysisStatus, PromptResult, PromptStatus, Segment, Transcript
+from app.core.export.commonmark import plain_inline
 from app.core.grounding import Citation, ground_responses
 from app.core.user_files import display_name
 
@@ -159,7 +160,7 @@ def grounding_notes(citations: list[Citation]) -> list[str]:
     (``_Not found in the recording: "…"; "…"_``), and those whose own ``[mm:ss]`` points where the recording
     does not say them; none when every sentence is found where it says."""
     def quoted(items: list[Citation]) -> str:
-        return "; ".join(f'"{_inline(c.sentence)}"' for c in items)
+        return "; ".join(f'"{_inline(plain_inline(c.sentence))}"' for c in items)  # the words, not the markup
     missing = [c for c in citations if not c.supported]
     misplaced = [c for c in citations if c.supported and c.cited_ok is False]
     lines = [f"_Not found in the recording: {quoted(missing)}_"] if missing else []
