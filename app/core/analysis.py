@@ -307,8 +307,11 @@ class Analysis:
             self.prompt_results = [PromptResult(prompt=p) for p in self.prompts]
 
     def is_stale(self, result: PromptResult) -> bool:
-        """True when ``result`` is a finished answer made from another transcript version than the current one."""
-        return result.status is PromptStatus.DONE and result.transcript_version != self.transcript_version
+        """True when ``result`` is a finished answer made from another transcript version than the current one
+        (an answer made from the transcription as made is not stale once the transcript is reverted to it)."""
+        if result.status is not PromptStatus.DONE or result.transcript_version == self.transcript_version:
+            return False
+        return not (result.transcript_version == 0 and not self.transcript_edited)
 
     @property
     def prompts_exec_time(self) -> float:

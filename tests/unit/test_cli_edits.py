@@ -62,3 +62,29 @@ def test_an_edit_that_cannot_be_made_says_why_in_one_line(analysis_id, capsys, a
     assert history(args[0], analysis_id, *args[1:]) == 1
     err = capsys.readouterr().err
     assert err.startswith("hearsay: history: ") and said in err and err.count("\n") == 1
+
+
+def test_exports_say_which_transcript_version_they_hold_and_which_answers_are_stale(analysis_id, capsys):
+    import json
+
+    assert history("show", analysis_id, "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["result"]["metadata"]["transcript_version"] == {"number": 0, "edited": False}
+    assert [(r["transcript_version"], r["stale"]) for r in data["result"]["audio_to_llm"]["results"]] == [(0, False)]
+    assert history("edit", analysis_id, "1", "We are writing the press release today.") == 0
+    capsys.readouterr()
+    assert history("show", analysis_id, "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["result"]["metadata"]["transcript_version"] == {"number": 1, "edited": True}
+    assert [(r["transcript_version"], r["stale"]) for r in data["result"]["audio_to_llm"]["results"]] == [(0, True)]
+    assert data["result"]["transcription"]["utterances"][0]["text"] == "We are writing the press release today."
+    assert history("show", analysis_id) == 0
+    markdown = capsys.readouterr().out
+    assert "- **Transcript:** version 1, corrected by hand\n" in markdown
+    assert "_Made from transcript version 0; the transcript has changed since (version 1)._" in markdown
+    assert history("revert", analysis_id) == 0
+    capsys.readouterr()
+    assert history("show", analysis_id) == 0
+    assert "- **Transcript:** version 2, the transcription as made (reverted)\n" in capsys.readouterr().out
+    assert history("show", analysis_id, "--format", "json") == 0  # reverted: the answer reads the same text again
+    assert [r["stale"] for r in json.loads(capsys.readouterr().out)["result"]["audio_to_llm"]["results"]] == [False]

@@ -234,3 +234,28 @@ def test_ctrl_f_finds_in_the_transcript_and_highlights_over_the_segment_played(m
     assert len(view.extraSelections()) == 1 + 3  # the segment played, then the matches over it
     qtbot.keyClick(bar.field, Qt.Key.Key_Escape)
     assert not bar.isVisible() and len(view.extraSelections()) == 1
+
+
+def test_an_answer_made_before_an_edit_says_so_and_runs_again_on_the_edited_transcript(make_window, qtbot):
+    from tests.fakes import ScriptedPromptRunner
+
+    runner = ScriptedPromptRunner()
+    window = make_window(runner=runner, auto_start=False)
+    entry = show(window, stored_analysis())
+    page = window.results.prompt_page(0)
+    assert page.stale_text() == ""
+    window.edits.edit_text(entry, 0, "We are writing the press release today.")
+    saved(window, qtbot)
+    assert page.stale_text().startswith("Made from an earlier version of the transcript")
+    assert page.rerun_button.isVisibleTo(page)
+    qtbot.mouseClick(page.rerun_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.is_busy() and entry.finished, timeout=10000)
+    assert "We are writing the press release today." in runner.calls[-1][0]  # the edited transcript was read
+    assert window.results.prompt_page(0).stale_text() == "" and entry.stale_prompts() == []
+    library = Library()
+    try:
+        stored = library.load(entry.id)
+        assert [r.transcript_version for r in stored.prompt_results] == [1] and not stored.is_stale(
+            stored.prompt_results[0])
+    finally:
+        library.close()

@@ -46,6 +46,11 @@ Grounding (Hearsay's own; Gladia has none): each prompt result that has a respon
 per sentence or list item of the response (``app.core.grounding.ground``; ``citation_dict`` lists the fields):
 where the recording says it, or ``supported: false`` when it does not.
 
+Provenance (issue 14, transcript versions): ``result.metadata.transcript_version`` is ``{number, edited}``, the
+version of the transcript this JSON holds (0: the transcription as made; ``edited``: it differs from that by the
+user's corrections), and each prompt result's ``transcript_version`` the version its answer was made from, with
+``stale: true`` when that is not the version exported.
+
 Errors are Gladia's error object (``PreRecordedV2AddonError``) ``{status_code, exception, message}``
 wherever a result has an ``error`` (the file's, each prompt's, the prompt list's, diarization's), null when
 there is none; ``message`` is the one sentence Hearsay shows. A failed file also gets Gladia's top-level
@@ -236,6 +241,8 @@ def to_json_dict(analysis: Analysis) -> dict:
             "name": r.name,
             "kind": r.kind,
             "usage": r.usage,
+            "transcript_version": r.transcript_version,
+            "stale": analysis.is_stale(r),
             "results": {"prompt": r.prompt, "response": r.response},
             **({"citations": [citation_dict(c) for c in citations]} if r.response else {}),
         }
@@ -271,6 +278,7 @@ def to_json_dict(analysis: Analysis) -> dict:
                 "llm_demo": analysis.llm_demo,
                 **({"llm_note": DEMO_NOTE} if analysis.llm_demo else {}),
                 "translated_to": transcript.translated_to,
+                "transcript_version": {"number": analysis.transcript_version, "edited": analysis.transcript_edited},
             },
             "transcription": {
                 "full_transcript": transcript.text,

@@ -211,12 +211,30 @@ def cut_off_note(result: PromptResult) -> str:
             "run it again with a higher limit._")
 
 
-def _result_lines(result: PromptResult, level: str, citations: list[Citation]) -> list[str]:
+def transcript_version_note(analysis: Analysis) -> str | None:
+    """The ``Transcript`` metadata line's text: which version of the transcript this export uses ("version 3,
+    corrected by hand"); None for the transcription as made, never edited (version 0)."""
+    if analysis.transcript_version <= 0:
+        return None
+    how = "corrected by hand" if analysis.transcript_edited else "the transcription as made (reverted)"
+    return f"version {analysis.transcript_version}, {how}"
+
+
+def stale_note(analysis: Analysis, result: PromptResult) -> str:
+    """The line under an answer made from another transcript version than the one exported."""
+    return (f"_Made from transcript version {result.transcript_version}; the transcript has changed since "
+            f"(version {analysis.transcript_version})._")
+
+
+def _result_lines(result: PromptResult, level: str, citations: list[Citation], stale: str | None = None
+                  ) -> list[str]:
     """One prompt's section: its name (then the prompt in italics) or the prompt as the heading, the
     answer (each supported sentence followed by its ``[mm:ss]``), the sentences not found in the recording,
-    and the notes on how it ended and what it read."""
+    and the notes on how it ended, what it read and (``stale``) which transcript version it was made from."""
     prompt = " ".join(result.prompt.split())
     lines = [f"{level} {result.name}", "", f"_{prompt}_", ""] if result.name else [f"{level} {prompt}", ""]
+    if stale:
+        lines += [stale, ""]
     lines += [_response_markdown(result, citations), ""]
     for note in grounding_notes(citations):
         lines += [note, ""]
@@ -239,6 +257,7 @@ def render_markdown(analysis: Analysis) -> str:
         f"- **Whisper model:** {analysis.whisper_model or '—'}",
         *([f"- **Language:** {translation_note(analysis)}"] if analysis.transcript.translated_to else []),
         *([f"- **Speakers:** {speakers_note(analysis.transcript)}"] if speakers_note(analysis.transcript) else []),
+        *([f"- **Transcript:** {transcript_version_note(analysis)}"] if transcript_version_note(analysis) else []),
         f"- **LLM model:** {analysis.llm_model or '—'}",
         f"- **Device:** {analysis.device or '—'}",
         f"- **Date:** {analysis.created_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",
@@ -253,11 +272,13 @@ def render_markdown(analysis: Analysis) -> str:
     questions = [r for r in analysis.prompt_results if r.kind == "question"]
     for result in analysis.prompt_results:
         if result.kind != "question":
-            lines += _result_lines(result, "##", grounded[id(result)])
+            lines += _result_lines(result, "##", grounded[id(result)],
+                                   stale_note(analysis, result) if analysis.is_stale(result) else None)
     if questions:
         lines += ["## Questions", ""]
         for result in questions:
-            lines += _result_lines(result, "###", grounded[id(result)])
+            lines += _result_lines(result, "###", grounded[id(result)],
+                                   stale_note(analysis, result) if analysis.is_stale(result) else None)
     lines += ["## Transcript", ""]
     for line in transcript_blocks(analysis.transcript) or ["_(no speech found)_"]:
         lines += [line, ""]

@@ -93,6 +93,8 @@ class PromptPage(QWidget):
     """A streaming answer is rendered as Markdown at most this often (each render lays out the whole answer)."""
 
     continue_requested = Signal()
+    rerun_requested = Signal()
+    """The user asked for a stale answer again on the edited transcript (the stale line's button)."""
     """The user asked for a cut-off answer again with a higher limit (the banner's button)."""
     citation_clicked = Signal(float)
     """The user clicked a ``[mm:ss]`` link of a grounded answer: play from these seconds."""
@@ -156,6 +158,20 @@ class PromptPage(QWidget):
         banner_row.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addWidget(self.heading_label)
         layout.addLayout(banner_row)
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("staleNote")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("color: #92400e; padding: 4px 12px;")
+        self.rerun_button = QPushButton("Run again on the edited transcript")
+        self.rerun_button.setObjectName("bannerButton")
+        self.rerun_button.clicked.connect(self.rerun_requested)
+        stale_row = QHBoxLayout()
+        stale_row.setContentsMargins(0, 0, 12, 0)
+        stale_row.addWidget(self.stale_label, 1)
+        stale_row.addWidget(self.rerun_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.stale_label.hide()
+        self.rerun_button.hide()
+        layout.addLayout(stale_row)
         layout.addWidget(self.demo_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.grounding_label)
@@ -201,6 +217,17 @@ class PromptPage(QWidget):
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
         self.banner.show()
+
+    def set_stale(self, text: str | None) -> None:
+        """Say above the answer that it was made from another version of the transcript (``text``), with the
+        button that runs it again on the current one; None hides both."""
+        self.stale_label.setText(text or "")
+        self.stale_label.setVisible(bool(text))
+        self.rerun_button.setVisible(bool(text))
+
+    def stale_text(self) -> str:
+        """The stale line shown ("" when none)."""
+        return self.stale_label.text() if self.stale_label.isVisibleTo(self) else ""
 
     def set_note(self, text: str | None) -> None:
         """Show ``text`` in small print under the response; None hides it."""

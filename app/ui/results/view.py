@@ -70,6 +70,7 @@ from app.ui.widgets import ElidedLabel
 COPIED_MS = 1500
 """How long the Copy button says "Copied"."""
 RENAME_LATER = "Speakers can be renamed once the analysis has finished."
+STALE_ANSWER = "Made from an earlier version of the transcript: it has been corrected since."
 
 
 class ResultsView(QWidget):
@@ -106,6 +107,8 @@ class ResultsView(QWidget):
     voice_rejected = Signal(object, int)
     source_located = Signal(object)
     """(FileEntry) the user located the entry's moved recording; its source path points there now."""
+    stale_rerun_requested = Signal(object, list)
+    """(FileEntry, prompt indices): run these answers, made from another transcript version, again."""
     transcript_edit = Signal(object, str, tuple)
     """(FileEntry, kind, args): the user asked to correct the transcript shown (``TranscriptTools.edit_requested``)."""
 
@@ -294,6 +297,8 @@ class ResultsView(QWidget):
         page = PromptPage()
         page.continue_requested.connect(lambda: self._more_tokens(page))
         page.citation_clicked.connect(self.citation_clicked)
+        page.rerun_requested.connect(lambda: self._entry is not None and self.stale_rerun_requested.emit(
+            self._entry, self._entry.stale_prompts()))
         self._pages.append(page)
         if self._entry.prompt_kinds[index] == "question":
             page.set_heading(self._entry.prompts[index], question=True)
@@ -367,6 +372,9 @@ class ResultsView(QWidget):
         page.show_result(status, entry.prompt_errors[index], entry.responses[index], cut_off=cut_off,
                          limit=max(2 * cut_off, 64) if cut_off else 0)
         page.show_grounding(entry.segments)  # a done answer's sentences marked against the transcript
+        result = entry.analysis.prompt_results[index] if index < len(entry.analysis.prompt_results) else None
+        stale = result is not None and not entry.active and entry.analysis.is_stale(result)
+        page.set_stale(STALE_ANSWER if stale else None)
         page.set_note(entry.prompt_notes[index])
         answered = status is PromptStatus.RUNNING or bool(entry.responses[index])
         page.set_demo_note(DEMO_NOTE if entry.llm_demo and answered else None)

@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
         self.first_run_bar.dismissed.connect(self.dismiss_first_run_bar)
         self.edits.changed.connect(self._transcript_edited)
         self.results.transcript_edit.connect(self._edit_transcript)
+        self.results.stale_rerun_requested.connect(lambda entry, indices: self.history.reruns.rerun(entry, indices))
+        self.results.citation_clicked.connect(self.results.play_at)  # an answer's [mm:ss]: play the recording there
 
     def _edit_transcript(self, entry: FileEntry, kind: str, args: tuple) -> None:
         """The results view asked for a transcript edit (``ResultsView.transcript_edit``)."""
