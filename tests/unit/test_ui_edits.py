@@ -259,3 +259,23 @@ def test_an_answer_made_before_an_edit_says_so_and_runs_again_on_the_edited_tran
             stored.prompt_results[0])
     finally:
         library.close()
+
+
+def test_the_analysis_menu_opens_the_versions_of_the_file_shown_and_reverts_it(make_window, qtbot):
+    from app.ui.history.versions_dialog import VersionsDialog
+
+    window = make_window(auto_start=False)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Analysis")
+    texts = [a.text() for a in menu.actions()]
+    assert "Transcript &versions…" in texts and "Revert to the &transcription" in texts
+    window.edits.versions_action.trigger()
+    assert window.statusBar().currentMessage().startswith("Choose a file first")
+    entry = show(window, stored_analysis())
+    window.edits.edit_text(entry, 0, "We are writing the press release today.")
+    saved(window, qtbot)
+    window.edits.versions_action.trigger()
+    assert [d for d in window.findChildren(VersionsDialog) if d.isVisible()]
+    window.edits.revert_action.trigger()
+    saved(window, qtbot)
+    saved(window, qtbot)
+    assert current(entry.id) == (2, TEXTS)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QAction, QUndoCommand
 
 from app.core.analysis import Segment, TranscriptChange
 from app.core.editing import operations
@@ -116,6 +116,19 @@ class TranscriptEdits(QObject):
         self.calls = LibraryCalls(open_library, self)
         self.calls.done.connect(self._saved)
         self._pending: dict[str, int] = {}  # analysis id -> its edit steps queued and not answered yet
+        self.versions_action = QAction("Transcript &versions…", self)
+        self.versions_action.setToolTip("Every stored version of the transcript shown; make one current again")
+        self.versions_action.triggered.connect(lambda: self._on_shown(self.open_versions))
+        self.revert_action = QAction("Revert to the &transcription", self)
+        self.revert_action.setToolTip("Back to the transcription as made, as a new version (Ctrl+Z undoes it)")
+        self.revert_action.triggered.connect(lambda: self._on_shown(self.revert))
+
+    def _on_shown(self, action) -> None:
+        entry = self.window.results.entry
+        if entry is None:
+            self.say("Choose a file first: its transcript is the one corrected.", status_messages.SHORT_MS)
+            return
+        action(entry)
 
     def say(self, text: str, ms: int = status_messages.LONG_MS) -> None:
         """Show ``text`` in the window's status bar for ``ms`` milliseconds."""

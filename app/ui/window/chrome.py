@@ -224,7 +224,8 @@ def build_menus(window) -> None:
                                        reruns.rerun_failed_action, None, window.remove_action,
                                        None, window.ask_focus_action, window.next_tab_action,
                                        window.prev_tab_action, None, window.speakers.undo_action,
-                                       window.speakers.redo_action))
+                                       window.speakers.redo_action, window.edits.versions_action,
+                                       window.edits.revert_action))
     editor = window.prompt_editor
     _fill(menus.addMenu("&Prompts"), (editor.add_action, editor.edit_action, editor.remove_action, None,
                                       editor.up_action, editor.down_action, None, editor.undo_action,

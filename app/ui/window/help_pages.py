@@ -20,6 +20,9 @@ WIDGET_KEYS = (
     ("Enter / Ctrl+Enter (in a prompt dialog)", "New line / save the prompt"),
     ("Down (in the History search)", "Go to the results; Enter opens the selected one"),
     ("Click a [mm:ss] / double-click a line (in the transcript)", "Play the recording from there"),
+    ("F2 (in the transcript)", "Correct the segment's text in place (Enter keeps it, Esc drops it)"),
+    ("Right-click a line (in the transcript)", "Edit, split, merge, or give the segment to another speaker"),
+    ("Ctrl+F (in the results)", "Find in the transcript; Enter / Shift+Enter, F3 / Shift+F3 for the next / previous"),
     ("Alt+letter", "Open a menu (the underlined letter)"),
 )
 
