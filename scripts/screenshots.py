@@ -21,6 +21,10 @@ The player scenario (``--only player``: player-follow) analyses speech.wav on th
 from its second segment's timestamp as a click does, and shoots the screen while the segment being played is
 highlighted (Qt Multimedia plays on its own clock without a sound card).
 
+The edited scenario (``--only edited``) stores the scripted meeting, corrects it as a user does (a word, a
+split, a speaker) and shoots the Transcript tab with its version line, the stale answer and the versions
+dialog (transcript-edited, answer-stale, transcript-versions).
+
 The grounding scenario (``--only grounding``) shows the same scripted meeting with a scripted answer, grounded:
 ``grounded-answer.png`` (the window itself).
 
@@ -32,6 +36,7 @@ temporary ``HEARSAY_HOME``; nothing of the user's is touched.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -280,6 +285,49 @@ def grounding_scenario(out: Path) -> None:
     window.close()
 
 
+def edited_scenario(out: Path) -> None:
+    """The scripted meeting, stored in the history library, then corrected as a user does: a misheard word
+    fixed in place, a segment split, a segment given to the other speaker; the Transcript tab with its version
+    line (transcript-edited.png), the stale answer (answer-stale.png) and the versions dialog
+    (transcript-versions.png). No model runs; the transcript and the answer are scripted."""
+    from app.core.library.rows import SourceRecord
+    from app.core.library.store import Library
+    from app.ui.files.entry import FileEntry
+
+    Settings().set_demo_bar_dismissed(True)
+    analysis = meeting_analysis("launch-sync.m4a", {1: "Alice"})
+    first = analysis.transcript.segments[2]
+    analysis.transcript.segments[2] = dataclasses.replace(first, text=first.text.replace("marketing", "market thing"))
+    library = Library()
+    library.save_analysis(analysis, SourceRecord())
+    library.save_speakers(analysis)  # with Speaker 2's name, Alice
+    library.close()
+    window = new_window()
+    entry = FileEntry.restored(Library().load(analysis.id))
+    window.files.add(entry)
+    window.file_view.select_entry(entry)
+    results = window.results
+    results.tabs.setCurrentIndex(results.TRANSCRIPT_TAB)
+    window.edits.edit_text(entry, 2, first.text)
+    window.edits.split(entry, 5, entry.segments[5].text.index("and send"))
+    window.edits.set_speaker(entry, 8, 1)  # after the split: "I'll pay it today." (the venue is Alice's)
+    wait_until(lambda: not window.edits.calls.busy() and entry.analysis.transcript_version == 3, timeout=30)
+    settle()
+    window.grab().save(str(out / "transcript-edited.png"))
+    print(f"transcript-edited: {results.transcript_tools.version_label.text()!r}", flush=True)
+    results.tabs.setCurrentIndex(results.tab_of(1))
+    settle()
+    window.grab().save(str(out / "answer-stale.png"))
+    print(f"answer-stale: {results.prompt_page(1).stale_text()!r}", flush=True)
+    dialog = window.edits.open_versions(entry)
+    wait_until(lambda: dialog.list.topLevelItemCount() == 4, timeout=30)
+    settle()
+    dialog.grab().save(str(out / "transcript-versions.png"))
+    print(f"transcript-versions: {dialog.summary.text()!r}", flush=True)
+    dialog.close()
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -341,6 +389,8 @@ def main() -> int:
         speakers_scenarios(args.out)
     if wanted("grounding"):
         grounding_scenario(args.out)
+    if wanted("edited"):
+        edited_scenario(args.out)
     if wanted("returning"):
         window = new_window()
         shot(args.out, "returning-user", "a new window after earlier runs")

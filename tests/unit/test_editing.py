@@ -103,7 +103,7 @@ def test_a_segment_changes_speaker_or_starts_a_new_one_and_names_change_everywhe
     segments = speakered()
     moved = set_speaker(segments, {0: "Ann"}, 2, 1)
     assert [s.speaker for s in moved.segments] == [0, 1, 1]
-    assert moved.change.description == "Segment 3: speaker Ann → Speaker 2"
+    assert moved.change.description == "Segment 3 given to Speaker 2 (was Ann)"
     assert [s.speaker for s in set_speaker(segments, {}, 0, 2).segments] == [2, 1, 0]
     with pytest.raises(EditError, match="there is no speaker 5"):
         set_speaker(segments, {}, 0, 4)

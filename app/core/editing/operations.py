@@ -199,7 +199,7 @@ def set_speaker(segments: list[Segment], names: dict[int, str], index: int, spea
     new[index] = replace(segment, speaker=speaker)
     before = names.get(segment.speaker) or f"Speaker {segment.speaker + 1}" if segment.speaker is not None else "none"
     after = names.get(speaker) or f"Speaker {speaker + 1}"
-    change = TranscriptChange("speaker", f"Segment {index + 1}: speaker {before} → {after}", index)
+    change = TranscriptChange("speaker", f"Segment {index + 1} given to {after} (was {before})", index)
     return Edited(new, dict(names), change)
 
 
