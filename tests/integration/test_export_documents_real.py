@@ -12,6 +12,8 @@ import docx
 import pypdf
 import pytest
 
+from tests.unit.test_export_documents import assert_in_order
+
 pytestmark = pytest.mark.integration
 
 SPEECH = Path(__file__).parent.parent / "data" / "speech.wav"
@@ -33,15 +35,6 @@ def markdown_lines(markdown: str) -> list[str]:
         if line:
             lines.append(" ".join(line.split()))
     return lines
-
-
-def assert_in_order(text: str, lines: list[str]) -> None:
-    flat = " ".join(text.split())
-    at = 0
-    for line in lines:
-        found = flat.find(line, at)
-        assert found >= 0, f"{line!r} missing after position {at} in {flat[at:at + 300]!r}"
-        at = found + len(line)
 
 
 def test_analyze_to_docx_and_pdf_and_read_them_back(tmp_path):
