@@ -16,7 +16,6 @@ from PySide6.QtGui import QColor, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QSlider, QTextEdit
 
 from app.core.analysis import Analysis, AnalysisStatus, PromptStatus
-from app.ui.files.entry import FileEntry
 from app.ui.player.follow import TranscriptFollower, segment_index_at
 from app.ui.player.playback import SKIP_SECONDS, SPEEDS
 from app.ui.player.strip import PlayerStrip, clock_text, missing_line
@@ -24,6 +23,7 @@ from app.ui.results.transcript_view import TranscriptView
 from app.ui.window.help_pages import shortcut_rows, shortcuts_html
 from tests.conftest import DATA_DIR
 from tests.fakes import make_segments
+from tests.unit.test_ui_speakers import show
 
 SPEECH = DATA_DIR / "speech.wav"
 SPEECH_SECONDS = 13.34
@@ -42,15 +42,6 @@ def finished_analysis(source: Path = SPEECH, segments=None) -> Analysis:
     result = analysis.prompt_results[0]
     result.status, result.response = PromptStatus.DONE, "Speaker 2 owns the budget."
     return analysis
-
-
-def show(window, analysis: Analysis) -> FileEntry:
-    """Put ``analysis`` in the file list and select it, as opening it from the History does."""
-    entry = FileEntry.restored(analysis)
-    window.files.add(entry)
-    window.file_view.select_entry(entry)
-    assert window.results.entry is entry
-    return entry
 
 
 def loaded(qtbot, strip: PlayerStrip) -> PlayerStrip:
