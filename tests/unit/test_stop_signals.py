@@ -81,11 +81,13 @@ def test_settle_waits_for_abandoned_steps_unless_hurried(installed):
     step = threading.Thread(target=release.wait, daemon=True)
     step.start()
     cancellable._abandon(step)
-    send(signal.SIGINT, after=0.1)  # while settling, any signal means "stop now"
-    started = time.monotonic()
-    assert installed.settle(130) == 130
-    assert time.monotonic() - started < 2 and step.is_alive()  # not waited for
-    release.set()
+    try:
+        send(signal.SIGINT, after=0.1)  # while settling, any signal means "stop now"
+        started = time.monotonic()
+        assert installed.settle(130) == 130
+        assert time.monotonic() - started < 2 and step.is_alive()  # not waited for
+    finally:  # never leave an abandoned step behind: every later settle() would wait for it
+        release.set()
     assert cancellable.join_abandoned(5)
 
 
