@@ -28,8 +28,8 @@ from app.core.user_files import display_name
 from app.ui import messages as status_messages
 from app.ui.files.entry import UNSAVED_VERSION, FileEntry
 from app.ui.history.tasks import LibraryCalls
+from app.ui.results.transcript_tools import EDIT_LATER
 
-EDIT_LATER = "The transcript can be corrected once the file is no longer being analysed."
 
 
 @dataclass(frozen=True)
