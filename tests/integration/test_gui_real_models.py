@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.core.analysis import AnalysisStatus, PromptStatus
 from app.core.llm.prompts import default_named_prompts
-from app.core.pipeline.engines import EngineSettings, create_engines
+from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.events import ModelReady
 from app.ui.settings.store import Settings
 from app.ui.window.main_window import MainWindow
@@ -25,7 +25,7 @@ MAX_STALL_MS = 250
 def test_gui_drop_to_tabs_to_markdown_on_real_models(qtbot, drop_files, monkeypatch, tmp_path):
     settings = Settings()
     settings.set_engine_settings(EngineSettings(max_tokens=48))
-    window = MainWindow(settings=settings, engine_factory=create_engines)
+    window = MainWindow(settings=settings)  # the window's own engines: Whisper in its child process
     qtbot.addWidget(window)
     window.show()
     loads = []
@@ -85,7 +85,7 @@ def test_gui_drop_to_tabs_to_markdown_on_real_models(qtbot, drop_files, monkeypa
 def test_gui_event_loop_stays_responsive_during_an_analysis_on_real_models(qtbot):
     settings = Settings()
     settings.set_engine_settings(EngineSettings(max_tokens=48))
-    window = MainWindow(settings=settings, engine_factory=create_engines)
+    window = MainWindow(settings=settings)  # the window's own engines: Whisper in its child process
     qtbot.addWidget(window)
     window.show()
     meter = StallMeter(10)

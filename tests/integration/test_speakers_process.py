@@ -91,3 +91,30 @@ def test_a_child_that_dies_mid_run_is_said_in_one_sentence_and_the_next_call_sta
         diarizer.diarize(np.concatenate([audio_of("four_voices")] * 3), threading.Event(), kill_on_first_progress)
     assert diarizer.diarize(audio_of("two_voices"), threading.Event()).speaker_count == 2  # loads again
     diarizer.close()
+
+
+def test_a_file_is_decoded_in_the_child_with_the_answer_the_samples_give():
+    from app.core.pipeline.diarizing import decode_audio
+
+    path = DATA / "three_voices.ogg"
+    diarizer = ProcessDiarizer(threads=2, decode=decode_audio)
+    try:
+        seen: list[float] = []
+        from_file = diarizer.diarize_file(path, threading.Event(), seen.append)
+        from_samples = diarizer.diarize(decode_audio(path), threading.Event())
+        assert from_file.speaker_count == 3 and seen and seen[-1] == 1.0
+        assert from_file.turns == from_samples.turns
+        child = diarizer._process
+        with pytest.raises(HearsayError) as in_child:
+            diarizer.diarize_file(Path(__file__), threading.Event())
+        with pytest.raises(HearsayError) as local:
+            decode_audio(Path(__file__))
+        assert in_child.value.message == local.value.message
+        assert diarizer._process is child and diarizer.loaded  # a file it cannot decode leaves the child as it was
+    finally:
+        diarizer.close()
+
+
+def test_without_a_decode_function_a_file_is_refused_in_one_sentence():
+    with pytest.raises(HearsayError, match="^the speaker engine was not given a way to decode files$"):
+        ProcessDiarizer(threads=2).diarize_file(DATA / "two_voices.ogg", threading.Event())

@@ -69,8 +69,12 @@ def diarize_stage(analysis: Analysis, stage: SpeakerStage, cancel: threading.Eve
     diarizer = stage.diarizer
     try:
         wait_cancellable(diarizer.load, cancel, "hearsay-diarizer-load")
-        audio = _decode(analysis, cancel)
-        result = yield from _run(diarizer, audio, stage.count, cancel)
+        if getattr(diarizer, "decode", None) is not None:  # the diarizer's process decodes the file itself
+            result = yield from _run(lambda report: diarizer.diarize_file(analysis.source, cancel, report,
+                                                                          stage.count), cancel)
+        else:
+            audio = _decode(analysis, cancel)
+            result = yield from _run(lambda report: diarizer.diarize(audio, cancel, report, stage.count), cancel)
     except Cancelled:
         raise
     except Exception as exc:  # nothing here may fail the file: the transcript and prompts stand
@@ -105,6 +109,14 @@ def diarize_stage(analysis: Analysis, stage: SpeakerStage, cancel: threading.Eve
     yield SpeakersFound(tuple(segments), diarization, dict(names))
 
 
+def decode_audio(path) -> np.ndarray:
+    """The first audio track of ``path`` as mono float32 16-kHz samples, shape (n,): ``media.decode_windows``'
+    windows joined (so only the float32 copy and one window of int16 are held). Raises MediaError as it does.
+    The ``decode`` the window's diarizer process runs (``create_speaker_stage``)."""
+    windows = [w.samples for w in media.decode_windows(path)]
+    return np.concatenate(windows) if len(windows) > 1 else windows[0] if windows else np.zeros(0, np.float32)
+
+
 def _decode(analysis: Analysis, cancel: threading.Event) -> np.ndarray:
     windows = [w.samples for w in iterate_cancellable(media.decode_windows(analysis.source), cancel,
                                                        "hearsay-diarizer-decode")]
@@ -113,14 +125,15 @@ def _decode(analysis: Analysis, cancel: threading.Event) -> np.ndarray:
     return np.concatenate(windows) if len(windows) > 1 else windows[0] if windows else np.zeros(0, np.float32)
 
 
-def _run(diarizer: Diarizer, audio: np.ndarray, count: SpeakerCount, cancel: threading.Event):
-    """Run ``diarizer.diarize`` in a worker thread, yielding its progress; returns its result."""
+def _run(diarize, cancel: threading.Event):
+    """Run ``diarize(report)`` (a diarizer's call, ``report`` its progress callback) in a worker thread,
+    yielding its progress; returns its result."""
     reports: queue.Queue = queue.Queue()
     done: queue.Queue = queue.Queue(maxsize=1)
 
     def work() -> None:
         try:
-            done.put((True, diarizer.diarize(audio, cancel, reports.put, count)))
+            done.put((True, diarize(reports.put)))
         except BaseException as exc:  # handed to the stage
             done.put((False, exc))
 

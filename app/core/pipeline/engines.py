@@ -207,8 +207,12 @@ def thread_split(cores: int, overlap: bool) -> tuple[int, int]:
     return whisper, cores - whisper
 
 
-def create_engines(settings: EngineSettings):
+def create_engines(settings: EngineSettings, whisper_process: bool = False):
     """Build the real engines for ``settings``: (Transcriber, PromptRunner). Nothing loads until their ``load()``.
+
+    ``whisper_process``: run Whisper in a child process (``app.core.speech.process.ProcessTranscriber``), as
+    the window does, so that its load never holds this process's interpreter lock; the command line keeps it
+    in process (no event loop to keep responsive, no process to start).
 
     Prefix KV states are kept under the user cache folder (``kv-states``); when that folder cannot be
     created (``paths.FolderError``) they are not kept, and the run goes on without them.
@@ -217,12 +221,15 @@ def create_engines(settings: EngineSettings):
     from app.core.errors import FolderError
     from app.core.llm.kv_states import PrefixStateCache
     from app.core.llm.runner import LlamaPromptRunner
-    from app.core.speech.transcription import WhisperTranscriber
+    if whisper_process:
+        from app.core.speech.process import ProcessTranscriber as transcriber_class
+    else:
+        from app.core.speech.transcription import WhisperTranscriber as transcriber_class
 
     cores = hardware.physical_cores()
     overlap = resolve_overlap(settings)
     whisper_threads, llama_threads = thread_split(cores, overlap)
-    transcriber = WhisperTranscriber(
+    transcriber = transcriber_class(
         settings.whisper_model, device=settings.device, cpu_threads=whisper_threads,
         beam_size=settings.beam_size, vad_filter=settings.vad_filter, batch_size=settings.batch_size,
         code_switching=settings.code_switching, translate=settings.translate, vocabulary=settings.vocabulary,
@@ -240,6 +247,11 @@ def create_engines(settings: EngineSettings):
     return transcriber, runner
 
 
+def create_window_engines(settings: EngineSettings):
+    """``create_engines`` as the window uses them: Whisper in a child process (``whisper_process``)."""
+    return create_engines(settings, whisper_process=True)
+
+
 def resolve_overlap(settings: EngineSettings) -> bool:
     """``settings.overlap``, or the hardware default when it is None."""
     if settings.overlap is not None:
@@ -251,16 +263,17 @@ def create_speaker_stage(settings: EngineSettings, voiceprints=None):
     """The speaker stage for ``settings`` (``app.core.pipeline.diarizing.SpeakerStage``), or None when
     ``settings.diarize`` is off. ``voiceprints``: the named voiceprints to recognise (used only when
     ``settings.voiceprints``, the user's consent). Nothing loads until the stage runs, and then in a child
-    process (``app.core.speakers.process.ProcessDiarizer``): torch never enters this process.
+    process (``app.core.speakers.process.ProcessDiarizer``), which also decodes the recording
+    (``diarizing.decode_audio``): torch never enters this process, nor does the audio.
     Raises HearsayError for an impossible speaker count."""
     if not settings.diarize:
         return None
-    from app.core.pipeline.diarizing import SpeakerStage
+    from app.core.pipeline.diarizing import SpeakerStage, decode_audio
     from app.core.speakers.diarizer import SpeakerCount
     from app.core.speakers.process import ProcessDiarizer
 
     count = SpeakerCount(settings.num_speakers, settings.min_speakers, settings.max_speakers).check()
     threads = hardware.physical_cores()
     device = "cpu" if settings.device == "cpu" else "auto"
-    return SpeakerStage(ProcessDiarizer(threads=threads, device=device), count,
+    return SpeakerStage(ProcessDiarizer(threads=threads, device=device, decode=decode_audio), count,
                         list(voiceprints or []) if settings.voiceprints else None)

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
 
     ``settings``: remembered settings (default: ``Settings()``, an INI file in
     the config folder). ``engine_factory``: builds (transcriber, runner) from
-    ``EngineSettings`` in the worker thread (default ``create_engines``; tests
+    ``EngineSettings`` in the worker thread (default ``create_window_engines``; tests
     pass scripted fakes); ``speaker_factory`` the speaker stage (default
     ``create_speaker_stage``; tests pass a scripted diarizer's, or none).
 
