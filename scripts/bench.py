@@ -28,6 +28,7 @@ import argparse
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,20 @@ def gui_figures() -> dict:
     if not figures:
         print(done.stderr[-2000:], file=sys.stderr)
     return figures
+
+
+def gui_rows(repeats: int) -> list[tuple[str, str, str]]:
+    """The GUI rows: medians of ``repeats`` fresh processes (the longest stall of one run depends on what the
+    2 cores do at the moment the models load, so one run says little), each run listed."""
+    runs = [figures for figures in (gui_figures() for _ in range(max(repeats, 1))) if figures]
+    if not runs:
+        return []
+    visible = [r["window_visible_s"] for r in runs]
+    stalls = [r["max_stall_ms"] for r in runs]
+    return [("GUI", "window visible after launch",
+             f"{statistics.median(visible):.2f} s (goal < 1.5 s; runs: {', '.join(f'{v:.2f}' for v in visible)})"),
+            ("GUI", "longest event-loop stall during an analysis",
+             f"{statistics.median(stalls):.0f} ms (goal < 50 ms; runs: {', '.join(f'{v:.0f}' for v in stalls)})")]
 
 
 def soak_rows(quick: bool) -> list[tuple[str, str, str]]:
@@ -142,11 +157,7 @@ def main() -> int:
         rows += bench_whisper.option_rows(bench_fixtures.speech(folder, 3.0, offset_words=900), repeats)
         rows += bench_llm.llm_rows(repeats, words=800 if args.quick else 2200)
         rows += bench_llm.end_to_end_rows(folder, repeats)
-    gui = gui_figures()
-    if gui:
-        rows.append(("GUI", "window visible after launch", f"{gui['window_visible_s']:.2f} s (goal < 1.5 s)"))
-        rows.append(("GUI", "longest event-loop stall during an analysis",
-                     f"{gui['max_stall_ms']:.0f} ms (goal < 50 ms)"))
+    rows += gui_rows(max(repeats, 5))
     rows += soak_rows(args.quick)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("process", "peak RSS of the benchmark process", f"{peak:.0f} MiB"))

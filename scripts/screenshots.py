@@ -26,7 +26,9 @@ split, a speaker) and shoots the Transcript tab with its version line, the stale
 dialog (transcript-edited, answer-stale, transcript-versions).
 
 The grounding scenario (``--only grounding``) shows the same scripted meeting with a scripted answer, grounded:
-``grounded-answer.png`` (the window itself).
+``grounded-answer.png`` (the window itself): every kind of mark at once. ``--only grounding-real`` runs the real
+default models on speech.wav with two prompts and shows the first answer as the model wrote it, grounded
+(grounded-answer-real.png).
 
 Each scenario saves ``<out>/<name>.png`` (the whole screen, ``import -window root``) and prints
 one line with what it measured (window width, the visible tab). Hearsay's folders go to a
@@ -285,6 +287,37 @@ def grounding_scenario(out: Path) -> None:
     window.close()
 
 
+REAL_GROUNDING_PROMPTS = ["What was decided in the meeting, and what do you think about it?",
+                          "Repeat the sentence about the website word for word, in double quotes."]
+"""Prompts that make the bundled 135M model both repeat the recording and add to it (found by trying)."""
+
+
+def real_grounding_scenario(out: Path) -> None:
+    """speech.wav analysed on the real default models with ``REAL_GROUNDING_PROMPTS`` at temperature 0: the
+    first answer as the model wrote it, grounded (grounded-answer-real.png, the window itself)."""
+    Settings().set_demo_bar_dismissed(True)
+    settings = Settings()
+    settings.set_engine_settings(EngineSettings(max_tokens=120, temperature=0.0))
+    window = MainWindow(settings=settings)
+    window.resize(1240, 780)
+    window.move(0, 0)
+    window.show()
+    window.prompt_editor.set_prompts(REAL_GROUNDING_PROMPTS)
+    settle()
+    [entry] = window.add_files([SPEECH], start=True)
+    wait_until(lambda: finished(window), timeout=600)
+    window.file_view.select_entry(entry)
+    window.results.tabs.setCurrentIndex(window.results.tab_of(0))
+    page = window.results.prompt_page(0)
+    wait_until(lambda: bool(page.citations()), timeout=10)
+    settle()
+    window.grab().save(str(out / "grounded-answer-real.png"))
+    citations = page.citations()
+    print(f"grounded-answer-real: {sum(c.supported for c in citations)} of {len(citations)} sentences supported; "
+          f"{entry.responses[0][:160]!r}", flush=True)
+    window.close()
+
+
 def edited_scenario(out: Path) -> None:
     """The scripted meeting, stored in the history library, then corrected as a user does: a misheard word
     fixed in place, a segment split, a segment given to the other speaker; the Transcript tab with its version
@@ -389,6 +422,8 @@ def main() -> int:
         speakers_scenarios(args.out)
     if wanted("grounding"):
         grounding_scenario(args.out)
+    if wanted("grounding-real"):
+        real_grounding_scenario(args.out)
     if wanted("edited"):
         edited_scenario(args.out)
     if wanted("returning"):
