@@ -64,8 +64,10 @@ def machine() -> str:
 
 
 def gui_figures() -> dict:
-    """Window-visible time and longest stall, measured in a child process (scripts/bench_gui.py)."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    """Window-visible time and longest stall, measured in a child process (scripts/bench_gui.py) with a home
+    of its own: in a shared one, a later run would reuse the transcript the first one stored and load no Whisper."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               HEARSAY_HOME=tempfile.mkdtemp(prefix="hearsay-bench-gui-"))
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_gui.py")], capture_output=True,
                           text=True, env=env, timeout=600)
     figures = {}

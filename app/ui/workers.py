@@ -18,6 +18,7 @@ cancel lands within a segment or a token. Jobs are recorded in the history (``ap
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -315,7 +316,8 @@ class AnalysisWorker(QObject):
 def import_engine_modules() -> None:
     """Import, in the calling (GUI) thread and before any analysis, the modules the real engines need in this
     process: llama-cpp-python with its chat templates (jinja2) and prefix-state cache, CTranslate2 (which counts
-    the CUDA devices), and the proxies of the engines that run in child processes.
+    the CUDA devices), the proxies of the engines that run in child processes and multiprocessing's start-up
+    modules.
 
     Left to the first analysis, these imports ran in its worker threads alongside the model loads and the
     children's start, and stalled the event loop for 51-58 ms at the start of every first analysis (4 runs of
@@ -325,7 +327,9 @@ def import_engine_modules() -> None:
     import importlib
 
     for name in ("llama_cpp", "llama_cpp.llama_chat_format", "ctranslate2", "app.core.llm.runner",
-                 "app.core.llm.kv_states", "app.core.speech.process", "app.core.speakers.process"):
+                 "app.core.llm.kv_states", "app.core.speech.process", "app.core.speakers.process",
+                 "multiprocessing.connection", "multiprocessing.resource_tracker",
+                 "multiprocessing.popen_spawn_win32" if sys.platform == "win32" else "multiprocessing.popen_spawn_posix"):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - reported by the analysis that needs it
