@@ -302,6 +302,13 @@ def serve(conn, engine_options: dict) -> None:
 
     from app.core.speech.transcription import WhisperTranscriber
 
+    try:  # faster-whisper's (disabled) progress bar would make tqdm create a multiprocessing lock, which a
+        # terminated child leaves registered: "resource_tracker: ... 1 leaked semaphore" when the window closes
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+    except ImportError:
+        pass
     try:
         transcriber = WhisperTranscriber(**engine_options)
         transcriber.load()
