@@ -297,7 +297,7 @@ def real_grounding_scenario(out: Path) -> None:
     first answer as the model wrote it, grounded (grounded-answer-real.png, the window itself)."""
     Settings().set_demo_bar_dismissed(True)
     settings = Settings()
-    settings.set_engine_settings(EngineSettings(max_tokens=120, temperature=0.0))
+    settings.set_engine_settings(EngineSettings(max_tokens=120, temperature=0.0, diarize=False))
     window = MainWindow(settings=settings)
     window.resize(1240, 780)
     window.move(0, 0)
