@@ -88,9 +88,10 @@ def shot(out: Path, name: str, note: str = "") -> None:
     print(f"{name}: {note}", flush=True)
 
 
-def new_window(max_tokens: int = 96, size=(1240, 780)) -> MainWindow:
+def new_window(max_tokens: int = 96, size=(1240, 780), **engine) -> MainWindow:
+    """A window on the real engines with ``EngineSettings(max_tokens, **engine)``, shown at ``size``."""
     settings = Settings()
-    settings.set_engine_settings(EngineSettings(max_tokens=max_tokens))
+    settings.set_engine_settings(EngineSettings(max_tokens=max_tokens, **engine))
     window = MainWindow(settings=settings)
     window.resize(*size)
     window.move(0, 0)
@@ -275,16 +276,7 @@ def grounding_scenario(out: Path) -> None:
     analysis.prompt_results[0].response = GROUNDED_ANSWER
     entry = FileEntry.restored(analysis)
     window.files.add(entry)
-    window.file_view.select_entry(entry)
-    window.results.tabs.setCurrentIndex(window.results.tab_of(0))
-    page = window.results.prompt_page(0)
-    wait_until(lambda: bool(page.citations()), timeout=10)
-    settle()
-    window.grab().save(str(out / "grounded-answer.png"))
-    citations = page.citations()
-    print(f"grounded-answer: {sum(c.supported for c in citations)} of {len(citations)} sentences supported",
-          flush=True)
-    window.close()
+    shoot_first_answer(window, entry, out, "grounded-answer")
 
 
 REAL_GROUNDING_PROMPTS = ["What was decided in the meeting, and what do you think about it?",
@@ -296,24 +288,24 @@ def real_grounding_scenario(out: Path) -> None:
     """speech.wav analysed on the real default models with ``REAL_GROUNDING_PROMPTS`` at temperature 0: the
     first answer as the model wrote it, grounded (grounded-answer-real.png, the window itself)."""
     Settings().set_demo_bar_dismissed(True)
-    settings = Settings()
-    settings.set_engine_settings(EngineSettings(max_tokens=120, temperature=0.0, diarize=False))
-    window = MainWindow(settings=settings)
-    window.resize(1240, 780)
-    window.move(0, 0)
-    window.show()
+    window = new_window(max_tokens=120, temperature=0.0, diarize=False)
     window.prompt_editor.set_prompts(REAL_GROUNDING_PROMPTS)
     settle()
     [entry] = window.add_files([SPEECH], start=True)
     wait_until(lambda: finished(window), timeout=600)
+    shoot_first_answer(window, entry, out, "grounded-answer-real")
+
+
+def shoot_first_answer(window: MainWindow, entry, out: Path, name: str) -> None:
+    """Show ``entry``'s first answer, wait for its grounding, save the window as ``name``.png, close it."""
     window.file_view.select_entry(entry)
     window.results.tabs.setCurrentIndex(window.results.tab_of(0))
     page = window.results.prompt_page(0)
     wait_until(lambda: bool(page.citations()), timeout=10)
     settle()
-    window.grab().save(str(out / "grounded-answer-real.png"))
+    window.grab().save(str(out / f"{name}.png"))
     citations = page.citations()
-    print(f"grounded-answer-real: {sum(c.supported for c in citations)} of {len(citations)} sentences supported; "
+    print(f"{name}: {sum(c.supported for c in citations)} of {len(citations)} sentences supported; "
           f"{entry.responses[0][:160]!r}", flush=True)
     window.close()
 

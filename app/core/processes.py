@@ -1,4 +1,5 @@
-"""Other processes: whether one still runs (a library analysis's owner, a state file's writer)."""
+"""Other processes: whether one still runs (a library analysis's owner, a state file's writer), and starting
+the child processes engines run in."""
 
 from __future__ import annotations
 
@@ -28,3 +29,21 @@ def pid_alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def start_child(target, args: tuple, name: str):
+    """Start ``target(conn, *args)`` in a child process and return (the process, this process's end of ``conn``).
+
+    The child is a "spawn" one (a fresh interpreter, on every platform: no copy of this process's threads or
+    locks), a daemon (ended if this process exits normally first), connected by a duplex
+    ``multiprocessing`` pipe; this process's copy of the child's end is closed, so each side sees the other
+    go. ``target`` and ``args`` must pickle (``target`` a module-level function). Raises OSError when the
+    process cannot start."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=target, args=(child, *args), name=name, daemon=True)
+    process.start()
+    child.close()
+    return process, parent

