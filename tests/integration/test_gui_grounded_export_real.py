@@ -51,12 +51,12 @@ def test_click_a_citation_then_export_docx_and_pdf_and_read_them_back(qtbot, dro
 
     window.file_view.select_entry(entry)
     results = window.results
-    page = results.prompt_page(0)
-    qtbot.waitUntil(lambda: bool(page.citations()), timeout=10_000)  # grounded in a helper thread
-    supported = [c for c in page.citations() if c.supported]
-    assert supported, [c.sentence for c in page.citations()]  # the model repeats what the recording says
-    citation = supported[0]
-    assert citation.sentence in page.plain_text() == entry.responses[0]  # the model's text, unaltered
+    pages = [results.prompt_page(index) for index in range(len(PROMPTS))]
+    qtbot.waitUntil(lambda: all(page.citations() for page in pages), timeout=10_000)  # grounded in a helper thread
+    supported = [(page, c) for page in pages for c in page.citations() if c.supported]
+    assert supported, [c.sentence for page in pages for c in page.citations()]  # the model repeats the recording
+    page, citation = supported[0]  # at temperature 0 here: the first answer's first sentence
+    assert citation.sentence in page.plain_text() == entry.responses[pages.index(page)]  # the text, unaltered
 
     results.tabs.setCurrentWidget(page)
     player = results.player
